@@ -1,0 +1,154 @@
+"""`scrisk metrics ...`: concentration, dependency, GeoPolRisk, exposure, self-sufficiency, battery."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load
+
+metrics_app = typer.Typer(help="Supply-risk metrics of the dataset.", no_args_is_help=True)
+app.add_typer(metrics_app, name="metrics")
+
+CommodityOption = Annotated[str | None, typer.Option("--commodity", help="Commodity, e.g. cobalt.")]
+YearOption = Annotated[int | None, typer.Option("--year", help="Year (default: latest held).")]
+ImporterOption = Annotated[str, typer.Option("--importer", help="Importer: ISO3 code or name.")]
+StageOption = Annotated[str | None, typer.Option("--stage", help="mining or refining.")]
+
+
+def _stage(stage: str | None, default: str | None = None) -> str | None:
+    from scrisk.data.schemas import STAGES
+    from scrisk.exceptions import UnknownChoiceError
+
+    if stage is None:
+        return default
+    if stage not in STAGES:
+        raise UnknownChoiceError("stage", stage, STAGES)
+    return stage
+
+
+def _year(ds, year: int | None, table: str = "production") -> int:
+    return ds.check_year(year, table) if year is not None else ds.years(table)[-1]
+
+
+def _commodity(ds, commodity: str | None, default: str) -> str:
+    return ds.check_commodity(commodity if commodity is not None else default)
+
+
+@metrics_app.command("concentration")
+def concentration_cmd(commodity: CommodityOption = None, year: YearOption = None,
+                      stage: StageOption = None, data: DataOption = None,
+                      scale: Annotated[float, typer.Option(help="HHI scale: 1 or 10000.")] = 1.0,
+                      fmt: FormatOption = OutputFormat.table) -> None:
+    """Country concentration per commodity and stage: HHI, top-1/top-3, governance HHI."""
+    from scrisk.metrics.concentration import concentration
+
+    ds = load(data)
+    if commodity is not None:
+        ds.check_commodity(commodity)
+    table = concentration(ds, commodity, _stage(stage), _year(ds, year), scale=scale)
+    emit(table, fmt, title="Supply concentration")
+
+
+@metrics_app.command("dependency")
+def dependency_cmd(commodity: CommodityOption = None, year: YearOption = None,
+                   importer: ImporterOption = "JPN", stage: StageOption = None,
+                   data: DataOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """An importer's partner shares, net import reliance and shares from country groups."""
+    from scrisk.metrics.dependency import import_dependency
+
+    ds = load(data)
+    dep = import_dependency(ds, importer, _commodity(ds, commodity, "copper"),
+                            _year(ds, year, "trade"), _stage(stage))
+    if fmt is OutputFormat.json:
+        payload = {"summary": dep.summary().iloc[0].to_dict(),
+                   "partners": dep.partners.to_dict(orient="records"),
+                   "groups": dep.groups.to_dict(orient="records")}
+        emit(dep.partners, fmt, json_payload=_jsonable(payload))
+        return
+    if fmt is OutputFormat.table:
+        emit(dep.summary(), fmt, title="Import dependency")
+        emit(dep.groups, fmt, title="Imports from country groups")
+    emit(dep.partners, fmt, title="Import partners")
+
+
+@metrics_app.command("geopolrisk")
+def geopolrisk_cmd(commodity: CommodityOption = None, year: YearOption = None,
+                   importer: ImporterOption = "JPN", data: DataOption = None,
+                   fmt: FormatOption = OutputFormat.table) -> None:
+    """GeoPolRisk score and characterisation factor of an importer (or a group, e.g. EU27)."""
+    from scrisk.metrics.geopolrisk import geopolrisk
+
+    ds = load(data)
+    result = geopolrisk(ds, importer, _commodity(ds, commodity, "copper"),
+                        _year(ds, year))
+    payload = result.as_dict()
+    if fmt is OutputFormat.json:
+        emit(result.summary(), fmt, json_payload=_jsonable(payload))
+        return
+    emit(result.summary(), fmt, title="GeoPolRisk")
+
+
+@metrics_app.command("exposure")
+def exposure_cmd(commodity: CommodityOption = None, year: YearOption = None,
+                 importer: ImporterOption = "JPN", stage: StageOption = None,
+                 data: DataOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """Direct vs look-through (origin) shares of an importer's supply."""
+    from scrisk.metrics.exposure import lookthrough_exposure
+
+    ds = load(data)
+    table = lookthrough_exposure(ds, importer, _commodity(ds, commodity, "cobalt"),
+                                 _year(ds, year, "trade"), _stage(stage, "mining"))
+    emit(table, fmt, title="Direct vs look-through exposure")
+
+
+@metrics_app.command("self-sufficiency")
+def self_sufficiency_cmd(importer: ImporterOption = "JPN", data: DataOption = None,
+                         basis: Annotated[str, typer.Option(
+                             help="offtake_or_equity, equity or offtake.")] = "offtake_or_equity",
+                         fmt: FormatOption = OutputFormat.table) -> None:
+    """Base-metal self-sufficiency ratio per metal and together, against the 2030 target."""
+    from scrisk.metrics.self_sufficiency import self_sufficiency
+
+    ds = load(data)
+    table = self_sufficiency(ds, ds.check_country(importer), basis=basis)
+    emit(table, fmt, title="Self-sufficiency ratio")
+
+
+@metrics_app.command("battery")
+def battery_cmd(gwh: Annotated[float, typer.Option(help="Annual cell production, GWh.")] = 150.0,
+                scenario: Annotated[str | None, typer.Option(
+                    help="Chemistry-mix scenario (default: every scenario).")] = None,
+                importer: ImporterOption = "JPN", data: DataOption = None,
+                fmt: FormatOption = OutputFormat.table) -> None:
+    """Material needs of a battery production target and coverage by secured supply."""
+    import pandas as pd
+
+    from scrisk.metrics.battery import battery_coverage
+
+    ds = load(data)
+    scenarios = [scenario] if scenario else sorted(ds.battery_scenarios["scenario"].unique())
+    parts = []
+    for name in scenarios:
+        part = battery_coverage(ds, gwh, name, ds.check_country(importer))
+        part.insert(0, "scenario", name)
+        parts.append(part)
+    emit(pd.concat(parts, ignore_index=True), fmt, title=f"Battery needs for {gwh:g} GWh/yr")
+
+
+def _jsonable(value):
+    """Turn numpy/pandas scalars into plain JSON values (NaN -> null)."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value

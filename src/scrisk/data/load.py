@@ -1,0 +1,551 @@
+"""Load and validate the dataset once; downstream code trusts it.
+
+Every file is read as text, each column converted to its schema type, and
+every failure (file, line, column, value, expected) collected before
+anything is raised, so a user sees all problems of a folder in one run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from scrisk.data.countries import CountryResolver
+from scrisk.data.schemas import SCHEMAS, YEAR_MAX, YEAR_MIN, Column, TableSchema
+from scrisk.exceptions import DataValidationError, UnknownChoiceError, ValidationFailure
+
+EXTRA_SUFFIX = ".extra"
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+_FILE_COL, _LINE_COL = "scrisk_source_file", "scrisk_source_line"
+
+
+def shipped_data_path() -> Path:
+    """Folder of the dataset shipped with scrisk (``$SCRISK_DATA`` overrides it)."""
+    env = os.environ.get("SCRISK_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "data"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Validated, read-only tables of one dataset.
+
+    Each table is reached as an attribute (``ds.production``) or by name
+    (``ds["production"]``) and is returned as a fresh shallow copy, so that a
+    caller changing it cannot change the dataset (pandas copy-on-write makes
+    this cheap).
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        Folder of the base data.
+    overlay : pathlib.Path or None
+        Folder whose files replaced or extended the base files.
+    files : Mapping[str, tuple[str, ...]]
+        For each table, the files it was built from.
+    """
+
+    path: Path
+    overlay: Path | None
+    _tables: Mapping[str, pd.DataFrame] = field(repr=False)
+    files: Mapping[str, tuple[str, ...]] = field(repr=False)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            raise KeyError(f"no table {name!r}; tables: {', '.join(sorted(self._tables))}")
+        return self._tables[name].copy(deep=False)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("_tables", {})
+        if name in tables:
+            return tables[name].copy(deep=False)
+        raise AttributeError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        """Names of the tables held."""
+        return tuple(self._tables)
+
+    @cached_property
+    def countries_resolver(self) -> CountryResolver:
+        """Resolver from country names/codes to ISO3 for this dataset."""
+        return CountryResolver(self._tables["countries"])
+
+    @property
+    def commodities_list(self) -> tuple[str, ...]:
+        """Commodity slugs, in file order."""
+        return tuple(self._tables["commodities"]["commodity"])
+
+    def years(self, table: str = "production") -> tuple[int, ...]:
+        """Sorted distinct years present in a table."""
+        return tuple(sorted(int(y) for y in self._tables[table]["year"].unique()))
+
+    def check_commodity(self, commodity: str) -> str:
+        """Return ``commodity`` if known, else raise with the valid choices."""
+        if commodity not in self.commodities_list:
+            raise UnknownChoiceError("commodity", commodity, self.commodities_list)
+        return commodity
+
+    def check_year(self, year: int, table: str = "production") -> int:
+        """Return ``year`` if the table has it, else raise with the valid choices."""
+        years = self.years(table)
+        if int(year) not in years:
+            raise UnknownChoiceError(f"year for {table}", year, years)
+        return int(year)
+
+    def check_country(self, country: str) -> str:
+        """Resolve a country name or code to ISO3, or raise with the valid choices."""
+        iso3 = self.countries_resolver.resolve(country)
+        if iso3 is None:
+            raise UnknownChoiceError("country", country, sorted(self.countries_resolver.known))
+        return iso3
+
+    def country_name(self, iso3: str, lang: str = "en") -> str:
+        """Name of a country in English (``en``) or Japanese (``ja``)."""
+        table = self._tables["countries"]
+        column = "name_ja" if lang == "ja" else "name_en"
+        match = table.loc[table["iso3"] == iso3, column]
+        return str(match.iloc[0]) if len(match) else iso3
+
+    def group_members(self, group: str) -> frozenset[str]:
+        """ISO3 members of a country group defined in ``country_groups.csv``."""
+        groups = self._tables["country_groups"]
+        members = groups.loc[groups["group"] == group, "iso3"]
+        if members.empty:
+            raise UnknownChoiceError("country group", group, groups["group"].unique())
+        return frozenset(members)
+
+    def summary(self) -> pd.DataFrame:
+        """What the dataset covers: rows, years, commodities, countries and sources per table."""
+        rows = []
+        for name, df in self._tables.items():
+            years = df["year"] if "year" in df else None
+            rows.append(
+                {
+                    "table": name,
+                    "files": "; ".join(self.files[name]),
+                    "rows": len(df),
+                    "years": (f"{int(years.min())}-{int(years.max())}"
+                              if years is not None and years.notna().any() else ""),
+                    "commodities": int(df["commodity"].nunique()) if "commodity" in df else None,
+                    "countries": _country_count(df),
+                    "sources": int(df["source"].nunique()) if "source" in df else 0,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def sources(self) -> pd.DataFrame:
+        """Distinct sources cited by each table, with the number of rows citing them."""
+        parts = []
+        for name, df in self._tables.items():
+            if "source" in df:
+                counts = df["source"].astype(str).value_counts(sort=False)
+                parts.append(pd.DataFrame({"table": name, "source": counts.index,
+                                           "rows": counts.to_numpy()}))
+        return pd.concat(parts, ignore_index=True).sort_values(["table", "source"],
+                                                               ignore_index=True)
+
+
+def _country_count(df: pd.DataFrame) -> int | None:
+    cols = [c for c in ("iso3", "exporter", "importer") if c in df]
+    if not cols:
+        return None
+    return int(pd.unique(np.concatenate([df[c].astype(str).to_numpy() for c in cols])).size)
+
+
+def load_dataset(path: str | os.PathLike | None = None,
+                 overlay: str | os.PathLike | None = None) -> Dataset:
+    """Load and validate a dataset.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        Folder with the full set of files (``minerals/``, ``suppliers/``,
+        ``geo/``). Defaults to the shipped dataset.
+    overlay : path-like, optional
+        Folder with some of the same files: a file there replaces the base
+        file of the same name; a file named like ``candidates.extra.csv``
+        adds its rows to the base table instead.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataValidationError
+        With every problem found, when any file fails its schema or the
+        cross-file rules.
+
+    Examples
+    --------
+    >>> ds = load_dataset()
+    >>> "copper" in ds.commodities_list
+    True
+    >>> ds.production.columns[:4].tolist()
+    ['commodity', 'stage', 'iso3', 'year']
+    """
+    base = Path(path) if path is not None else shipped_data_path()
+    over = Path(overlay) if overlay is not None else None
+    failures: list[ValidationFailure] = []
+    if not base.is_dir():
+        raise DataValidationError([ValidationFailure(str(base), None, None, None,
+                                                     "a folder with the data files")])
+    if over is not None and not over.is_dir():
+        raise DataValidationError([ValidationFailure(str(over), None, None, None,
+                                                     "an overlay folder that exists")])
+
+    raw: dict[str, pd.DataFrame] = {}
+    files: dict[str, tuple[str, ...]] = {}
+    for name, schema in SCHEMAS.items():
+        frame, used = _read_table(schema, base, over, failures)
+        raw[name] = frame
+        files[name] = used
+
+    countries = _convert(SCHEMAS["countries"], raw["countries"], None, failures)
+    resolver = CountryResolver(countries) if len(countries) else None
+    tables = {"countries": countries}
+    for name, schema in SCHEMAS.items():
+        if name != "countries":
+            tables[name] = _convert(schema, raw[name], resolver, failures)
+    for name, schema in SCHEMAS.items():
+        _check_keys(schema, tables[name], failures)
+    _check_cross_file(tables, failures)
+    if failures:
+        raise DataValidationError(_sorted_failures(failures))
+    clean = {name: _finalise(df) for name, df in tables.items()}
+    return Dataset(base, over, MappingProxyType(clean), MappingProxyType(files))
+
+
+def validate_folder(path: str | os.PathLike | None = None,
+                    overlay: str | os.PathLike | None = None) -> list[ValidationFailure]:
+    """Every validation failure of a dataset folder (empty list when valid)."""
+    try:
+        load_dataset(path, overlay)
+    except DataValidationError as err:
+        return list(err.failures)
+    return []
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_table(schema: TableSchema, base: Path, over: Path | None,
+                failures: list[ValidationFailure]) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Read the base (or replacing) file plus any ``.extra`` file, as text."""
+    sources: list[tuple[Path, str]] = []
+    base_file = base / schema.path
+    if over is not None and (over / schema.path).exists():
+        sources.append((over / schema.path, schema.path))
+    elif base_file.exists():
+        sources.append((base_file, schema.path))
+    elif schema.required:
+        failures.append(ValidationFailure(schema.path, None, None, None,
+                                          f"the file to exist ({schema.description})"))
+    if over is not None:
+        stem, dot, ext = schema.path.rpartition(".")
+        extra = over / f"{stem}{EXTRA_SUFFIX}{dot}{ext}"
+        if extra.exists():
+            sources.append((extra, f"{stem}{EXTRA_SUFFIX}{dot}{ext}"))
+    frames = []
+    for file_path, label in sources:
+        frame = _read_file(file_path, label, schema, failures)
+        if frame is not None:
+            frames.append(frame)
+    names = [c.name for c in schema.columns]
+    if not frames:
+        empty = pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
+        empty[_FILE_COL] = pd.Series([], dtype=object)
+        empty[_LINE_COL] = pd.Series([], dtype="int64")
+        return empty, ()
+    return pd.concat(frames, ignore_index=True), tuple(str(p) for p, _ in sources)
+
+
+def _read_file(file_path: Path, label: str, schema: TableSchema,
+               failures: list[ValidationFailure]) -> pd.DataFrame | None:
+    try:
+        if file_path.suffix == ".parquet":
+            frame = pd.read_parquet(file_path)
+            first_line = 1
+        else:
+            frame = pd.read_csv(file_path, dtype=str, keep_default_na=False,
+                                na_values=[], skipinitialspace=True, encoding="utf-8")
+            first_line = 2
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        failures.append(ValidationFailure(label, None, None, None,
+                                          f"a readable {file_path.suffix} file ({err})"))
+        return None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c.name for c in schema.columns if c.required and c.name not in frame]
+    for name in missing:
+        failures.append(ValidationFailure(label, 1, name, None,
+                                          f"a column '{name}' ({schema.column(name).expected()})"))
+    for col in schema.columns:
+        if not col.required and col.name not in frame:
+            frame[col.name] = ""
+    if missing:
+        return None
+    frame[_FILE_COL] = label
+    frame[_LINE_COL] = np.arange(first_line, first_line + len(frame), dtype="int64")
+    return frame
+
+
+# --------------------------------------------------------------------------- converting
+
+
+def _convert(schema: TableSchema, frame: pd.DataFrame, resolver: CountryResolver | None,
+             failures: list[ValidationFailure]) -> pd.DataFrame:
+    out = frame.copy()
+    for col in schema.columns:
+        if col.name in out:
+            out[col.name] = _convert_column(col, out, resolver, failures)
+    return out
+
+
+def _is_blank(series: pd.Series) -> np.ndarray:
+    if series.dtype.kind in "fiub":
+        return series.isna().to_numpy()
+    text = series.astype("string").str.strip().fillna("")
+    return (text == "").to_numpy(dtype=bool)
+
+
+def _report(mask: np.ndarray, frame: pd.DataFrame, col: Column, expected: str,
+            failures: list[ValidationFailure]) -> None:
+    if not mask.any():
+        return
+    sub = frame.loc[mask, [col.name, _FILE_COL, _LINE_COL]]
+    for value, file, line in sub.itertuples(index=False, name=None):
+        shown = None if value is None or (isinstance(value, float) and np.isnan(value)) \
+            else str(value)
+        failures.append(ValidationFailure(str(file), int(line), col.name, shown, expected))
+
+
+def _convert_column(col: Column, frame: pd.DataFrame, resolver: CountryResolver | None,
+                    failures: list[ValidationFailure]) -> pd.Series:
+    series = frame[col.name]
+    blank = _is_blank(series)
+    if not col.nullable:
+        _report(blank, frame, col, f"a value ({col.expected()})", failures)
+    if col.kind in ("float", "int", "year"):
+        values = _to_number(series)
+        bad = ~blank & np.isnan(values)
+        _report(bad, frame, col, col.expected(), failures)
+        ok = ~np.isnan(values)
+        if col.kind in ("int", "year"):
+            frac = ok & (values != np.round(values))
+            _report(frac, frame, col, col.expected(), failures)
+        low = col.minimum if col.kind != "year" else YEAR_MIN
+        high = col.maximum if col.kind != "year" else YEAR_MAX
+        if low is not None:
+            _report(ok & (values < low), frame, col, col.expected(), failures)
+        if high is not None:
+            _report(ok & (values > high), frame, col, col.expected(), failures)
+        if col.kind == "float":
+            return pd.Series(values, index=series.index, dtype="float64")
+        if col.nullable:
+            return pd.Series(values, index=series.index).round().astype("Int64")
+        return pd.Series(np.where(ok, values, 0), index=series.index).round().astype("int64")
+    if col.kind == "bool":
+        text = series.astype("string").str.strip().str.lower().fillna("")
+        true, false = text.isin(_TRUE).to_numpy(), text.isin(_FALSE).to_numpy()
+        _report(~blank & ~true & ~false, frame, col, col.expected(), failures)
+        return pd.Series(true, index=series.index, dtype=bool)
+    text = series.astype("string").str.strip()
+    if col.kind == "iso3":
+        return _convert_iso3(col, text, blank, frame, resolver, failures)
+    if col.allowed is not None:
+        _report(~blank & ~text.isin(col.allowed).to_numpy(dtype=bool), frame, col,
+                col.expected(), failures)
+    result = text.astype(object).where(~blank, None)
+    return result
+
+
+def _to_number(series: pd.Series) -> np.ndarray:
+    if series.dtype.kind in "fiu":
+        return series.to_numpy(dtype="float64", na_value=np.nan)
+    text = series.astype("string").str.strip().str.replace(",", "", regex=False)
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _convert_iso3(col: Column, text: pd.Series, blank: np.ndarray, frame: pd.DataFrame,
+                  resolver: CountryResolver | None,
+                  failures: list[ValidationFailure]) -> pd.Series:
+    if resolver is None:
+        return text.astype(object)
+    uniques = pd.unique(text[~blank].astype(object))
+    mapping = {u: resolver.resolve(u) for u in uniques}
+    resolved = text.astype(object).map(mapping)
+    bad = ~blank & resolved.isna().to_numpy(dtype=bool)
+    if bad.any():
+        for value in pd.unique(text[bad].astype(object)):
+            mask = bad & (text == value).to_numpy(dtype=bool)
+            hint = resolver.suggestions(value)
+            expected = "a known country (ISO3 code or name)"
+            if hint:
+                expected += "; did you mean " + " or ".join(hint) + "?"
+            _report(mask, frame, col, expected, failures)
+    return resolved.where(~pd.Series(blank, index=text.index), None)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _check_keys(schema: TableSchema, frame: pd.DataFrame,
+                failures: list[ValidationFailure]) -> None:
+    if not schema.key or frame.empty or any(k not in frame for k in schema.key):
+        return
+    # rows whose key has a missing or unresolved value were reported already
+    frame = frame.loc[frame[list(schema.key)].notna().all(axis=1)]
+    dup = frame.duplicated(list(schema.key), keep="first").to_numpy()
+    if not dup.any():
+        return
+    first = frame.drop_duplicates(list(schema.key), keep="first").set_index(list(schema.key))
+    for row in frame.loc[dup].itertuples(index=False):
+        key = tuple(getattr(row, k) for k in schema.key)
+        where = first.loc[key if len(key) > 1 else key[0]]
+        first_line = int(where[_LINE_COL] if np.ndim(where[_LINE_COL]) == 0
+                         else where[_LINE_COL].iloc[0])
+        failures.append(ValidationFailure(
+            str(getattr(row, _FILE_COL)), int(getattr(row, _LINE_COL)), ",".join(schema.key),
+            "|".join(str(k) for k in key),
+            f"a unique key ({', '.join(schema.key)}); first seen on line {first_line}"))
+
+
+def _check_cross_file(t: dict[str, pd.DataFrame], failures: list[ValidationFailure]) -> None:
+    commodities = set(t["commodities"]["commodity"].dropna())
+    for name in ("production", "processing_shares", "trade", "facilities", "candidates"):
+        _check_member(t[name], "commodity", commodities, "a commodity in minerals/commodities.csv",
+                      failures)
+    consumption = t["consumption"]
+    _check_member(consumption.loc[consumption["commodity"] != "base_metals"], "commodity",
+                  commodities, "a commodity in minerals/commodities.csv or base_metals",
+                  failures)
+    _check_member(t["ownership"], "facility_id", set(t["facilities"]["facility_id"].dropna()),
+                  "a facility_id of suppliers/facilities.csv", failures)
+    _check_sum(t["ownership"], "facility_id", "equity_share", "<=", failures,
+               "equity shares of one facility to add up to at most 1")
+    _check_sum(t["ownership"], "facility_id", "offtake_share", "<=", failures,
+               "offtake shares of one facility to add up to at most 1")
+    _check_sum(t["battery_scenarios"], "scenario", "share", "==", failures,
+               "chemistry shares of one scenario to add up to 1")
+    _check_sum(t["sea_routes"], "origin_region", "share", "==", failures,
+               "route shares of one origin region to add up to 1")
+    _check_member(t["battery_scenarios"], "chemistry",
+                  set(t["battery_intensity"]["chemistry"].dropna()),
+                  "a chemistry of minerals/battery_intensity.csv", failures)
+    _check_member(t["sea_regions"], "origin_region", set(t["sea_routes"]["origin_region"].dropna()),
+                  "an origin_region of geo/sea_routes.csv", failures)
+    _check_route_chokepoints(t, failures)
+    _check_one_unit(t["production"], ("commodity", "stage"), failures)
+    _check_one_unit(t["processing_shares"], ("commodity", "stage"), failures)
+    _check_mining_unit(t, failures)
+
+
+def _check_member(frame: pd.DataFrame, column: str, allowed: set, expected: str,
+                  failures: list[ValidationFailure]) -> None:
+    if frame.empty or column not in frame or not allowed:
+        return
+    values = frame[column]
+    bad = (values.notna() & ~values.isin(allowed)).to_numpy(dtype=bool)
+    if not bad.any():
+        return
+    bad_values = sorted({str(v) for v in values[bad]})
+    if len(bad) > 10_000:  # large tables: one failure per distinct value, first line shown
+        sub = frame.loc[bad]
+        for value in bad_values:
+            rows = sub.loc[sub[column] == value]
+            failures.append(ValidationFailure(
+                str(rows[_FILE_COL].iloc[0]), int(rows[_LINE_COL].iloc[0]), column, value,
+                f"{expected} ({len(rows)} rows have this value)"))
+        return
+    _report(bad, frame, Column(column), expected, failures)
+
+
+def _check_sum(frame: pd.DataFrame, by: str, column: str, op: str,
+               failures: list[ValidationFailure], expected: str) -> None:
+    if frame.empty or column not in frame:
+        return
+    totals = frame.groupby(by, sort=True)[column].sum(min_count=1)
+    tol = 1e-6
+    bad = totals[totals > 1 + tol] if op == "<=" else totals[(totals - 1).abs() > tol]
+    for key, total in bad.items():
+        rows = frame.loc[frame[by] == key]
+        failures.append(ValidationFailure(
+            str(rows[_FILE_COL].iloc[0]), int(rows[_LINE_COL].iloc[0]), column,
+            f"{key}: sum {total:.6g}", expected))
+
+
+def _check_route_chokepoints(t: dict[str, pd.DataFrame],
+                             failures: list[ValidationFailure]) -> None:
+    known = set(t["chokepoints"]["chokepoint_id"].dropna())
+    routes = t["sea_routes"]
+    if routes.empty or not known:
+        return
+    for row in routes.itertuples(index=False):
+        ids = [] if row.chokepoints is None else str(row.chokepoints).split(";")
+        for cid in (c.strip() for c in ids):
+            if cid and cid not in known:
+                failures.append(ValidationFailure(
+                    str(getattr(row, _FILE_COL)), int(getattr(row, _LINE_COL)), "chokepoints",
+                    cid, "a chokepoint_id of geo/chokepoints.csv"))
+
+
+def _check_one_unit(frame: pd.DataFrame, by: tuple[str, ...],
+                    failures: list[ValidationFailure]) -> None:
+    if frame.empty:
+        return
+    units = frame.groupby(list(by))["unit"].nunique()
+    for key in units[units > 1].index:
+        mask = np.logical_and.reduce([frame[b] == k for b, k in zip(by, key, strict=True)])
+        rows = frame.loc[mask]
+        common = rows["unit"].mode().iloc[0]
+        odd = rows.loc[rows["unit"] != common]
+        for row in odd.itertuples(index=False):
+            failures.append(ValidationFailure(
+                str(getattr(row, _FILE_COL)), int(getattr(row, _LINE_COL)), "unit",
+                str(row.unit), f"one unit per {' and '.join(by)}: '{common}' like the other rows"))
+
+
+def _check_mining_unit(t: dict[str, pd.DataFrame], failures: list[ValidationFailure]) -> None:
+    prod, com = t["production"], t["commodities"]
+    if prod.empty or com.empty:
+        return
+    expected = dict(zip(com["commodity"], com["mining_unit"], strict=True))
+    mining = prod.loc[prod["stage"] == "mining"]
+    want = mining["commodity"].map(expected)
+    bad = (want.notna() & (mining["unit"] != want)).to_numpy(dtype=bool)
+    if bad.any():
+        first = mining.loc[bad].drop_duplicates("commodity")
+        for row in first.itertuples(index=False):
+            failures.append(ValidationFailure(
+                str(getattr(row, _FILE_COL)), int(getattr(row, _LINE_COL)), "unit", str(row.unit),
+                f"the mining_unit of {row.commodity} in minerals/commodities.csv "
+                f"('{expected[row.commodity]}')"))
+
+
+def _sorted_failures(failures: list[ValidationFailure]) -> list[ValidationFailure]:
+    return sorted(failures, key=lambda f: (f.file, f.row or 0, f.column or ""))
+
+
+def _finalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop bookkeeping columns; large tables keep repeated text as categories."""
+    out = frame.drop(columns=[_FILE_COL, _LINE_COL], errors="ignore").reset_index(drop=True)
+    for name in out.columns:
+        if out[name].dtype.kind == "O" or str(out[name].dtype) in ("str", "string"):
+            if len(out) > 50_000:
+                out[name] = out[name].astype("category")
+            else:
+                out[name] = out[name].astype("str").where(out[name].notna(), None)
+    return out

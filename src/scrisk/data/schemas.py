@@ -1,0 +1,357 @@
+"""One documented schema per data file.
+
+Each :class:`TableSchema` lists the file's columns with type, unit, range and
+allowed values, the key that must be unique, and whether the file is
+required. :mod:`scrisk.data.load` checks every file against its schema and
+the cross-file rules (referential integrity) in one pass and reports every
+failure at once. ``docs/data.md`` is the prose version of this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STAGES = ("mining", "refining")
+COMMODITY_GROUPS = ("base_metal", "battery", "rare_metal", "precious")
+FACILITY_STATUSES = ("operating", "care_and_maintenance", "construction", "closed", "development")
+YEAR_MIN, YEAR_MAX = 1990, 2100
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table.
+
+    ``kind`` is one of ``str``, ``int``, ``float``, ``bool``, ``iso3``
+    (a country name or code, normalised to ISO3 at load), ``year``.
+    """
+
+    name: str
+    kind: str = "str"
+    nullable: bool = False
+    required: bool = True
+    minimum: float | None = None
+    maximum: float | None = None
+    allowed: tuple[str, ...] | None = None
+    unit: str = ""
+    description: str = ""
+
+    def expected(self) -> str:
+        """Human-readable statement of what a valid value looks like."""
+        kinds = {
+            "str": "text",
+            "int": "an integer",
+            "float": "a number",
+            "bool": "true or false",
+            "iso3": "a known country (ISO3 code or name)",
+            "year": f"a year between {YEAR_MIN} and {YEAR_MAX}",
+        }
+        text = kinds[self.kind]
+        if self.allowed is not None:
+            text = "one of " + ", ".join(self.allowed)
+        if self.minimum is not None and self.maximum is not None:
+            text += f" in [{self.minimum:g}, {self.maximum:g}]"
+        elif self.minimum is not None:
+            text += f" >= {self.minimum:g}"
+        elif self.maximum is not None:
+            text += f" <= {self.maximum:g}"
+        return text
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """Schema of one data file."""
+
+    name: str
+    path: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    required: bool = True
+    description: str = ""
+
+    def column(self, name: str) -> Column:
+        """The column called ``name``."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+def _c(name: str, kind: str = "str", **kw) -> Column:
+    return Column(name, kind, **kw)
+
+
+SOURCE = _c("source", description="citation: publisher, document, year")
+NOTE = _c("note", nullable=True, required=False, description="free text")
+SHARE = {"minimum": 0.0, "maximum": 1.0}
+
+SCHEMAS: dict[str, TableSchema] = {
+    s.name: s
+    for s in [
+        TableSchema(
+            "countries",
+            "minerals/countries.csv",
+            (
+                _c("iso3", description="ISO 3166-1 alpha-3 (ROW = rest of world)"),
+                _c("name_en"),
+                _c("name_ja"),
+                _c("m49", "int", nullable=True, minimum=0),
+                _c("baci_code", "int", nullable=True, minimum=0),
+                _c("wmd_name", nullable=True),
+                _c("is_aggregate", "bool"),
+                SOURCE,
+            ),
+            key=("iso3",),
+            description="Reference list of countries: codes, English and Japanese names.",
+        ),
+        TableSchema(
+            "commodities",
+            "minerals/commodities.csv",
+            (
+                _c("commodity", description="slug, e.g. copper, rare_earths"),
+                _c("name_en"),
+                _c("name_ja"),
+                _c("group", allowed=COMMODITY_GROUPS),
+                _c("mining_unit", description="unit of mine production"),
+                _c("content_factor", "float", minimum=0.0, maximum=1.0,
+                   description="element mass fraction of the mining unit"),
+                _c("wmd_table", nullable=True),
+                _c("gpr_reference_id", nullable=True),
+                _c("hs_mining", nullable=True, description="HS6 codes, ';'-separated"),
+                _c("hs_refining", nullable=True, description="HS6 codes, ';'-separated"),
+                _c("hs_gpr", nullable=True, description="HS6 codes used by GeoPolRisk"),
+                _c("eol_rir", "float", nullable=True, **SHARE,
+                   description="end-of-life recycling input rate"),
+                SOURCE,
+            ),
+            key=("commodity",),
+            description="Commodity list with names, units and HS6 codes by stage.",
+        ),
+        TableSchema(
+            "production",
+            "minerals/production.csv",
+            (
+                _c("commodity"),
+                _c("stage", allowed=STAGES),
+                _c("iso3", "iso3"),
+                _c("year", "year"),
+                _c("quantity", "float", minimum=0.0, unit="mining_unit of the commodity"),
+                _c("unit"),
+                _c("data_quality", nullable=True, required=False,
+                   allowed=("reported", "estimated")),
+                SOURCE,
+            ),
+            key=("commodity", "stage", "iso3", "year"),
+            description="Production by commodity, stage, country and year.",
+        ),
+        TableSchema(
+            "processing_shares",
+            "minerals/processing_shares.csv",
+            (
+                _c("commodity"),
+                _c("stage", allowed=STAGES),
+                _c("iso3", "iso3"),
+                _c("year", "year"),
+                _c("share", "float", **SHARE),
+                _c("world_total", "float", nullable=True, minimum=0.0),
+                _c("unit"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("commodity", "stage", "iso3", "year"),
+            description="Published country shares of refining/processing.",
+        ),
+        TableSchema(
+            "trade",
+            "minerals/trade.parquet",
+            (
+                _c("year", "year"),
+                _c("hs6"),
+                _c("commodity"),
+                _c("stage", allowed=STAGES),
+                _c("exporter", "iso3"),
+                _c("importer", "iso3"),
+                _c("quantity_t", "float", nullable=True, minimum=0.0, unit="t"),
+                _c("value_kusd", "float", nullable=True, minimum=0.0, unit="thousand USD"),
+                SOURCE,
+            ),
+            key=("year", "hs6", "commodity", "exporter", "importer"),
+            description="Bilateral trade flows (BACI) mapped to commodity and stage.",
+        ),
+        TableSchema(
+            "governance",
+            "minerals/governance.csv",
+            (
+                _c("iso3", "iso3"),
+                _c("year", "year"),
+                _c("wgi_political_stability", "float", minimum=-4.0, maximum=4.0,
+                   description="WGI estimate, about -2.5..2.5"),
+                SOURCE,
+            ),
+            key=("iso3", "year"),
+            description="World Bank WGI political stability estimate.",
+        ),
+        TableSchema(
+            "consumption",
+            "minerals/consumption.csv",
+            (
+                _c("iso3", "iso3"),
+                _c("commodity"),
+                _c("year", "year"),
+                _c("demand_t", "float", nullable=True, minimum=0.0),
+                _c("recycling_t", "float", nullable=True, minimum=0.0),
+                _c("reported_self_sufficiency", "float", nullable=True, minimum=0.0,
+                   maximum=2.0),
+                _c("unit"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("iso3", "commodity", "year"),
+            description="Domestic demand, recycling and the published self-sufficiency ratio.",
+        ),
+        TableSchema(
+            "battery_intensity",
+            "minerals/battery_intensity.csv",
+            (
+                _c("chemistry"),
+                _c("material"),
+                _c("kg_per_kwh", "float", minimum=0.0, maximum=10.0),
+                _c("basis", nullable=True, required=False),
+                SOURCE,
+                NOTE,
+            ),
+            key=("chemistry", "material"),
+            description="Battery material intensity, kg per kWh of cells.",
+        ),
+        TableSchema(
+            "battery_scenarios",
+            "minerals/battery_scenarios.csv",
+            (_c("scenario"), _c("chemistry"), _c("share", "float", **SHARE), SOURCE, NOTE),
+            key=("scenario", "chemistry"),
+            description="Chemistry-mix scenarios; shares of one scenario sum to 1.",
+        ),
+        TableSchema(
+            "policy_targets",
+            "minerals/policy_targets.csv",
+            (
+                _c("target_id"),
+                _c("iso3", "iso3"),
+                _c("metric"),
+                _c("value", "float"),
+                _c("unit"),
+                _c("year", "year"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("target_id",),
+            description="Policy targets and official cross-check figures.",
+        ),
+        TableSchema(
+            "country_groups",
+            "minerals/country_groups.csv",
+            (_c("group"), _c("iso3", "iso3"), SOURCE, NOTE),
+            key=("group", "iso3"),
+            description="Country groups (G7, EU27, FTA/EPA partners, countries of concern, ...).",
+        ),
+        TableSchema(
+            "facilities",
+            "suppliers/facilities.csv",
+            (
+                _c("facility_id"),
+                _c("name"),
+                _c("commodity"),
+                _c("stage", allowed=STAGES),
+                _c("iso3", "iso3"),
+                _c("lat", "float", minimum=-90.0, maximum=90.0),
+                _c("lon", "float", minimum=-180.0, maximum=180.0),
+                _c("capacity_t", "float", nullable=True, minimum=0.0),
+                _c("output_t", "float", nullable=True, minimum=0.0),
+                _c("unit"),
+                _c("year", "year"),
+                _c("status", allowed=FACILITY_STATUSES),
+                _c("operator", nullable=True, required=False),
+                SOURCE,
+                NOTE,
+            ),
+            key=("facility_id",),
+            description="Major mines and refineries.",
+        ),
+        TableSchema(
+            "ownership",
+            "suppliers/ownership.csv",
+            (
+                _c("facility_id"),
+                _c("owner"),
+                _c("owner_iso3", "iso3"),
+                _c("equity_share", "float", **SHARE),
+                _c("offtake_share", "float", nullable=True, **SHARE),
+                _c("year", "year", nullable=True, required=False),
+                SOURCE,
+                NOTE,
+            ),
+            key=("facility_id", "owner"),
+            description="Owners of facilities with equity and offtake shares.",
+        ),
+        TableSchema(
+            "candidates",
+            "suppliers/candidates.csv",
+            (
+                _c("project_id"),
+                _c("name"),
+                _c("commodity"),
+                _c("stage", allowed=STAGES),
+                _c("iso3", "iso3"),
+                _c("lat", "float", nullable=True, required=False, minimum=-90.0, maximum=90.0),
+                _c("lon", "float", nullable=True, required=False, minimum=-180.0,
+                   maximum=180.0),
+                _c("annual_output_t", "float", minimum=0.0),
+                _c("unit"),
+                _c("stake_offered", "float", minimum=0.0, maximum=1.0),
+                _c("cost_oku_yen", "float", minimum=0.0, unit="100 million yen"),
+                _c("online_year", "year"),
+                _c("success_probability", "float", **SHARE),
+                _c("illustrative", "bool"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("project_id",),
+            description="Candidate rights-acquisition projects (costs and stakes often illustrative).",
+        ),
+        TableSchema(
+            "chokepoints",
+            "geo/chokepoints.csv",
+            (
+                _c("chokepoint_id"),
+                _c("name_en"),
+                _c("name_ja"),
+                _c("lat", "float", minimum=-90.0, maximum=90.0),
+                _c("lon", "float", minimum=-180.0, maximum=180.0),
+                _c("kind", nullable=True, required=False),
+                SOURCE,
+                NOTE,
+            ),
+            key=("chokepoint_id",),
+            description="Sea-lane chokepoints.",
+        ),
+        TableSchema(
+            "sea_routes",
+            "geo/sea_routes.csv",
+            (
+                _c("origin_region"),
+                _c("route_id"),
+                _c("chokepoints", nullable=True, description="';'-separated chokepoint ids"),
+                _c("share", "float", **SHARE),
+                SOURCE,
+                NOTE,
+            ),
+            key=("origin_region", "route_id"),
+            description="Sea routes to Japan by origin region; shares of one region sum to 1.",
+        ),
+        TableSchema(
+            "sea_regions",
+            "geo/sea_regions.csv",
+            (_c("iso3", "iso3"), _c("origin_region"), NOTE),
+            key=("iso3",),
+            description="Origin region (for sea routes) of every country.",
+        ),
+    ]
+}

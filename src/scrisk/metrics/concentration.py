@@ -1,0 +1,189 @@
+"""Supply concentration: country shares, HHI, top-k shares, effective suppliers, governance HHI.
+
+HHI = sum_i s_i^2 with s_i the share of supplier i (0..1; ``scale=10000`` for
+the 0..10,000 convention). Effective number of suppliers = 1 / HHI.
+Governance-weighted HHI (EU criticality method) = sum_i s_i^2 x WGI_i, with
+WGI_i the political-stability estimate rescaled to 0 (stable) .. 10
+(unstable): 10 x (2.5 - estimate) / 5, clipped to [0, 10].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from scrisk.data.load import Dataset
+
+AGGREGATE_CODES = ("ROW",)
+MISSING_WGI_SCALED = 5.0
+
+
+def hhi(shares: Sequence[float] | np.ndarray | pd.Series, scale: float = 1.0) -> float:
+    """Herfindahl-Hirschman index of supplier shares.
+
+    Parameters
+    ----------
+    shares : array-like
+        Shares of each supplier, as fractions (need not sum to 1 when a
+        remainder is fragmented or unknown; it then contributes nothing).
+    scale : float
+        1 for the 0..1 convention, 10000 for 0..10,000.
+
+    Examples
+    --------
+    >>> hhi([0.5, 0.3, 0.2])
+    0.38
+    >>> hhi([0.5, 0.5], scale=10000)
+    5000.0
+    """
+    values = np.asarray(shares, dtype=float)
+    if (values < 0).any():
+        raise ValueError("shares must be >= 0")
+    return float(np.round(np.sum(values**2) * scale, 12))
+
+
+def wgi_scaled(estimate: float | np.ndarray) -> float | np.ndarray:
+    """WGI political stability estimate rescaled to 0 (most stable) .. 10 (least).
+
+    Examples
+    --------
+    >>> wgi_scaled(2.5), wgi_scaled(0.0), wgi_scaled(-3.0)
+    (0.0, 5.0, 10.0)
+    """
+    return np.clip(10.0 * (2.5 - np.asarray(estimate, dtype=float)) / 5.0, 0.0, 10.0)[()]
+
+
+def latest_wgi(dataset: Dataset, year: int) -> pd.Series:
+    """WGI estimate per country for ``year``, else the latest earlier year held."""
+    gov = dataset.governance
+    gov = gov.loc[gov["year"] <= year].sort_values("year")
+    if gov.empty:
+        gov = dataset.governance.sort_values("year")
+    return gov.groupby("iso3")["wgi_political_stability"].last()
+
+
+def stage_shares(dataset: Dataset, commodity: str, stage: str, year: int) -> pd.Series:
+    """Country shares of world production of one commodity, stage and year.
+
+    Mining shares come from ``production.csv``; refining shares from
+    ``production.csv`` refining rows when present, else from the published
+    ``processing_shares.csv`` (latest year not after ``year``). Aggregate rows
+    (``ROW``) stay in the series; :func:`concentration` leaves them out of
+    the sums of squares.
+    """
+    prod = dataset.production
+    rows = prod.loc[(prod["commodity"] == commodity) & (prod["stage"] == stage)
+                    & (prod["year"] == year)]
+    if not rows.empty:
+        by_country = rows.groupby("iso3")["quantity"].sum()
+        total = by_country.sum()
+        return (by_country / total if total > 0 else by_country * 0).rename("share")
+    shares = dataset.processing_shares
+    shares = shares.loc[(shares["commodity"] == commodity) & (shares["stage"] == stage)]
+    if shares.empty:
+        return pd.Series(dtype="float64", name="share")
+    usable = sorted(y for y in shares["year"].unique() if y <= year) or sorted(shares["year"])
+    picked = shares.loc[shares["year"] == usable[-1]]
+    return picked.groupby("iso3")["share"].sum().rename("share")
+
+
+def concentration_of(shares: pd.Series, wgi: pd.Series | None = None, scale: float = 1.0
+                     ) -> dict[str, object]:
+    """Concentration figures of one share vector (aggregate rows excluded from sums)."""
+    real = shares.drop([c for c in AGGREGATE_CODES if c in shares.index])
+    ordered = real.sort_values(ascending=False, kind="stable")
+    value = hhi(ordered.to_numpy(), scale)
+    out: dict[str, object] = {
+        "n_countries": int((ordered > 0).sum()),
+        "hhi": value,
+        "top1_iso3": str(ordered.index[0]) if len(ordered) else None,
+        "top1_share": float(ordered.iloc[0]) if len(ordered) else np.nan,
+        "top3_share": float(ordered.iloc[:3].sum()),
+        "effective_suppliers": scale / value if value > 0 else np.nan,
+    }
+    if wgi is not None:
+        scaled = ordered.index.map(lambda c: wgi_scaled(wgi[c]) if c in wgi.index
+                                   else MISSING_WGI_SCALED).to_numpy(dtype=float)
+        out["gov_hhi"] = float(np.sum(ordered.to_numpy() ** 2 * scaled))
+    return out
+
+
+def concentration(dataset: Dataset, commodity: str | None = None, stage: str | None = None,
+                  year: int | None = None, scale: float = 1.0) -> pd.DataFrame:
+    """Concentration per commodity x stage x year.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    commodity, stage, year : optional
+        Filters; ``None`` means all held in the data.
+    scale : float
+        HHI scale (1 or 10000).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``commodity, stage, year, n_countries, hhi, top1_iso3, top1_share,
+        top3_share, effective_suppliers, gov_hhi``.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> table = concentration(load_dataset(), "cobalt", "mining", 2023)
+    >>> table.loc[0, "top1_iso3"]
+    'COD'
+    """
+    commodities = [dataset.check_commodity(commodity)] if commodity else dataset.commodities_list
+    stages = [stage] if stage else ["mining", "refining"]
+    prod_years = dataset.years("production")
+    years = [dataset.check_year(year)] if year is not None else list(prod_years)
+    rows = []
+    for y in years:
+        wgi = latest_wgi(dataset, y)
+        for com in commodities:
+            for stg in stages:
+                shares = stage_shares(dataset, com, stg, y)
+                if shares.empty or shares.sum() <= 0:
+                    continue
+                rows.append({"commodity": com, "stage": stg, "year": y,
+                             **concentration_of(shares, wgi, scale)})
+    return pd.DataFrame(rows, columns=["commodity", "stage", "year", "n_countries", "hhi",
+                                       "top1_iso3", "top1_share", "top3_share",
+                                       "effective_suppliers", "gov_hhi"])
+
+
+def company_concentration(dataset: Dataset, commodity: str, stage: str = "mining",
+                          scale: float = 1.0) -> pd.DataFrame:
+    """Owners' attributable output (equity share x facility output) and their shares.
+
+    Shares are of the output of the facilities held in ``facilities.csv``
+    for the commodity and stage (not of world output); the column
+    ``coverage`` gives that covered output over world production where the
+    units agree.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``owner, owner_iso3, attributable_t, share`` sorted by share; the
+        frame's ``attrs`` hold ``hhi`` and ``coverage``.
+    """
+    dataset.check_commodity(commodity)
+    fac = dataset.facilities
+    fac = fac.loc[(fac["commodity"] == commodity) & (fac["stage"] == stage)
+                  & fac["output_t"].notna()]
+    own = dataset.ownership.merge(fac[["facility_id", "output_t", "unit"]], on="facility_id")
+    own["attributable_t"] = own["equity_share"] * own["output_t"]
+    table = own.groupby(["owner", "owner_iso3"], as_index=False)["attributable_t"].sum()
+    covered = float(fac["output_t"].sum())
+    table["share"] = table["attributable_t"] / covered if covered > 0 else np.nan
+    table = table.sort_values("share", ascending=False, ignore_index=True, kind="stable")
+    table.attrs["hhi"] = hhi(table["share"].fillna(0).to_numpy(), scale)
+    prod = dataset.production
+    world = prod.loc[(prod["commodity"] == commodity) & (prod["stage"] == stage)]
+    if not world.empty and not fac.empty:
+        latest = world.loc[world["year"] == world["year"].max()]
+        same_unit = (latest["unit"] == fac["unit"].iloc[0]).all()
+        table.attrs["coverage"] = covered / latest["quantity"].sum() if same_unit else np.nan
+    return table
