@@ -22,6 +22,11 @@ from scrisk.data.load import Dataset
 STAGE_ORDER = ("mining", "refining")
 
 
+def positions(codes: pd.Series, index: Mapping[str, int]) -> np.ndarray:
+    """Integer positions of country codes in an index (every code must be present)."""
+    return np.fromiter((index[c] for c in codes.astype(str)), dtype=np.int64, count=len(codes))
+
+
 @dataclass(frozen=True)
 class SupplyNetwork:
     """Production and trade of one commodity in one year, as arrays.
@@ -189,20 +194,20 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
     units: dict[str, str] = {}
     for stage, rows in prod.groupby("stage", observed=True, sort=True):
         vec = np.zeros(n)
-        np.add.at(vec, rows["iso3"].astype(str).map(index).to_numpy(), rows["quantity"].to_numpy())
+        np.add.at(vec, positions(rows["iso3"], index), rows["quantity"].to_numpy())
         production[str(stage)] = vec
         units[str(stage)] = str(rows["unit"].iloc[0])
     if not shares.empty:
         vec = np.zeros(n)
-        np.add.at(vec, shares["iso3"].astype(str).map(index).to_numpy(), shares["quantity"].to_numpy())
+        np.add.at(vec, positions(shares["iso3"], index), shares["quantity"].to_numpy())
         production["refining"] = vec
         units["refining"] = str(shares["unit"].iloc[0])
 
     flows: dict[str, np.ndarray] = {}
     values: dict[str, np.ndarray] = {}
     for stage, rows in trade.groupby("stage", observed=True, sort=True):
-        exp = rows["exporter"].astype(str).map(index).to_numpy()
-        imp = rows["importer"].astype(str).map(index).to_numpy()
+        exp = positions(rows["exporter"], index)
+        imp = positions(rows["importer"], index)
         qty, val = np.zeros((n, n)), np.zeros((n, n))
         np.add.at(qty, (exp, imp), np.nan_to_num(rows["quantity_t"].to_numpy(dtype=float)))
         np.add.at(val, (exp, imp), np.nan_to_num(rows["value_kusd"].to_numpy(dtype=float)))

@@ -30,6 +30,7 @@ import pandas as pd
 
 from scrisk.data.load import Dataset
 from scrisk.exceptions import UnknownChoiceError
+from scrisk.network import positions
 
 CF_COPPER_NORMALISER = 0.409412948
 MISSING_G = 0.5
@@ -189,17 +190,17 @@ def _one_year(trade: pd.DataFrame, prod: pd.DataFrame, gov: pd.DataFrame,
     n = len(index)
     quantity = np.zeros((n, n))
     value = np.zeros((n, n))
-    exp = trade["exporter"].astype(str).map(index).to_numpy()
-    imp = trade["importer"].astype(str).map(index).to_numpy()
+    exp = positions(trade["exporter"], index)
+    imp = positions(trade["importer"], index)
     np.add.at(quantity, (exp, imp), np.nan_to_num(trade["quantity_t"].to_numpy(dtype=float)))
     np.add.at(value, (exp, imp), np.nan_to_num(trade["value_kusd"].to_numpy(dtype=float)))
     estimate = np.full(n, np.nan)
-    estimate[gov["iso3"].astype(str).map(index).to_numpy()] = gov[
+    estimate[positions(gov["iso3"], index)] = gov[
         "wgi_political_stability"].to_numpy(dtype=float)
     g = partner_weight(estimate)
 
     production = np.zeros(n)
-    np.add.at(production, prod["iso3"].astype(str).map(index).to_numpy(),
+    np.add.at(production, positions(prod["iso3"], index),
               prod["quantity"].to_numpy(dtype=float))
     hhi = production_hhi(prod["quantity"].to_numpy(dtype=float), scale)
 

@@ -1,0 +1,26 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import tiny  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def shipped():
+    """The shipped dataset, loaded once."""
+    from scrisk.data.load import load_dataset
+
+    return load_dataset()
+
+
+@pytest.fixture(scope="session")
+def tiny_ds(tmp_path_factory):
+    """The tiny hand-computable dataset of tests/tiny.py."""
+    return tiny.dataset(tmp_path_factory.mktemp("tiny"))
