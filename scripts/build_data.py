@@ -723,8 +723,8 @@ def main() -> None:
     outputs = {
         MINERALS / "countries.csv": (countries, None),
         MINERALS / "commodities.csv": (commodities, "%.4f"),
-        MINERALS / "production.csv": (production, "%.3f"),
-        MINERALS / "governance.csv": (governance, "%.6f"),
+        MINERALS / "production.csv": (production, None),
+        MINERALS / "governance.csv": (governance, None),
     }
     for path, (df, fmt) in outputs.items():
         write_csv(df, path, fmt)

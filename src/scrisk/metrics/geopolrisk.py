@@ -36,7 +36,7 @@ CF_COPPER_NORMALISER = 0.409412948
 MISSING_G = 0.5
 # Units whose World Mining Data source figures were in kilograms: the reference
 # truncates production to whole source units before the HHI.
-KG_SOURCE_UNITS = frozenset({"platinum", "palladium", "rhodium", "gold"})
+KG_SOURCE_UNITS = frozenset({"platinum", "palladium", "rhodium", "silver", "gold"})
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,10 @@ def production_hhi(quantities: np.ndarray, source_scale: float = 1.0) -> float:
     >>> production_hhi(np.array([60.9, 40.2]))
     0.52
     """
-    whole = np.trunc(np.round(np.nan_to_num(quantities) * source_scale, 6))
+    values = np.nan_to_num(np.asarray(quantities, dtype=float))
+    # figures converted from kg carry float noise (0.43 t x 1000 = 429.99...): round it off
+    scaled = values if source_scale == 1.0 else np.round(values * source_scale, 6)
+    whole = np.trunc(scaled)
     total = whole.sum()
     return float((whole**2).sum() / (total * total))
 
