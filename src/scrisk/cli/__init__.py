@@ -125,7 +125,9 @@ def main() -> None:
     err = Console(stderr=True)
     _register_commands()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except DataValidationError as exc:

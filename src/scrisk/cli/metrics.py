@@ -94,12 +94,19 @@ def geopolrisk_cmd(commodity: CommodityOption = None, year: YearOption = None,
 def exposure_cmd(commodity: CommodityOption = None, year: YearOption = None,
                  importer: ImporterOption = "JPN", stage: StageOption = None,
                  data: DataOption = None, fmt: FormatOption = OutputFormat.table) -> None:
-    """Direct vs look-through (origin) shares of an importer's supply."""
+    """Direct vs look-through (origin) shares of an importer's supply.
+
+    The stage defaults to mining where the data holds ore trade for the
+    commodity, else refining (refined supply traced to refiner and mine).
+    """
     from scrisk.metrics.exposure import lookthrough_exposure
 
     ds = load(data)
-    table = lookthrough_exposure(ds, importer, _commodity(ds, commodity, "cobalt"),
-                                 _year(ds, year, "trade"), _stage(stage, "mining"))
+    commodity = _commodity(ds, commodity, "cobalt")
+    if stage is None:
+        row = ds.commodities.set_index("commodity").loc[commodity]
+        stage = "mining" if isinstance(row["hs_mining"], str) and row["hs_mining"] else "refining"
+    table = lookthrough_exposure(ds, importer, commodity, _year(ds, year, "trade"), _stage(stage))
     emit(table, fmt, title="Direct vs look-through exposure")
 
 

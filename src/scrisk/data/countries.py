@@ -160,9 +160,10 @@ class CountryResolver:
         import difflib
 
         key = normalise_name(str(value))
-        close = difflib.get_close_matches(key, list(self._index), n=n, cutoff=0.6)
+        close = difflib.get_close_matches(key, list(self._index), n=n, cutoff=0.75)
         upper = str(value).strip().upper()
-        codes = difflib.get_close_matches(upper, sorted(self.known), n=n, cutoff=0.67)
+        codes = (difflib.get_close_matches(upper, sorted(self.known), n=n, cutoff=0.67)
+                 if len(upper) <= 3 else [])
         found = [self._index[c] for c in close] + codes
         seen: list[str] = []
         for iso3 in found:

@@ -327,8 +327,9 @@ def _report(mask: np.ndarray, frame: pd.DataFrame, col: Column, expected: str,
         return
     sub = frame.loc[mask, [col.name, _FILE_COL, _LINE_COL]]
     for value, file, line in sub.itertuples(index=False, name=None):
-        shown = None if value is None or (isinstance(value, float) and np.isnan(value)) \
-            else str(value)
+        blank = value is None or (isinstance(value, float) and np.isnan(value)) \
+            or str(value).strip() == ""
+        shown = None if blank else str(value)
         failures.append(ValidationFailure(str(file), int(line), col.name, shown, expected))
 
 
@@ -524,6 +525,8 @@ def _check_mining_unit(t: dict[str, pd.DataFrame], failures: list[ValidationFail
         return
     expected = dict(zip(com["commodity"], com["mining_unit"], strict=True))
     mining = prod.loc[prod["stage"] == "mining"]
+    units = mining.groupby("commodity")["unit"].nunique()
+    mining = mining.loc[mining["commodity"].map(units) == 1]  # mixed units reported already
     want = mining["commodity"].map(expected)
     bad = (want.notna() & (mining["unit"] != want)).to_numpy(dtype=bool)
     if bad.any():

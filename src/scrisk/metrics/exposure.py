@@ -21,6 +21,7 @@ import pandas as pd
 import scipy.linalg
 
 from scrisk.data.load import Dataset
+from scrisk.exceptions import UnknownChoiceError
 from scrisk.network import SupplyNetwork, build_network
 
 UNATTRIBUTED = "unattributed"
@@ -138,6 +139,9 @@ def lookthrough_exposure(dataset: Dataset, importer: str, commodity: str, year: 
     """
     importer = dataset.check_country(importer)
     network = build_network(dataset, commodity, year)
+    if stage not in network.flows:
+        raise UnknownChoiceError(f"stage with trade data for {commodity} in {year}", stage,
+                                 network.flows.keys())
     table = supply_by_origin(network, importer, stage)
     if stage == "refining" and not table.empty:
         mined = mined_origin_of_refined(network, table["lookthrough_share"])
