@@ -24,7 +24,12 @@ STAGE_ORDER = ("mining", "refining")
 
 def positions(codes: pd.Series, index: Mapping[str, int]) -> np.ndarray:
     """Integer positions of country codes in an index (every code must be present)."""
-    return np.fromiter((index[c] for c in codes.astype(str)), dtype=np.int64, count=len(codes))
+    keys = pd.Index(sorted(index, key=index.__getitem__))
+    found = keys.get_indexer(np.asarray(codes, dtype=object))
+    if (found < 0).any():
+        missing = sorted(set(np.asarray(codes, dtype=object)[found < 0]))
+        raise KeyError(f"country codes not in the index: {missing}")
+    return found.astype(np.int64)
 
 
 @dataclass(frozen=True)

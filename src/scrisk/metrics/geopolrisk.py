@@ -156,65 +156,86 @@ def geopolrisk_table(dataset: Dataset, importers: Iterable[str | Iterable[str]] 
     commodities = [dataset.check_commodity(c) for c in commodities]
     years = [dataset.check_year(y) for y in (years if years is not None
                                              else dataset.years("production"))]
-    trade = dataset.trade
     countries = tuple(sorted(dataset.countries["iso3"]))
     index = {c: i for i, c in enumerate(countries)}
+    trade = dataset.trade
     if importers is None:
         importers = sorted(set(trade["importer"].astype(str)))
     resolved = [_members(dataset, imp) for imp in importers]
-    membership = np.zeros((len(resolved), len(countries)))
+    inside = np.zeros((len(resolved), len(countries)), dtype=bool)
     for r, (_, members) in enumerate(resolved):
-        membership[r, [index[m] for m in members]] = 1.0
-    gov = dataset.governance
-    prod = dataset.production
-    prod = prod.loc[prod["stage"] == "mining"]
+        inside[r, positions(pd.Series(members), index)] = True
+    names = [name for name, _ in resolved]
 
-    parts = []
-    for commodity in commodities:
-        codes = _hs_codes(com.at[commodity, "hs_gpr"])
+    gpr_codes = {c: _hs_codes(com.at[c, "hs_gpr"]) for c in commodities}
+    for commodity, codes in gpr_codes.items():
         if not codes:
             raise UnknownChoiceError(f"commodity with GeoPolRisk HS codes (not {commodity!r})",
                                      commodity, [c for c in com.index
                                                  if _hs_codes(com.at[c, "hs_gpr"])])
-        com_trade = trade.loc[(trade["commodity"] == commodity) & trade["hs6"].isin(codes)]
-        com_prod = prod.loc[prod["commodity"] == commodity]
+    keep = np.zeros(len(trade), dtype=bool)
+    commodity_col = trade["commodity"].astype(str)
+    hs_col = trade["hs6"].astype(str)
+    for commodity, codes in gpr_codes.items():
+        keep |= ((commodity_col == commodity) & hs_col.isin(codes)).to_numpy()
+    trade = trade.loc[keep & trade["year"].isin(years).to_numpy()]
+    arrays = {
+        "exp": positions(trade["exporter"], index),
+        "imp": positions(trade["importer"], index),
+        "q": np.nan_to_num(trade["quantity_t"].to_numpy(dtype=float)),
+        "v": np.nan_to_num(trade["value_kusd"].to_numpy(dtype=float)),
+    }
+    trade_groups = pd.DataFrame({"commodity": trade["commodity"].astype(str).to_numpy(),
+                                 "year": trade["year"].to_numpy()}).groupby(
+        ["commodity", "year"], sort=False).indices
+    gov = dataset.governance
+    g_by_year = {}
+    for year in years:
+        rows = gov.loc[gov["year"] == year]
+        estimate = np.full(len(countries), np.nan)
+        estimate[positions(rows["iso3"], index)] = rows["wgi_political_stability"].to_numpy()
+        g_by_year[year] = partner_weight(estimate)
+    prod = dataset.production
+    prod = prod.loc[(prod["stage"] == "mining") & prod["commodity"].isin(commodities)]
+    prod_pos = positions(prod["iso3"], index)
+    prod_q = prod["quantity"].to_numpy(dtype=float)
+    prod_groups = pd.DataFrame({"commodity": prod["commodity"].astype(str).to_numpy(),
+                                "year": prod["year"].to_numpy()}).groupby(
+        ["commodity", "year"], sort=False).indices
+    empty = np.array([], dtype=np.int64)
+
+    parts = []
+    for commodity in commodities:
         scale = 1000.0 if commodity in KG_SOURCE_UNITS else 1.0
         for year in years:
-            parts.append(_one_year(com_trade.loc[com_trade["year"] == year],
-                                   com_prod.loc[com_prod["year"] == year],
-                                   gov.loc[gov["year"] == year], index, membership, scale,
-                                   [name for name, _ in resolved], commodity, year))
+            rows = trade_groups.get((commodity, year), empty)
+            prows = prod_groups.get((commodity, year), empty)
+            parts.append(_one_year({k: a[rows] for k, a in arrays.items()}, prod_pos[prows],
+                                   prod_q[prows], g_by_year[year], inside, scale, names,
+                                   commodity, year))
     return pd.concat(parts, ignore_index=True)
 
 
-def _one_year(trade: pd.DataFrame, prod: pd.DataFrame, gov: pd.DataFrame,
-              index: Mapping[str, int], membership: np.ndarray, scale: float,
-              names: list[str], commodity: str, year: int) -> pd.DataFrame:
-    n = len(index)
-    quantity = np.zeros((n, n))
-    value = np.zeros((n, n))
-    exp = positions(trade["exporter"], index)
-    imp = positions(trade["importer"], index)
-    np.add.at(quantity, (exp, imp), np.nan_to_num(trade["quantity_t"].to_numpy(dtype=float)))
-    np.add.at(value, (exp, imp), np.nan_to_num(trade["value_kusd"].to_numpy(dtype=float)))
-    estimate = np.full(n, np.nan)
-    estimate[positions(gov["iso3"], index)] = gov[
-        "wgi_political_stability"].to_numpy(dtype=float)
-    g = partner_weight(estimate)
+def _one_year(trade: Mapping[str, np.ndarray], prod_pos: np.ndarray, prod_q: np.ndarray,
+              g: np.ndarray, inside: np.ndarray, scale: float, names: list[str], commodity: str,
+              year: int) -> pd.DataFrame:
+    """GeoPolRisk of every importer for one commodity and year.
 
-    production = np.zeros(n)
-    np.add.at(production, positions(prod["iso3"], index),
-              prod["quantity"].to_numpy(dtype=float))
-    hhi = production_hhi(prod["quantity"].to_numpy(dtype=float), scale)
-
-    # region r imports from partner i: sum over members j of quantity[i, j]
-    imports_by_partner = quantity @ membership.T            # (n partners, R)
-    value_by_partner = value @ membership.T
-    outside = 1.0 - membership.T                            # partners inside the group weigh 0
-    numerator = (g[:, None] * outside * imports_by_partner).sum(axis=0)
-    total = imports_by_partner.sum(axis=0)
-    total_value = value_by_partner.sum(axis=0)
-    domestic = membership @ production
+    ``trade`` holds partner (``exp``) and importer (``imp``) positions with
+    quantities ``q`` and values ``v``; ``inside[r, c]`` says whether country
+    ``c`` belongs to importer ``r``.
+    """
+    exp, imp, q, v = trade["exp"], trade["imp"], trade["q"], trade["v"]
+    member_of_importer = inside[:, imp]                 # (R, rows): row lands in importer r
+    partner_inside = inside[:, exp]                     # (R, rows): partner inside importer r
+    weight = np.where(partner_inside, 0.0, g[exp])      # g_i, 0 for partners inside the group
+    numerator = (member_of_importer * weight * q).sum(axis=1)
+    total = member_of_importer @ q
+    total_value = member_of_importer @ v
+    n = inside.shape[1]
+    production = np.bincount(prod_pos, weights=prod_q, minlength=n)
+    domestic = inside @ production
+    hhi = production_hhi(prod_q, scale)
     denominator = total + domestic
     with np.errstate(divide="ignore", invalid="ignore"):
         import_risk = np.where(denominator > 0, numerator / denominator, 0.0)
