@@ -181,11 +181,10 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
     """
     dataset.check_commodity(commodity)
     dataset.check_year(year)
-    prod = dataset.production
-    prod = prod.loc[(prod["commodity"] == commodity) & (prod["year"] == year)]
-    trade = dataset.trade
-    trade = trade.loc[(trade["commodity"] == commodity) & (trade["year"] == year)]
-    shares = _refining_from_shares(dataset.processing_shares, commodity, year)
+    prod = dataset.select("production", commodity=commodity, year=year)
+    trade = dataset.select("trade", commodity=commodity, year=year)
+    shares = _refining_from_shares(dataset.select("processing_shares", commodity=commodity),
+                                   commodity, year)
     if (prod["stage"] == "refining").any():
         shares = shares.iloc[0:0]
 

@@ -35,7 +35,7 @@ def shipped_data_path() -> Path:
     return Path(__file__).resolve().parents[3] / "data"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dataset:
     """Validated, read-only tables of one dataset.
 
@@ -72,6 +72,33 @@ class Dataset:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._tables)
+
+    def select(self, table: str, **equals: object) -> pd.DataFrame:
+        """Rows of ``table`` whose columns equal the given values.
+
+        The grouping behind the lookup is built once per table and set of
+        columns, so repeated selections (one per commodity and year, say) cost
+        a dictionary lookup instead of a scan.
+
+        Examples
+        --------
+        >>> ds = load_dataset()
+        >>> rows = ds.select("production", commodity="cobalt", year=2022)
+        >>> set(rows["commodity"])
+        {'cobalt'}
+        """
+        keys = tuple(sorted(equals))
+        cache = self.__dict__.setdefault("_select_cache", {})
+        groups = cache.get((table, keys))
+        frame = self._tables[table]
+        if groups is None:
+            groups = frame.groupby(list(keys), sort=False, observed=True).indices
+            cache[(table, keys)] = groups
+        wanted = tuple(equals[k] for k in keys)
+        rows = groups.get(wanted if len(keys) > 1 else wanted[0])
+        if rows is None:
+            return frame.iloc[0:0].copy(deep=False)
+        return frame.iloc[rows].copy(deep=False)
 
     @property
     def table_names(self) -> tuple[str, ...]:

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
+import scipy.sparse
+import scipy.sparse.linalg
 
 from scrisk.data.load import Dataset
 from scrisk.exceptions import UnknownChoiceError
 from scrisk.network import SupplyNetwork, build_network
 
 UNATTRIBUTED = "unattributed"
-_SINGULAR_LEAK = 1e-12
 
 
 def origin_matrix(production: np.ndarray, flows: np.ndarray) -> np.ndarray:
@@ -59,14 +59,40 @@ def origin_matrix(production: np.ndarray, flows: np.ndarray) -> np.ndarray:
     """
     production = np.asarray(production, dtype=float)
     flows = np.asarray(flows, dtype=float)
-    pool = production + flows.sum(axis=0)
-    empty = pool <= 0
-    diag = np.where(empty, 1.0, pool)
-    # A tiny leak on the diagonal keeps closed re-export loops solvable; the mass
-    # it loses shows up as unattributed instead of breaking the solve.
-    system = np.diag(diag * (1.0 + _SINGULAR_LEAK)) - flows.T
-    rhs = np.diag(np.where(empty, 0.0, production))
-    return scipy.linalg.solve(system, rhs, check_finite=False)
+    n = production.size
+    origins = np.zeros((n, n))
+    live = _reached_from_production(production, flows)
+    if not live.any():
+        return origins
+    # Countries no production can reach hold only untraceable mass (e.g. a closed loop
+    # of re-exporters): their rows stay zero and they leave the system, which keeps
+    # the rest strictly solvable.
+    p, f = production[live], flows[np.ix_(live, live)]
+    pool = p + f.sum(axis=0)
+    producers = np.nonzero(p > 0)[0]
+    # Only producers' columns can be non-zero: solve for those (sparse LU), not all n.
+    system = scipy.sparse.csc_matrix(np.diag(pool) - f.T)
+    rhs = np.zeros((p.size, producers.size))
+    rhs[producers, np.arange(producers.size)] = p[producers]
+    solved = scipy.sparse.linalg.splu(system).solve(rhs)
+    live_idx = np.nonzero(live)[0]
+    origins[np.ix_(live_idx, live_idx[producers])] = solved
+    return origins
+
+
+def _reached_from_production(production: np.ndarray, flows: np.ndarray) -> np.ndarray:
+    """Countries that produce or receive (directly or through others) from a producer."""
+    from scipy.sparse.csgraph import breadth_first_order
+
+    n = production.size
+    # a super-source node n feeds every producer
+    src = np.concatenate([np.nonzero(flows > 0)[0], np.full(int((production > 0).sum()), n)])
+    dst = np.concatenate([np.nonzero(flows > 0)[1], np.nonzero(production > 0)[0]])
+    graph = scipy.sparse.csr_matrix((np.ones(src.size), (src, dst)), shape=(n + 1, n + 1))
+    order = breadth_first_order(graph, n, directed=True, return_predecessors=False)
+    reached = np.zeros(n + 1, dtype=bool)
+    reached[order] = True
+    return reached[:n]
 
 
 def supply_by_origin(network: SupplyNetwork, importer: str, stage: str = "mining"
