@@ -9,18 +9,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scrisk.data.countries import CountryResolver, normalise_name
-from scrisk.data.load import validate_folder
+from scrisk.data.load import validate_file
 
 HEADER = "commodity,stage,iso3,year,quantity,unit,source\n"
-SETTINGS = settings(max_examples=25, deadline=None,
+SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _write(folder: Path, body: str) -> Path:
-    target = folder / "minerals"
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "production.csv").write_text(HEADER + body, encoding="utf-8")
-    return folder
+    path = folder / "production.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
 
 
 @SETTINGS
@@ -28,7 +27,7 @@ def _write(folder: Path, body: str) -> Path:
        year=st.integers(min_value=1990, max_value=2100))
 def test_valid_rows_load(tmp_path_factory, quantity, year):
     folder = _write(tmp_path_factory.mktemp("ok"), f"copper,mining,CHL,{year},{quantity!r},t,x\n")
-    assert validate_folder(overlay=folder) == []
+    assert validate_file(folder, "production") == []
 
 
 @SETTINGS
@@ -44,7 +43,7 @@ def test_non_numbers_are_always_reported(tmp_path_factory, text):
     if text.strip() == "" or numeric:
         return
     folder = _write(tmp_path_factory.mktemp("bad"), f"copper,mining,CHL,2022,{text},t,x\n")
-    failures = validate_folder(overlay=folder)
+    failures = validate_file(folder, "production")
     assert [(f.row, f.column) for f in failures] == [(2, "quantity")]
 
 
@@ -52,7 +51,7 @@ def test_non_numbers_are_always_reported(tmp_path_factory, text):
 @given(quantity=st.floats(max_value=-1e-9, allow_nan=False, allow_infinity=False))
 def test_negative_quantities_rejected(tmp_path_factory, quantity):
     folder = _write(tmp_path_factory.mktemp("neg"), f"copper,mining,CHL,2022,{quantity!r},t,x\n")
-    assert [f.column for f in validate_folder(overlay=folder)] == ["quantity"]
+    assert [f.column for f in validate_file(folder, "production")] == ["quantity"]
 
 
 @given(st.sampled_from(["Korea, Republic of", "Rep. of Korea", "KOR", "South Korea",

@@ -266,6 +266,50 @@ def validate_folder(path: str | os.PathLike | None = None,
     return []
 
 
+def validate_file(path: str | os.PathLike, table: str) -> list[ValidationFailure]:
+    """Check one file against its table's schema, without the cross-file rules.
+
+    Country names are resolved against the shipped country table. Useful to
+    check a single user file (e.g. a candidate list) quickly.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to check.
+    table : str
+        Schema name, e.g. ``"candidates"`` (see :data:`scrisk.data.schemas.SCHEMAS`).
+
+    Examples
+    --------
+    >>> failures = validate_file(shipped_data_path() / "suppliers/candidates.csv", "candidates")
+    >>> failures
+    []
+    """
+    if table not in SCHEMAS:
+        raise UnknownChoiceError("table", table, SCHEMAS)
+    schema = SCHEMAS[table]
+    failures: list[ValidationFailure] = []
+    file_path = Path(path)
+    if not file_path.is_file():
+        return [ValidationFailure(str(file_path), None, None, None, "a file that exists")]
+    frame = _read_file(file_path, file_path.name, schema, failures)
+    if frame is None:
+        return failures
+    resolver = _shipped_resolver() if any(c.kind == "iso3" for c in schema.columns) else None
+    converted = _convert(schema, frame, resolver, failures)
+    _check_keys(schema, converted, failures)
+    return _sorted_failures(failures)
+
+
+def _shipped_resolver() -> CountryResolver:
+    countries_path = shipped_data_path() / SCHEMAS["countries"].path
+    failures: list[ValidationFailure] = []
+    frame = _read_file(countries_path, SCHEMAS["countries"].path, SCHEMAS["countries"], failures)
+    if frame is None:
+        raise DataValidationError(failures)
+    return CountryResolver(_convert(SCHEMAS["countries"], frame, None, failures))
+
+
 # --------------------------------------------------------------------------- reading
 
 

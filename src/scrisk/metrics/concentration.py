@@ -52,7 +52,8 @@ def wgi_scaled(estimate: float | np.ndarray) -> float | np.ndarray:
     >>> wgi_scaled(2.5), wgi_scaled(0.0), wgi_scaled(-3.0)
     (0.0, 5.0, 10.0)
     """
-    return np.clip(10.0 * (2.5 - np.asarray(estimate, dtype=float)) / 5.0, 0.0, 10.0)[()]
+    scaled = np.clip(10.0 * (2.5 - np.asarray(estimate, dtype=float)) / 5.0, 0.0, 10.0)
+    return float(scaled) if scaled.ndim == 0 else scaled
 
 
 def latest_wgi(dataset: Dataset, year: int) -> pd.Series:
