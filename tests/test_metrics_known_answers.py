@@ -85,6 +85,14 @@ def test_origin_matrix_closed_loop_is_unattributed():
     assert np.abs(origins).max() < 1e-9
 
 
+def test_origin_matrix_untraced_inflow_stays_unattributed():
+    # country 1 gets 1 t from producer 0 and 1 t from country 2, which nothing reaches
+    p = np.array([1.0, 0.0, 0.0])
+    flows = np.array([[0, 1.0, 0], [0, 0, 0], [0, 1.0, 0]])
+    origins = origin_matrix(p, flows)
+    np.testing.assert_allclose(origins[1], [0.5, 0.0, 0.0])
+
+
 def test_lookthrough_copper_reexport(tiny_ds):
     table = lookthrough_exposure(tiny_ds, "JPN", "copper", 2022).set_index("iso3")
     # China's pool: 100 mined + 50 from Chile -> its 30 t to Japan = 20 CHN + 10 CHL

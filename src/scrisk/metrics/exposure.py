@@ -68,7 +68,7 @@ def origin_matrix(production: np.ndarray, flows: np.ndarray) -> np.ndarray:
     # of re-exporters): their rows stay zero and they leave the system, which keeps
     # the rest strictly solvable.
     p, f = production[live], flows[np.ix_(live, live)]
-    pool = p + f.sum(axis=0)
+    pool = p + flows[:, live].sum(axis=0)  # inflow from unreached countries stays untraced
     producers = np.nonzero(p > 0)[0]
     # Only producers' columns can be non-zero: solve for those (sparse LU), not all n.
     system = scipy.sparse.csc_matrix(np.diag(pool) - f.T)

@@ -1,0 +1,55 @@
+"""Disruption analysis: chokepoints, scenarios as data, a vectorised engine, Monte Carlo.
+
+* :func:`chokepoints` ranks the countries, facilities, trade links and sea
+  lanes an importer's supply depends on (look-through), with single points
+  of failure, weighted betweenness and minimum cuts.
+* :func:`load_scenario` reads and validates a scenario file
+  (``docs/scenarios.md``); :func:`run_scenario` applies its shocks;
+  :func:`monte_carlo` samples them by their probabilities.
+* :class:`SupplyModel` is the array engine underneath: a batch of scenarios
+  is a matrix of surviving shares, evaluated with matrix products.
+
+The formulas, their rationale and a worked example are in
+``docs/methods/disruption.md``.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_PUBLIC = {
+    "chokepoints": "scrisk.disruption.chokepoints",
+    "ChokepointResult": "scrisk.disruption.chokepoints",
+    "element_losses": "scrisk.disruption.chokepoints",
+    "model_elements": "scrisk.disruption.chokepoints",
+    "physical_graph": "scrisk.disruption.chokepoints",
+    "supply_graph": "scrisk.disruption.chokepoints",
+    "Scenario": "scrisk.disruption.scenarios",
+    "Shock": "scrisk.disruption.scenarios",
+    "ScenarioResult": "scrisk.disruption.scenarios",
+    "load_scenario": "scrisk.disruption.scenarios",
+    "parse_scenario": "scrisk.disruption.scenarios",
+    "run_scenario": "scrisk.disruption.scenarios",
+    "monte_carlo": "scrisk.disruption.montecarlo",
+    "MonteCarloResult": "scrisk.disruption.montecarlo",
+    "SupplyModel": "scrisk.disruption.engine",
+    "SeaRoutes": "scrisk.disruption.engine",
+    "Gates": "scrisk.disruption.engine",
+    "example_network": "scrisk.disruption.example",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scrisk.disruption' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

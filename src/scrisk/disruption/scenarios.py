@@ -1,0 +1,1008 @@
+"""Disruption scenarios as data: parse, validate strictly, and run them.
+
+A scenario file (TOML, or YAML when PyYAML is installed) names the importer
+and lists shocks; ``docs/scenarios.md`` documents every key and
+``scenarios/`` holds examples. :func:`load_scenario` reads and validates a
+file against the dataset, collecting every problem (unknown key, misspelt
+country, share outside 0..1, ...) into one :class:`~scrisk.exceptions.ScenarioError`.
+:func:`run_scenario` evaluates it once with the vectorised engine
+(:mod:`scrisk.disruption.engine`) and returns the supply after the shocks by
+commodity and origin, with the remaining self-sufficiency and battery
+coverage.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scrisk.data.load import Dataset
+from scrisk.data.schemas import STAGES, YEAR_MAX, YEAR_MIN
+from scrisk.disruption.engine import (
+    LOG_FLOOR,
+    ROUTE_DESTINATION,
+    STAGE_OF_SUPPLY,
+    Gates,
+    SeaRoutes,
+    SupplyModel,
+)
+from scrisk.exceptions import ScenarioError, UnknownChoiceError
+from scrisk.network import build_network
+
+KINDS = ("export_ban", "export_quota", "production_cut", "facility_outage", "sea_lane_closure",
+         "demand_shock", "trade_link")
+COMMON_KEYS = ("id", "kind", "size", "probability", "duration_months", "source", "note")
+# kind -> (required keys besides kind, optional keys, default size or None when size is required)
+KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...], float | None]] = {
+    "export_ban": (("country", "commodity", "stage"), (), 1.0),
+    "export_quota": (("country", "commodity", "stage", "size"), (), None),
+    "production_cut": (("country", "commodity", "stage", "size"), (), None),
+    "facility_outage": (("facility",), (), 1.0),
+    "sea_lane_closure": (("chokepoint",), ("commodities",), 1.0),
+    "demand_shock": (("commodity", "size"), (), None),
+    "trade_link": (("country", "commodity", "stage"), (), 1.0),
+}
+TOP_KEYS = ("name", "description", "importer", "year", "sources", "shocks")
+MONTHS_PER_YEAR = 12.0
+DEFAULT_GWH = 150.0
+DEFAULT_BATTERY_SCENARIO = "balanced"
+
+
+# --------------------------------------------------------------------------- spec
+
+
+@dataclass(frozen=True)
+class Shock:
+    """One shock of a scenario (validated; countries are ISO3 codes).
+
+    Attributes
+    ----------
+    id : str
+    kind : str
+        One of ``export_ban``, ``export_quota``, ``production_cut``,
+        ``facility_outage``, ``sea_lane_closure``, ``demand_shock``,
+        ``trade_link``.
+    size : float
+        Share of capacity lost (0..1); for ``demand_shock`` the relative rise
+        of the importer's demand.
+    probability : float
+        Chance that the shock happens in a year (used by Monte Carlo; a
+        deterministic run applies every shock).
+    duration_months : float
+        Months of the year the shock lasts (0 < d <= 12).
+    country, commodity, stage, chokepoint, facility : str or None
+        The target, as the kind requires.
+    commodities : tuple of str or None
+        ``sea_lane_closure`` only: commodities affected (``None``: all).
+    source, note : str
+    """
+
+    id: str
+    kind: str
+    size: float
+    probability: float = 1.0
+    duration_months: float = MONTHS_PER_YEAR
+    country: str | None = None
+    commodity: str | None = None
+    stage: str | None = None
+    chokepoint: str | None = None
+    facility: str | None = None
+    commodities: tuple[str, ...] | None = None
+    source: str = ""
+    note: str = ""
+
+    @property
+    def effective_size(self) -> float:
+        """Share of the year's capacity lost: ``size * duration_months / 12``."""
+        return self.size * min(self.duration_months, MONTHS_PER_YEAR) / MONTHS_PER_YEAR
+
+    def applies_to(self, commodity: str) -> bool:
+        """Whether the shock can change the supply of ``commodity``."""
+        if self.kind == "sea_lane_closure":
+            return self.commodities is None or commodity in self.commodities
+        return self.commodity == commodity
+
+    def target(self) -> str:
+        """Short human-readable description of what the shock hits."""
+        where = {
+            "export_ban": f"{self.country} {self.stage} exports of {self.commodity}",
+            "export_quota": f"{self.country} {self.stage} exports of {self.commodity}",
+            "production_cut": f"{self.country} {self.stage} of {self.commodity}",
+            "facility_outage": f"facility {self.facility} ({self.commodity}, {self.stage})",
+            "sea_lane_closure": f"{self.chokepoint}"
+            + ("" if self.commodities is None else f" ({', '.join(self.commodities)})"),
+            "demand_shock": f"demand for {self.commodity}",
+            "trade_link": f"{self.country} -> importer, {self.stage} {self.commodity}",
+        }
+        return where[self.kind]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of shocks for one importer.
+
+    Attributes
+    ----------
+    name : str
+    shocks : tuple of Shock
+    importer : str
+        ISO3 code (default ``JPN``).
+    year : int or None
+        Data year to run on (``None``: the latest year with production and trade).
+    description : str
+    sources : tuple of str
+    file : str
+        Where the scenario was read from (for messages).
+    """
+
+    name: str
+    shocks: tuple[Shock, ...]
+    importer: str = "JPN"
+    year: int | None = None
+    description: str = ""
+    sources: tuple[str, ...] = ()
+    file: str = "scenario"
+
+    def commodities(self, dataset: Dataset) -> tuple[str, ...]:
+        """Commodities the scenario can affect (all, when a sea lane closes for all)."""
+        if any(s.kind == "sea_lane_closure" and s.commodities is None for s in self.shocks):
+            return tuple(sorted(dataset.commodities_list))
+        named: set[str] = set()
+        for s in self.shocks:
+            if s.kind == "sea_lane_closure":
+                named |= set(s.commodities or ())
+            elif s.commodity is not None:
+                named.add(s.commodity)
+        return tuple(sorted(named))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per shock: id, kind, target, size, probability, duration, effective size."""
+        return pd.DataFrame({
+            "id": [s.id for s in self.shocks],
+            "kind": [s.kind for s in self.shocks],
+            "target": [s.target() for s in self.shocks],
+            "size": [s.size for s in self.shocks],
+            "probability": [s.probability for s in self.shocks],
+            "duration_months": [s.duration_months for s in self.shocks],
+            "effective_size": [s.effective_size for s in self.shocks],
+        })
+
+    def summary(self) -> pd.DataFrame:
+        """Same as :meth:`to_frame`."""
+        return self.to_frame()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_scenario_file(path: str | os.PathLike) -> dict:
+    """Read a scenario file into a plain mapping (TOML; YAML if PyYAML is installed).
+
+    Raises
+    ------
+    ScenarioError
+        When the file is missing or cannot be parsed (the parser's message
+        gives the line).
+    """
+    path = Path(path)
+    label = str(path)
+    if not path.is_file():
+        raise ScenarioError([f"no such file: {label}"], file=label)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            with path.open("rb") as handle:
+                return tomllib.load(handle)
+        if suffix in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError as err:  # pragma: no cover - PyYAML is usually present
+                raise ScenarioError(["YAML scenarios need PyYAML: pip install pyyaml "
+                                     "(or write the scenario in TOML)"], file=label) from err
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ScenarioError(["the file must hold a mapping of keys (name, shocks, ...)"],
+                                    file=label)
+            return data
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError([f"not valid TOML: {err}"], file=label) from err
+    except UnicodeDecodeError as err:
+        raise ScenarioError([f"not UTF-8 text: {err}"], file=label) from err
+    except Exception as err:
+        if type(err).__module__.startswith("yaml"):
+            raise ScenarioError([f"not valid YAML: {err}"], file=label) from err
+        raise
+    raise ScenarioError([f"unknown scenario file type {suffix!r}; use .toml, .yaml or .yml"],
+                        file=label)
+
+
+def load_scenario(path: str | os.PathLike, dataset: Dataset | None = None) -> Scenario:
+    """Read and validate a scenario file.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``.toml`` (or ``.yaml``) file, see ``docs/scenarios.md``.
+    dataset : Dataset, optional
+        The data the names are checked against (default: the shipped dataset).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem found.
+    """
+    if dataset is None:
+        from scrisk.data.load import load_dataset
+
+        dataset = load_dataset()
+    return parse_scenario(read_scenario_file(path), dataset, file=str(path))
+
+
+def parse_scenario(data: Mapping, dataset: Dataset, file: str = "scenario") -> Scenario:
+    """Validate a scenario given as a mapping (what a TOML file parses to).
+
+    Every problem is collected before raising: unknown keys, missing keys,
+    wrong types, unknown or misspelt countries (with suggestions), unknown
+    commodities, stages, chokepoints and facilities, shares or probabilities
+    outside 0..1, durations outside (0, 12] months, duplicate ids.
+
+    Parameters
+    ----------
+    data : Mapping
+    dataset : Dataset
+    file : str
+        Name used in messages.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> ds = load_dataset()
+    >>> spec = {"name": "test", "shocks": [{"kind": "export_ban", "country": "Chnia",
+    ...         "commodity": "graphite", "stage": "mining", "size": 1.5}]}
+    >>> try:
+    ...     parse_scenario(spec, ds)
+    ... except Exception as err:
+    ...     print(err)
+    2 problem(s) in scenario:
+      - shocks[0] (export_ban-1): size must be a number in [0, 1], got 1.5
+      - shocks[0] (export_ban-1): country 'Chnia' is not a known country; did you mean CHN (China)?
+    """
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        raise ScenarioError(["the file must hold a mapping of keys (name, shocks, ...)"], file)
+    _unknown_keys(data, TOP_KEYS, "top level", problems)
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append("top level: 'name' must be given as text")
+    description = _text(data, "description", "top level", problems)
+    sources = data.get("sources", [])
+    if isinstance(sources, str):
+        sources = [sources]
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        problems.append("top level: 'sources' must be a list of text citations")
+        sources = []
+    importer = ROUTE_DESTINATION
+    if "importer" in data:
+        importer = _country(dataset, data["importer"], "top level: importer", problems) or importer
+    year = data.get("year")
+    if year is not None:
+        if isinstance(year, bool) or not isinstance(year, int) or not YEAR_MIN <= year <= YEAR_MAX:
+            problems.append(f"top level: 'year' must be a year between {YEAR_MIN} and "
+                            f"{YEAR_MAX}, got {year!r}")
+            year = None
+        elif year not in dataset.years("production"):
+            problems.append(f"top level: year {year} has no production data; years held: "
+                            + ", ".join(str(y) for y in dataset.years("production")))
+            year = None
+    raw_shocks = data.get("shocks")
+    shocks: list[Shock] = []
+    if not isinstance(raw_shocks, list) or not raw_shocks:
+        problems.append("top level: 'shocks' must list at least one shock ([[shocks]] tables)")
+        raw_shocks = []
+    seen: dict[str, int] = {}
+    counters: dict[str, int] = {}
+    for n, raw in enumerate(raw_shocks):
+        shock = _parse_shock(n, raw, dataset, importer, counters, problems)
+        if shock is None:
+            continue
+        if shock.id in seen:
+            problems.append(f"shocks[{n}] ({shock.id}): id repeats shocks[{seen[shock.id]}]; "
+                            "give each shock its own id")
+        seen.setdefault(shock.id, n)
+        shocks.append(shock)
+    if problems:
+        raise ScenarioError(problems, file)
+    return Scenario(name=name.strip(), shocks=tuple(shocks), importer=importer, year=year,
+                    description=description or "", sources=tuple(sources), file=file)
+
+
+def _parse_shock(n: int, raw: object, dataset: Dataset, importer: str,
+                 counters: dict[str, int], problems: list[str]) -> Shock | None:
+    if not isinstance(raw, Mapping):
+        problems.append(f"shocks[{n}]: must be a table of keys (kind, size, ...)")
+        return None
+    kind = raw.get("kind")
+    counters[str(kind)] = counters.get(str(kind), 0) + 1
+    sid = raw.get("id", f"{kind}-{counters[str(kind)]}")
+    where = f"shocks[{n}] ({sid})"
+    if not isinstance(sid, str) or not sid.strip():
+        problems.append(f"shocks[{n}]: 'id' must be text")
+        sid = f"shock-{n}"
+    if kind not in KINDS:
+        close = difflib.get_close_matches(str(kind), KINDS, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        problems.append(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}{hint}"
+                        if kind is not None else
+                        f"{where}: 'kind' is missing; one of {', '.join(KINDS)}")
+        return None
+    required, optional, default_size = KIND_KEYS[kind]
+    allowed = tuple(dict.fromkeys((*COMMON_KEYS, *required, *optional)))
+    _unknown_keys(raw, allowed, where, problems)
+    before = len(problems)
+    for key in required:
+        if key not in raw:
+            problems.append(f"{where}: '{key}' is required for kind {kind}")
+    size = raw.get("size", default_size)
+    size = _share(size, "size", where, problems) if size is not None else None
+    probability = _share(raw.get("probability", 1.0), "probability", where, problems)
+    duration = raw.get("duration_months", MONTHS_PER_YEAR)
+    if not _is_number(duration) or not 0 < float(duration) <= MONTHS_PER_YEAR:
+        problems.append(f"{where}: duration_months must be a number in (0, 12] (the engine "
+                        f"evaluates one year of supply), got {duration!r}")
+        duration = MONTHS_PER_YEAR
+    country = commodity = stage = chokepoint = facility = None
+    commodities = None
+    if "country" in raw:
+        country = _country(dataset, raw["country"], f"{where}: country", problems)
+    if "commodity" in raw:
+        commodity = _commodity(dataset, raw["commodity"], f"{where}: commodity", problems)
+    if "stage" in raw:
+        stage = raw["stage"]
+        if stage not in STAGES:
+            problems.append(f"{where}: stage {stage!r} is not one of {', '.join(STAGES)}")
+            stage = None
+    if "chokepoint" in raw:
+        chokepoint = _choice(raw["chokepoint"], dataset.chokepoints["chokepoint_id"], "chokepoint",
+                             f"{where}: chokepoint", problems, "geo/chokepoints.csv")
+        if importer != ROUTE_DESTINATION:
+            problems.append(f"{where}: the sea routes of geo/sea_routes.csv lead to "
+                            f"{ROUTE_DESTINATION}; importer {importer} has none")
+    if "commodities" in raw:
+        listed = raw["commodities"]
+        if not isinstance(listed, list) or not listed:
+            problems.append(f"{where}: 'commodities' must be a non-empty list of commodities")
+        else:
+            checked = [_commodity(dataset, c, f"{where}: commodities", problems) for c in listed]
+            commodities = tuple(sorted({c for c in checked if c is not None}))
+    if "facility" in raw:
+        facility = _choice(raw["facility"], dataset.facilities["facility_id"], "facility",
+                           f"{where}: facility", problems, "suppliers/facilities.csv")
+        if facility is not None:
+            row = dataset.facilities.set_index("facility_id").loc[facility]
+            commodity, stage = str(row["commodity"]), str(row["stage"])
+            _check_facility_output(dataset, facility, row, where, problems)
+    source = _text(raw, "source", where, problems)
+    note = _text(raw, "note", where, problems)
+    if len(problems) > before:
+        return None
+    return Shock(id=sid, kind=kind, size=float(size), probability=float(probability),
+                 duration_months=float(duration), country=country, commodity=commodity,
+                 stage=stage, chokepoint=chokepoint, facility=facility, commodities=commodities,
+                 source=source or "", note=note or "")
+
+
+def _unknown_keys(raw: Mapping, allowed: Sequence[str], where: str, problems: list[str]) -> None:
+    for key in raw:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.7)
+            hint = f"; did you mean {close[0]!r}?" if close else \
+                f"; allowed: {', '.join(allowed)}"
+            problems.append(f"{where}: unknown key {key!r}{hint}")
+
+
+def _is_number(value: object) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(float(value)))
+
+
+def _share(value: object, key: str, where: str, problems: list[str]) -> float:
+    if not _is_number(value) or not 0.0 <= float(value) <= 1.0:
+        problems.append(f"{where}: {key} must be a number in [0, 1], got {value!r}")
+        return 0.0
+    return float(value)
+
+
+def _text(raw: Mapping, key: str, where: str, problems: list[str]) -> str | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, str):
+        problems.append(f"{where}: '{key}' must be text, got {value!r}")
+        return None
+    return value
+
+
+def _country(dataset: Dataset, value: object, where: str, problems: list[str]) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where} must be a country name or ISO3 code, got {value!r}"
+                        + (" (in YAML, quote codes like 'NO')" if isinstance(value, bool) else ""))
+        return None
+    resolver = dataset.countries_resolver
+    iso3 = resolver.resolve(value)
+    if iso3 is None:
+        hint = resolver.suggestions(value)
+        text = f"; did you mean {' or '.join(hint)}?" if hint else ""
+        problems.append(f"{where} {value!r} is not a known country{text}")
+    return iso3
+
+
+def _commodity(dataset: Dataset, value: object, where: str, problems: list[str]) -> str | None:
+    return _choice(value, dataset.commodities_list, "commodity", where, problems,
+                   "minerals/commodities.csv")
+
+
+def _choice(value: object, choices, kind: str, where: str, problems: list[str],
+            table: str) -> str | None:
+    options = sorted({str(c) for c in choices})
+    if isinstance(value, str) and value in options:
+        return value
+    close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else f" (see {table})"
+    problems.append(f"{where} {value!r} is not a known {kind}{hint}")
+    return None
+
+
+_METAL_UNIT = re.compile(r"^t( [A-Z][a-z]?)?$")
+
+
+def same_unit(a: str, b: str, commodity: str = "") -> bool:
+    """Whether two quantity units are the same tonnes (``t``, ``t Cu``, ``t graphite`` ...).
+
+    Tonnes of the element itself may be written ``t``, ``t <symbol>`` or
+    ``t <commodity>``; oxide or compound units (``t Li2O``, ``t LCE``,
+    ``t REO``) only match themselves.
+
+    Examples
+    --------
+    >>> same_unit("t", "t Cu"), same_unit("t graphite", "t", "graphite"), same_unit("t LCE", "t Li2O")
+    (True, True, False)
+    """
+    a, b = str(a).strip(), str(b).strip()
+    if a == b:
+        return True
+
+    def metal(u: str) -> bool:
+        return bool(_METAL_UNIT.match(u)) or (bool(commodity) and u == f"t {commodity}")
+
+    return metal(a) and metal(b)
+
+
+def _check_facility_output(dataset: Dataset, facility: str, row: pd.Series, where: str,
+                           problems: list[str]) -> None:
+    output = row["output_t"]
+    if output is None or pd.isna(output) or float(output) <= 0:
+        problems.append(f"{where}: facility {facility!r} has no output_t in "
+                        "suppliers/facilities.csv, so its outage cannot be sized; use a "
+                        "production_cut of its country instead")
+        return
+    unit = _production_unit(dataset, str(row["commodity"]), str(row["stage"]))
+    if unit is not None and not same_unit(str(row["unit"]), unit, str(row["commodity"])):
+        problems.append(f"{where}: facility {facility!r} reports output in {row['unit']!r} but "
+                        f"{row['commodity']} {row['stage']} production is in {unit!r}; use a "
+                        "production_cut of its country with the share instead")
+
+
+def _production_unit(dataset: Dataset, commodity: str, stage: str) -> str | None:
+    prod = dataset.production
+    rows = prod.loc[(prod["commodity"] == commodity) & (prod["stage"] == stage), "unit"]
+    if len(rows):
+        return str(rows.iloc[0])
+    if stage == "refining":
+        shares = dataset.processing_shares
+        rows = shares.loc[(shares["commodity"] == commodity) & (shares["stage"] == stage), "unit"]
+        if len(rows):
+            return str(rows.iloc[0])
+    return None
+
+
+# --------------------------------------------------------------------------- compiling
+
+
+@dataclass
+class CompiledCommodity:
+    """The shocks of a scenario turned into matrices for one commodity's model.
+
+    ``log[family]`` is ``(J, n)``: the log of the share that survives, at the
+    targeted column, for every shock ``j`` of that family. A batch of ``S``
+    scenarios, given as an activity matrix ``active`` (``(S, J)``, 1 where
+    shock ``j`` happens), has gate ``exp(active @ log[family])``: surviving
+    shares multiply. Facility outages add up as a share of their country's
+    output (``fac``). This is the vectorised core: a batch of scenarios is
+    one matrix product per gate family.
+    """
+
+    commodity: str
+    model: SupplyModel
+    log: dict[str, np.ndarray]
+    fac: dict[str, np.ndarray]
+    lanes: np.ndarray | None
+    demand: np.ndarray | None
+    secured: pd.DataFrame
+    outage: np.ndarray | None
+    notes: list[str] = field(default_factory=list)
+
+    def gates(self, active: np.ndarray) -> tuple[Gates, dict[str, np.ndarray]]:
+        """Gates of a batch and the country-level cuts (without facility outages)."""
+        model = self.model
+        gates = model.gates(active.shape[0])
+        cuts: dict[str, np.ndarray] = {}
+        for family, matrix in self.log.items():
+            setattr(gates, family, np.exp(active @ matrix))
+        for stage in STAGE_OF_SUPPLY:
+            cuts[stage] = gates.family(stage).copy()
+        for stage, matrix in self.fac.items():
+            lost = np.clip(active @ matrix, 0.0, 1.0)
+            setattr(gates, stage, gates.family(stage) * (1.0 - lost))
+        if self.lanes is not None:
+            gates.lanes = np.exp(active @ self.lanes)
+        return gates, cuts
+
+    def demand_factor(self, active: np.ndarray) -> np.ndarray:
+        """``(S,)`` factor on the importer's demand (1 = unchanged)."""
+        if self.demand is None:
+            return np.ones(active.shape[0])
+        return np.exp(active @ self.demand)
+
+    def secured_after(self, active: np.ndarray, gates: Gates, cuts: dict[str, np.ndarray],
+                      evaluation) -> np.ndarray:
+        """``(S, n_facilities)`` secured tonnes of each importer-owned facility after the shocks.
+
+        A mine's secured output survives its country's production cut, the
+        facility's own outage and, abroad, its country's ore-export gate and
+        the sea route to the importer; a refinery's also needs its ore feed.
+        """
+        table = self.secured
+        S = active.shape[0]
+        if table.empty:
+            return np.zeros((S, 0))
+        model = self.model
+        out = np.empty((S, len(table)))
+        outage = (np.clip(active @ self.outage, 0.0, 1.0) if self.outage is not None
+                  else np.zeros((S, len(table))))
+        for f, row in enumerate(table.itertuples(index=False)):
+            col = model.index(row.iso3)
+            survive = 1.0 - outage[:, f]
+            if col is not None:
+                abroad = row.iso3 != model.importer
+                if row.stage == "mining":
+                    survive = survive * cuts["mining"][:, col]
+                    if abroad:
+                        survive = survive * gates.ore_export[:, col] * evaluation.route[:, col]
+                else:
+                    survive = survive * cuts["refining"][:, col] * evaluation.feed_of(row.iso3)
+                    if abroad:
+                        survive = survive * gates.refined_export[:, col] * evaluation.route[:, col]
+            elif row.iso3 != model.importer and model.routes is not None:
+                shares = model.routes.route_shares([row.iso3])
+                survive = survive * model.routes.survival(gates.lanes, shares)[:, 0]
+            out[:, f] = row.secured_t * survive
+        return out
+
+
+def _log_survival(size: float) -> float:
+    return float(np.log(max(1.0 - size, LOG_FLOOR)))
+
+
+def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year: int,
+                      routes: SeaRoutes | None, secured: pd.DataFrame) -> CompiledCommodity:
+    """Build the model of one commodity and the shock matrices of a scenario for it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    dataset : Dataset
+    commodity : str
+    year : int
+    routes : SeaRoutes or None
+    secured : pandas.DataFrame
+        Importer-owned operating facilities (from
+        :func:`scrisk.metrics.self_sufficiency.secured_shares`).
+
+    Returns
+    -------
+    CompiledCommodity
+    """
+    network = build_network(dataset, commodity, year)
+    mine = secured.loc[secured["commodity"] == commodity].reset_index(drop=True)
+    model = SupplyModel(network, scenario.importer, routes, keep=mine["iso3"].unique())
+    J, n = len(scenario.shocks), len(model.countries)
+    log: dict[str, np.ndarray] = {}
+    fac: dict[str, np.ndarray] = {}
+    lanes = np.zeros((J, len(model.chokepoints))) if model.chokepoints else None
+    demand = np.zeros(J)
+    outage = np.zeros((J, len(mine)))
+    notes: list[str] = []
+    facilities = dataset.facilities.set_index("facility_id")
+    for j, shock in enumerate(scenario.shocks):
+        if not shock.applies_to(commodity):
+            continue
+        value = _log_survival(shock.effective_size)
+        if shock.kind in ("export_ban", "export_quota", "production_cut", "trade_link"):
+            family = {("production_cut", "mining"): "mining",
+                      ("production_cut", "refining"): "refining",
+                      ("trade_link", "mining"): "ore_link",
+                      ("trade_link", "refining"): "refined_link"}.get(
+                (shock.kind, shock.stage),
+                "ore_export" if shock.stage == "mining" else "refined_export")
+            col = model.index(shock.country)
+            if col is not None:
+                log.setdefault(family, np.zeros((J, n)))[j, col] += value
+        elif shock.kind == "facility_outage":
+            row = facilities.loc[shock.facility]
+            col = model.index(str(row["iso3"]))
+            production = network.production.get(shock.stage)
+            national = (float(production[network.index(str(row["iso3"]))])
+                        if production is not None and network.has_country(str(row["iso3"]))
+                        else 0.0)
+            if col is not None and national > 0:
+                share = min(1.0, float(row["output_t"]) / national)
+                if float(row["output_t"]) > national * (1 + 1e-9):
+                    notes.append(f"{shock.id}: facility output {float(row['output_t']):,.0f} "
+                                 f"exceeds {row['iso3']}'s {shock.stage} production "
+                                 f"{national:,.0f} in {year}; capped at the whole production")
+                fac.setdefault(shock.stage, np.zeros((J, n)))[j, col] += \
+                    share * shock.effective_size
+            hit = np.nonzero(mine["facility_id"].to_numpy() == shock.facility)[0]
+            outage[j, hit] += shock.effective_size
+        elif shock.kind == "sea_lane_closure":
+            if lanes is not None:
+                lanes[j, model.chokepoints.index(shock.chokepoint)] += value
+        elif shock.kind == "demand_shock":
+            demand[j] += float(np.log1p(shock.effective_size))
+    return CompiledCommodity(commodity, model, log, fac,
+                             lanes if lanes is not None and lanes.any() else None,
+                             demand if demand.any() else None, mine,
+                             outage if outage.any() else None, notes)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def default_year(dataset: Dataset) -> int:
+    """Latest year held by both the production and the trade tables."""
+    common = sorted(set(dataset.years("production")) & set(dataset.years("trade")))
+    return common[-1] if common else dataset.years("production")[-1]
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """Outcome of one deterministic scenario run.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    year : int
+    supply : pandas.DataFrame
+        One row per commodity and stage with supply: ``commodity, stage,
+        unit, supply_t, after_t, loss_t, loss_share, substituted_t,
+        demand_factor, headline`` (``headline`` marks the most processed
+        stage of each commodity).
+    by_origin : pandas.DataFrame
+        ``commodity, stage, origin, country, before_t, after_t, loss_t,
+        loss_share`` (share of that stage's supply), by mine origin.
+    self_sufficiency : pandas.DataFrame
+        Base metals with demand data: ``commodity, year, equity_t,
+        equity_after_t, recycling_t, demand_t, demand_after_t, ratio,
+        ratio_after, target``.
+    battery : pandas.DataFrame
+        ``material, commodity, need_t, need_after_t, secured_t,
+        secured_after_t, coverage, coverage_after``.
+    shocks : pandas.DataFrame
+        The shocks with their effective size and whether each changes
+        anything on its own (``effective``).
+    notes : tuple of str
+    substitution : float
+    """
+
+    scenario: Scenario
+    year: int
+    supply: pd.DataFrame
+    by_origin: pd.DataFrame
+    self_sufficiency: pd.DataFrame
+    battery: pd.DataFrame
+    shocks: pd.DataFrame
+    notes: tuple[str, ...]
+    substitution: float = 0.0
+
+    def summary(self) -> pd.DataFrame:
+        """Headline stage of each commodity: supply before, after, loss and share lost."""
+        head = self.supply.loc[self.supply["headline"]]
+        return head.drop(columns=["headline"]).reset_index(drop=True)
+
+
+class Runner:
+    """What a deterministic run and a Monte Carlo share: models, shock matrices, needs.
+
+    Builds one :class:`CompiledCommodity` per commodity the scenario can
+    affect, the importer's secured facilities and the battery needs;
+    :meth:`evaluate` then turns an activity matrix (runs x shocks) into
+    supply, secured supply and demand factors per commodity.
+    """
+
+    def __init__(self, dataset: Dataset, scenario: Scenario, year: int | None,
+                 gwh: float, battery_scenario: str):
+        from scrisk.metrics.battery import MATERIAL_OF_COMMODITY, battery_needs
+        from scrisk.metrics.self_sufficiency import secured_shares
+
+        if gwh < 0:
+            raise ValueError(f"gwh must be >= 0, got {gwh}")
+        self.dataset = dataset
+        self.scenario = scenario
+        self.year = dataset.check_year(year if year is not None
+                                       else scenario.year if scenario.year is not None
+                                       else default_year(dataset))
+        self.notes: list[str] = []
+        needs_routes = scenario.importer == ROUTE_DESTINATION
+        self.routes = SeaRoutes.from_dataset(dataset) if needs_routes else None
+        secured = secured_shares(dataset, scenario.importer)
+        self.secured = secured.loc[secured["status"] == "operating"].reset_index(drop=True)
+        self.compiled: dict[str, CompiledCommodity] = {}
+        for commodity in scenario.commodities(dataset):
+            compiled = compile_commodity(scenario, dataset, commodity, self.year, self.routes,
+                                         self.secured)
+            self.compiled[commodity] = compiled
+            self.notes.extend(compiled.notes)
+        need = battery_needs(dataset, gwh, battery_scenario)[["material", "tonnes"]]
+        material_of = MATERIAL_OF_COMMODITY
+        self.battery_need = {c: float(need.loc[need["material"] == mat, "tonnes"].sum())
+                             for c, mat in material_of.items()}
+        self.material_of = dict(material_of)
+
+    def evaluate(self, active: np.ndarray, substitution: float) -> dict:
+        """Losses, secured supply and demand factors of a batch, per commodity."""
+        out: dict[str, dict] = {}
+        for commodity, compiled in self.compiled.items():
+            gates, cuts = compiled.gates(active)
+            ev = compiled.model.evaluate(gates, substitution)
+            out[commodity] = {
+                "after": ev.after, "substituted": ev.substituted,
+                "secured": compiled.secured_after(active, gates, cuts, ev),
+                "demand": compiled.demand_factor(active),
+                "gates": gates,
+            }
+        return out
+
+    def secured_by_stage(self, commodity: str, secured_after: np.ndarray | None,
+                         runs: int) -> dict[str, np.ndarray]:
+        """Secured tonnes of one commodity by stage, ``(S,)`` each."""
+        table = self.secured.loc[self.secured["commodity"] == commodity]
+        out = {}
+        for stage in STAGE_OF_SUPPLY:
+            if commodity in self.compiled and secured_after is not None:
+                mask = (self.compiled[commodity].secured["stage"] == stage).to_numpy()
+                out[stage] = secured_after[:, mask].sum(axis=1)
+            else:
+                out[stage] = np.full(runs, float(table.loc[table["stage"] == stage,
+                                                           "secured_t"].sum()))
+        return out
+
+    def battery_secured(self, commodity: str, batch: dict | None, runs: int) -> np.ndarray:
+        """Secured supply counted for battery coverage: mines, else refineries (as battery_coverage)."""
+        before = self.secured_by_stage(commodity, None, 1)
+        after = self.secured_by_stage(
+            commodity, batch[commodity]["secured"] if batch and commodity in batch else None,
+            runs)
+        return after["mining"] if before["mining"][0] > 0 else after["refining"]
+
+    def effective(self, substitution: float) -> np.ndarray:
+        """Whether each shock on its own changes any supply, secured supply or demand."""
+        J = len(self.scenario.shocks)
+        if J == 0:
+            return np.zeros(0, dtype=bool)
+        batch = self.evaluate(np.eye(J), substitution)
+        base = self.evaluate(np.zeros((1, J)), substitution)
+        changed = np.zeros(J, dtype=bool)
+        for commodity, res in batch.items():
+            for stage in STAGE_OF_SUPPLY:
+                changed |= ~np.isclose(res["after"][stage], base[commodity]["after"][stage][0],
+                                       rtol=1e-9, atol=1e-9)
+            if res["secured"].size:
+                changed |= ~np.isclose(res["secured"], base[commodity]["secured"][0],
+                                       rtol=1e-9, atol=1e-9).all(axis=1)
+            changed |= res["demand"] != 1.0
+        return changed
+
+
+def run_scenario(dataset: Dataset, scenario: Scenario, *, year: int | None = None,
+                 substitution: float = 0.0, gwh: float = DEFAULT_GWH,
+                 battery_scenario: str = DEFAULT_BATTERY_SCENARIO) -> ScenarioResult:
+    """Apply every shock of a scenario at once (a deterministic run).
+
+    Parameters
+    ----------
+    dataset : Dataset
+    scenario : Scenario
+    year : int, optional
+        Data year; default the scenario's ``year``, else the latest year with
+        production and trade data.
+    substitution : float
+        Off (0) by default. ``L`` in (0, 1]: each direct supplier whose
+        shipments to the importer are untouched may raise them by up to ``L``
+        times their volume to replace lost supply (see
+        ``docs/methods/disruption.md``).
+    gwh : float
+        Annual battery-cell production whose material needs are covered
+        (default 150 GWh, Japan's 2030 domestic target).
+    battery_scenario : str
+        Chemistry mix of ``battery_scenarios.csv``.
+
+    Returns
+    -------
+    ScenarioResult
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> ds = load_dataset()
+    >>> closure = Scenario("Malacca", (Shock("m", "sea_lane_closure", 1.0, chokepoint="malacca",
+    ...                    commodities=("cobalt",)),), year=2023)
+    >>> result = run_scenario(ds, closure)
+    >>> row = result.summary().iloc[0]
+    >>> row["commodity"], bool(0 < row["loss_share"] < 1)
+    ('cobalt', True)
+    """
+    if not 0.0 <= substitution <= 1.0:
+        raise ValueError(f"substitution must be in [0, 1], got {substitution}")
+    runner = Runner(dataset, scenario, year, gwh, battery_scenario)
+    J = len(scenario.shocks)
+    active = np.ones((1, J))
+    batch = runner.evaluate(active, substitution)
+    notes = list(runner.notes)
+    rows, origin_rows = [], []
+    for commodity, compiled in runner.compiled.items():
+        model = compiled.model
+        res = batch[commodity]
+        head = model.headline_stage
+        if head is None:
+            notes.append(f"{commodity}: {scenario.importer} has no supply in the "
+                         f"{runner.year} data")
+        for stage in model.stages:
+            before = model.supply[stage]
+            after = _clean(float(res["after"][stage][0]), before)
+            rows.append({"commodity": commodity, "stage": stage,
+                         "unit": model.units.get(stage, "t"), "supply_t": before,
+                         "after_t": after, "loss_t": before - after,
+                         "loss_share": (before - after) / before,
+                         "substituted_t": float(res["substituted"][stage][0]),
+                         "demand_factor": float(res["demand"][0]),
+                         "headline": stage == head})
+        table = model.by_origin(res["gates"])
+        if not table.empty:
+            table["after_t"] = [_clean(a, b) for a, b in zip(table["after_t"], table["before_t"],
+                                                             strict=True)]
+            table["loss_t"] = table["before_t"] - table["after_t"]
+            table.insert(0, "commodity", commodity)
+            table["loss_share"] = table["loss_t"] / table["stage"].map(model.supply)
+            origin_rows.append(table)
+    supply = pd.DataFrame(rows, columns=["commodity", "stage", "unit", "supply_t", "after_t",
+                                         "loss_t", "loss_share", "substituted_t",
+                                         "demand_factor", "headline"])
+    by_origin = (pd.concat(origin_rows, ignore_index=True) if origin_rows else
+                 pd.DataFrame(columns=["commodity", "stage", "origin", "before_t", "after_t",
+                                       "loss_t", "loss_share"]))
+    by_origin.insert(3, "country", [dataset.country_name(c) if len(c) == 3 else c
+                                    for c in by_origin["origin"]])
+    by_origin = by_origin.sort_values(["commodity", "stage", "loss_t", "before_t", "origin"],
+                                      ascending=[True, True, False, False, True],
+                                      kind="stable", ignore_index=True)
+    effective = runner.effective(substitution)
+    shocks = scenario.to_frame()
+    shocks["effective"] = effective
+    for shock, hit in zip(scenario.shocks, effective, strict=True):
+        if not hit:
+            notes.append(f"shock {shock.id!r} changes nothing in the {runner.year} data "
+                         f"({shock.target()}: no such flow, production or facility reaches "
+                         f"{scenario.importer})")
+    self_suff, ss_notes = _self_sufficiency_table(runner, batch)
+    notes.extend(ss_notes)
+    battery = _battery_table(runner, batch)
+    return ScenarioResult(scenario, runner.year, supply, by_origin, self_suff, battery,
+                          shocks, tuple(notes), substitution)
+
+
+def _clean(after: float, before: float) -> float:
+    """Round away the numerical dust of the look-through solve (relative 1e-9)."""
+    if abs(after - before) <= 1e-9 * abs(before):
+        return before
+    if abs(after) <= 1e-9 * abs(before):
+        return 0.0
+    return after
+
+
+def _self_sufficiency_table(runner: Runner, batch: dict) -> tuple[pd.DataFrame, list[str]]:
+    from scrisk.metrics.self_sufficiency import self_sufficiency
+
+    ds = runner.dataset
+    importer = runner.scenario.importer
+    com = ds.commodities
+    base_metals = set(com.loc[com["group"] == "base_metal", "commodity"])
+    cons = ds.consumption
+    cons = cons.loc[(cons["iso3"] == importer) & cons["commodity"].isin(base_metals)
+                    & cons["demand_t"].notna()]
+    columns = ["commodity", "year", "equity_t", "equity_after_t", "recycling_t", "demand_t",
+               "demand_after_t", "ratio", "ratio_after", "target"]
+    if cons.empty:
+        return pd.DataFrame(columns=columns), []
+    years = sorted(int(y) for y in cons["year"].unique())
+    usable = [y for y in years if y <= runner.year]
+    year = usable[-1] if usable else years[-1]
+    notes = []
+    if year != runner.year:
+        notes.append(f"self-sufficiency uses demand of {year}, the latest year held "
+                     f"up to {runner.year}")
+    table = self_sufficiency(ds, importer, years=[year],
+                             commodities=sorted(set(cons["commodity"])))
+    rows = []
+    for row in table.itertuples(index=False):
+        if row.commodity == "base_metals":
+            continue
+        equity_after = float(runner.secured_by_stage(
+            row.commodity, batch.get(row.commodity, {}).get("secured"), 1)["mining"][0])
+        factor = float(batch[row.commodity]["demand"][0]) if row.commodity in batch else 1.0
+        rows.append({"commodity": row.commodity, "year": row.year, "equity_t": row.equity_t,
+                     "equity_after_t": equity_after, "recycling_t": row.recycling_t,
+                     "demand_t": row.demand_t, "demand_after_t": row.demand_t * factor,
+                     "target": row.target})
+    frame = pd.DataFrame(rows)
+    total = frame[["equity_t", "equity_after_t", "recycling_t", "demand_t",
+                   "demand_after_t"]].sum()
+    frame = pd.concat([frame, pd.DataFrame([{"commodity": "base_metals", "year": year,
+                                             **total.to_dict(),
+                                             "target": frame["target"].iloc[0]}])],
+                      ignore_index=True)
+    frame["ratio"] = (frame["equity_t"] + frame["recycling_t"]) / frame["demand_t"]
+    frame["ratio_after"] = (frame["equity_after_t"] + frame["recycling_t"]) / \
+        frame["demand_after_t"]
+    return frame[columns], notes
+
+
+def _battery_table(runner: Runner, batch: dict) -> pd.DataFrame:
+    rows = []
+    for commodity, material in sorted(runner.material_of.items(), key=lambda kv: kv[1]):
+        need = runner.battery_need.get(commodity, 0.0)
+        factor = float(batch[commodity]["demand"][0]) if commodity in batch else 1.0
+        before = float(runner.battery_secured(commodity, None, 1)[0])
+        after = float(runner.battery_secured(commodity, batch, 1)[0])
+        rows.append({"material": material, "commodity": commodity, "need_t": need,
+                     "need_after_t": need * factor, "secured_t": before,
+                     "secured_after_t": after,
+                     "coverage": before / need if need > 0 else np.nan,
+                     "coverage_after": after / (need * factor) if need > 0 else np.nan})
+    return pd.DataFrame(rows)
+
+
+def check_battery_scenario(dataset: Dataset, name: str) -> str:
+    """Return ``name`` if it is a chemistry-mix scenario of the dataset, else raise."""
+    names = sorted(set(dataset.battery_scenarios["scenario"]))
+    if name not in names:
+        raise UnknownChoiceError("battery scenario", name, names)
+    return name

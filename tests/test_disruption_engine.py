@@ -1,0 +1,330 @@
+"""Disruption engine on arrays: the worked example's known answers and properties.
+
+The numbers are those of docs/methods/disruption.md (the network of
+scrisk.disruption.example), computed by hand there.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scrisk.disruption.chokepoints import element_losses, model_elements, supply_graph
+from scrisk.disruption.engine import SeaRoutes, SupplyModel
+from scrisk.disruption.example import example_network, example_route_tables
+from scrisk.metrics.exposure import mined_origin_of_refined, supply_by_origin
+
+ROUTES = SeaRoutes.from_tables(**example_route_tables())
+
+
+@pytest.fixture(scope="module")
+def model():
+    return SupplyModel(example_network(), "JPN", ROUTES)
+
+
+def _one(model, **cuts):
+    """A single scenario: family=(key, surviving share) pairs."""
+    gates = model.gates(1)
+    for family, pairs in cuts.items():
+        for key, survive in pairs:
+            col = (model.chokepoints.index(key) if family == "lanes" else model.index(key))
+            gates.family(family)[0, col] = survive
+    return gates
+
+
+def _loss(model, substitution=0.0, **cuts):
+    loss = model.losses(_one(model, **cuts), substitution)[0]
+    return {"mining": round(float(loss[0]), 9), "refining": round(float(loss[1]), 9)}
+
+
+# ----------------------------------------------------------------- known answers
+
+
+def test_supply_before_any_shock(model):
+    assert model.supply == {"mining": 40.0, "refining": 70.0}
+    assert model.headline_stage == "refining"
+    assert _loss(model) == {"mining": 0.0, "refining": 0.0}
+
+
+def test_supply_by_mine_origin(model):
+    table = model.by_origin().round(9)
+    refined = table.loc[table["stage"] == "refining"].set_index("origin")["before_t"]
+    ore = table.loc[table["stage"] == "mining"].set_index("origin")["before_t"]
+    assert refined.to_dict() == {"AUS": 40.0, "IDN": 20.0, "CHN": 10.0}
+    assert ore.to_dict() == {"AUS": 30.0, "IDN": 10.0}
+
+
+def test_refined_supply_by_refiner(model):
+    assert model.importer_refined_by_refiner().round(9).to_dict() == {"CHN": 50.0, "JPN": 20.0}
+
+
+@pytest.mark.parametrize(("cuts", "expected"), [
+    ({"mining": [("IDN", 0.0)]}, {"mining": 10.0, "refining": 20.0}),
+    ({"ore_export": [("IDN", 0.0)]}, {"mining": 10.0, "refining": 20.0}),
+    ({"refined_export": [("CHN", 0.0)]}, {"mining": 0.0, "refining": 50.0}),
+    ({"refining": [("CHN", 0.5)]}, {"mining": 0.0, "refining": 25.0}),
+    ({"mining": [("AUS", 0.5)]}, {"mining": 15.0, "refining": 20.0}),
+    ({"lanes": [("malacca", 0.0)]}, {"mining": 10.0, "refining": 5.0}),
+    ({"lanes": [("taiwan_strait", 0.0)]}, {"mining": 0.0, "refining": 20.0}),
+    ({"lanes": [("korea_strait", 0.0)]}, {"mining": 0.0, "refining": 10.0}),
+    ({"refined_link": [("KOR", 0.0)]}, {"mining": 0.0, "refining": 10.0}),
+    ({"ore_link": [("AUS", 0.0)]}, {"mining": 30.0, "refining": 15.0}),
+])
+def test_single_shocks_known_answers(model, cuts, expected):
+    assert _loss(model, **cuts) == expected
+
+
+def test_combined_shocks_count_each_tonne_once(model):
+    # 20 + 20 t alone; together 34 t because 6 t (CHN->JPN through the strait, mined in
+    # Indonesia) is hit by both.
+    both = _loss(model, ore_export=[("IDN", 0.0)], lanes=[("taiwan_strait", 0.0)])
+    assert both == {"mining": 10.0, "refining": 34.0}
+
+
+def test_substitution_rule(model):
+    # Malacca: ore lost 10, unaffected AUS ships 30 -> may add 0.2 * 30 = 6.
+    # Refined lost 5; unaffected CHN (40) and KOR (10) may add 10 -> all 5 replaced.
+    assert _loss(model, 0.2, lanes=[("malacca", 0.0)]) == {"mining": 4.0, "refining": 0.0}
+    # Taiwan Strait: CHN is hit, only KOR (10) may add 2 of the 20 t lost.
+    assert _loss(model, 0.2, lanes=[("taiwan_strait", 0.0)])["refining"] == 18.0
+    ev = model.evaluate(_one(model, lanes=[("malacca", 0.0)]), 0.2)
+    assert ev.substituted["mining"][0] == pytest.approx(6.0)
+
+
+def test_by_origin_after_a_scenario(model):
+    gates = _one(model, ore_export=[("IDN", 0.0)], lanes=[("taiwan_strait", 0.0)])
+    table = model.by_origin(gates).round(9)
+    refined = table.loc[table["stage"] == "refining"].set_index("origin")
+    assert refined["after_t"].to_dict() == {"AUS": 30.0, "IDN": 0.0, "CHN": 6.0}
+    assert refined["after_t"].sum() == pytest.approx(model.evaluate(gates).after["refining"][0])
+
+
+def test_element_ranking(model):
+    table = element_losses(model)
+    refined = table.loc[table["stage"] == "refining"].set_index(["kind", "element"])["loss_t"]
+    assert refined[("refined_export", "CHN")] == pytest.approx(50.0)
+    assert refined[("lanes", "taiwan_strait")] == pytest.approx(20.0)
+    assert refined[("lanes", "malacca")] == pytest.approx(5.0)
+    # ore links into a refiner other than the importer (first-order rule)
+    assert refined[("ore_link", "AUS->CHN")] == pytest.approx(25.0)
+    assert refined[("ore_link", "IDN->CHN")] == pytest.approx(15.0)
+    assert table["loss_share"].between(0, 1).all()
+
+
+def test_lookthrough_agrees_with_the_exposure_module(model):
+    network = example_network()
+    imports = supply_by_origin(network, "JPN", "refining")
+    mined = mined_origin_of_refined(network, imports["lookthrough_share"])
+    total = imports["direct_t"].sum()
+    # imported refined metal only (the exposure module leaves out own refining)
+    gates = model.gates(1)
+    gates.refining[0, model.index("JPN")] = 0.0
+    own = model.by_origin(gates)
+    own = own.loc[own["stage"] == "refining"].set_index("origin")["after_t"]
+    for origin, share in mined.items():
+        assert own[origin] == pytest.approx(share * total)
+
+
+def test_gates_are_checked(model):
+    gates = model.gates(2)
+    gates.mining[0, 0] = 1.5
+    with pytest.raises(ValueError, match="gates.mining must lie in"):
+        model.evaluate(gates)
+    with pytest.raises(ValueError, match="substitution"):
+        model.evaluate(model.gates(1), substitution=2.0)
+
+
+def test_importer_without_supply():
+    empty = SupplyModel(example_network(), "AUS")
+    assert empty.supply["refining"] == 0.0
+    assert empty.losses(empty.gates(3)).tolist() == [[0.0, 0.0]] * 3
+
+
+# ----------------------------------------------------------------- naive baseline agreement
+
+
+def _reimports_own_refined(model) -> bool:
+    full, net = model.arrays, model.network
+    m = net.index(model.importer)
+    return bool(full["f2"][:, m] @ full["o2"][:, m] > 0)
+
+
+def _naive_losses(model, stage):
+    """Remove each node (a chokepoint: its two lane nodes) and recompute the max flow.
+
+    A chokepoint is two nodes (ore leg, refined leg). When the importer buys back
+    its own refined metal, one tonne can pass both; removing both nodes then lets
+    the max flow re-route the surviving ore feed, which the proportional engine
+    does not, so chokepoints are compared only when no such path exists.
+    """
+    graph = supply_graph(model, stage)
+    base = nx.maximum_flow_value(graph, "world", "market")
+    both_legs = stage == "refining" and _reimports_own_refined(model)
+    out = {}
+    for family, key, survive, _, _ in model_elements(model):
+        if survive != 0.0 or family in ("ore_export", "refined_export"):
+            continue
+        if family == "lanes" and both_legs:
+            continue
+        nodes = ([f"lane:ore:{key}", f"lane:refined:{key}"] if family == "lanes" else
+                 [{"ore_link": "ore_link", "refined_link": "refined_link"}.get(family, family)
+                  + f":{key}"])
+        cut = graph.copy()
+        cut.remove_nodes_from([n for n in nodes if n in cut])
+        out[(family, key)] = base - nx.maximum_flow_value(cut, "world", "market")
+    return base, out
+
+
+@pytest.mark.parametrize("stage", ["mining", "refining"])
+def test_max_flow_baseline_matches_engine(model, stage):
+    base, naive = _naive_losses(model, stage)
+    assert base == pytest.approx(model.supply[stage])
+    keys = list(naive)
+    losses = model.losses(model.element_gates([(f, k, 0.0) for f, k in keys]))
+    column = 0 if stage == "mining" else 1
+    for (family, key), engine in zip(keys, losses[:, column], strict=True):
+        assert engine == pytest.approx(naive[(family, key)], abs=1e-9), (family, key)
+
+
+# ----------------------------------------------------------------- properties
+
+
+@st.composite
+def networks(draw):
+    """Random two-stage networks of 3-5 countries (importer last) with routes."""
+    from types import MappingProxyType
+
+    from scrisk.network import SupplyNetwork
+
+    n = draw(st.integers(3, 5))
+    names = tuple(f"C{i}" for i in range(n - 1)) + ("JPN",)
+    amount = st.integers(1, 100).map(float)
+
+    def vec():
+        return np.array([draw(amount) if draw(st.booleans()) else 0.0 for _ in range(n)])
+
+    def mat():
+        m = np.array([[draw(amount) if draw(st.integers(0, 2)) == 0 else 0.0
+                       for _ in range(n)] for _ in range(n)])
+        np.fill_diagonal(m, 0.0)
+        return m
+
+    production = {"mining": vec(), "refining": vec()}
+    flows = {"mining": mat(), "refining": mat()}
+    values = {k: v.copy() for k, v in flows.items()}
+    network = SupplyNetwork("x", 2023, names, MappingProxyType(production),
+                            MappingProxyType(flows), MappingProxyType(values),
+                            MappingProxyType({"mining": "t", "refining": "t"}))
+    import pandas as pd
+
+    regions = [draw(st.sampled_from(["a", "b", "none"])) for _ in range(n)]
+    tables = {
+        "chokepoints": pd.DataFrame({"chokepoint_id": ["h1", "h2"], "name_en": ["H1", "H2"]}),
+        "sea_routes": pd.DataFrame({"origin_region": ["a", "a", "b"],
+                                    "route_id": ["r1", "r2", "r3"],
+                                    "chokepoints": ["h1", "h1;h2", None],
+                                    "share": [0.5, 0.5, 1.0]}),
+        "sea_regions": pd.DataFrame({"iso3": [c for c, r in zip(names, regions, strict=True)
+                                              if r != "none"],
+                                     "origin_region": [r for r in regions if r != "none"]}),
+    }
+    return network, SeaRoutes.from_tables(**tables)
+
+
+@settings(max_examples=40, deadline=None)
+@given(networks())
+def test_full_ban_removes_exactly_the_lookthrough_share(case):
+    network, routes = case
+    model = SupplyModel(network, "JPN", routes)
+    origins = model.by_origin()
+    for stage in ("mining", "refining"):
+        table = origins.loc[origins["stage"] == stage].set_index("origin")["before_t"]
+        assert table.sum() == pytest.approx(model.supply[stage], rel=1e-9, abs=1e-9)
+        countries = [c for c in table.index if c != "unattributed"]
+        if not countries:
+            continue
+        losses = model.losses(model.element_gates([("mining", c, 0.0) for c in countries]))
+        column = 0 if stage == "mining" else 1
+        for country, loss in zip(countries, losses[:, column], strict=True):
+            assert loss == pytest.approx(table[country], rel=1e-9, abs=1e-7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(networks(), st.data())
+def test_losses_monotone_linear_and_zero_at_zero(case, data):
+    network, routes = case
+    model = SupplyModel(network, "JPN", routes)
+    elements = model_elements(model)
+    if not elements:
+        return
+    family, key, _, _, _ = data.draw(st.sampled_from(elements))
+    sizes = np.linspace(0.0, 1.0, 6)
+    losses = model.losses(model.element_gates([(family, key, 1.0 - s) for s in sizes]))
+    assert np.allclose(losses[0], 0.0, atol=1e-9)
+    assert (np.diff(losses, axis=0) >= -1e-9).all()
+    # one shock: the loss is linear in its size, except for a sea lane that a re-imported
+    # tonne of the importer's own metal passes twice (ore in, metal back)
+    if not (family == "lanes" and _reimports_own_refined(model)):
+        assert np.allclose(losses, sizes[:, None] * losses[-1][None, :], atol=1e-7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(networks(), st.data())
+def test_combined_loss_between_max_and_sum_of_parts(case, data):
+    network, routes = case
+    model = SupplyModel(network, "JPN", routes)
+    elements = model_elements(model)
+    if len(elements) < 2:
+        return
+    picks = data.draw(st.lists(st.sampled_from(elements), min_size=2, max_size=3, unique=True))
+    sizes = data.draw(st.lists(st.floats(0, 1), min_size=len(picks), max_size=len(picks)))
+    single = model.losses(model.element_gates(
+        [(f, k, 1.0 - s) for (f, k, *_), s in zip(picks, sizes, strict=True)]))
+    gates = model.gates(1)
+    for (family, key, *_), size in zip(picks, sizes, strict=True):
+        col = model.chokepoints.index(key) if family == "lanes" else model.index(key)
+        gates.family(family)[0, col] *= 1.0 - size
+    both = model.losses(gates)[0]
+    assert (both <= single.sum(axis=0) + 1e-7).all()
+    assert (both >= single.max(axis=0) - 1e-7).all()
+    assert (both <= np.array([model.supply["mining"], model.supply["refining"]]) + 1e-7).all()
+
+
+@settings(max_examples=15, deadline=None)
+@given(networks())
+def test_max_flow_baseline_matches_engine_on_random_networks(case):
+    network, routes = case
+    model = SupplyModel(network, "JPN", routes)
+    for stage in model.stages:
+        base, naive = _naive_losses(model, stage)
+        assert base == pytest.approx(model.supply[stage], rel=1e-6, abs=1e-6)
+        keys = list(naive)
+        if not keys:
+            continue
+        losses = model.losses(model.element_gates([(f, k, 0.0) for f, k in keys]))
+        column = 0 if stage == "mining" else 1
+        for key, engine in zip(keys, losses[:, column], strict=True):
+            assert engine == pytest.approx(naive[key], rel=1e-6, abs=1e-6), key
+
+
+def test_closed_reexport_loop_is_unattributed():
+    from types import MappingProxyType
+
+    from scrisk.network import SupplyNetwork
+
+    # A and B trade 10 t back and forth without producing any; JPN buys 5 t from A.
+    names = ("A", "B", "JPN")
+    zeros = np.zeros(3)
+    ore = np.array([[0, 10, 5], [10, 0, 0], [0, 0, 0]], dtype=float)
+    network = SupplyNetwork("x", 2023, names, MappingProxyType({"mining": zeros}),
+                            MappingProxyType({"mining": ore}),
+                            MappingProxyType({"mining": ore}), MappingProxyType({"mining": "t"}))
+    model = SupplyModel(network, "JPN")
+    table = model.by_origin()
+    assert table["origin"].tolist() == ["unattributed"]
+    assert table["before_t"].iloc[0] == pytest.approx(5.0)
+    assert model.losses(model.element_gates([("ore_link", "A", 0.0)]))[0, 0] == \
+        pytest.approx(5.0)
