@@ -130,6 +130,10 @@ def test_self_sufficiency_japan_copper(tiny_ds):
     assert table.loc["base_metals", "ratio"] == pytest.approx(0.33)
     assert table.loc["base_metals", "reported_ratio"] == pytest.approx(0.3)
     assert table.loc["base_metals", "gap_to_target"] == pytest.approx(0.47)
+    # procurement proxy: Chile sends 200 of its 250 t of ore exports to Japan (0.8),
+    # Australia all of its 100 t: 100 x 0.8 + 30 x 1.0 = 110 ; (110 + 200) / 1000
+    assert table.loc["copper", "procured_t"] == pytest.approx(110)
+    assert table.loc["copper", "ratio_procured"] == pytest.approx(0.31)
 
 
 def test_self_sufficiency_equity_basis(tiny_ds):

@@ -79,6 +79,43 @@ def equity_supply(dataset: Dataset, iso3: str = "JPN", stage: str = "mining",
     return table.groupby("commodity")["secured_t"].sum().rename("equity_t")
 
 
+def export_share_to(dataset: Dataset, importer: str, commodity: str, year: int,
+                    stage: str = "mining") -> pd.Series:
+    """Share of each country's exports of one stage that goes to ``importer``.
+
+    Uses the trade year nearest to ``year`` when ``year`` has no trade data.
+    """
+    years = dataset.years("trade")
+    nearest = min(years, key=lambda y: (abs(y - year), -y))
+    rows = dataset.select("trade", commodity=commodity, year=nearest)
+    rows = rows.loc[rows["stage"] == stage]
+    exports = rows.groupby("exporter", observed=True)["quantity_t"].sum()
+    to_importer = rows.loc[rows["importer"] == importer].groupby(
+        "exporter", observed=True)["quantity_t"].sum()
+    share = (to_importer / exports).reindex(exports.index).fillna(0.0)
+    share.index = share.index.astype(str)
+    return share.clip(0.0, 1.0)
+
+
+def procured_supply(dataset: Dataset, iso3: str, commodity: str, year: int,
+                    basis: str = "offtake_or_equity") -> float:
+    """Secured mine output that plausibly reaches ``iso3``: a proxy of procurement.
+
+    Each mine's secured tonnes x the share of its country's ore exports that
+    go to ``iso3`` (BACI, nearest trade year). Official ratios count what the
+    country's companies actually procure from their mines; this proxy scales
+    the equity entitlement by the observed trade instead of company surveys.
+    """
+    table = secured_shares(dataset, iso3, basis)
+    table = table.loc[(table["commodity"] == commodity) & (table["stage"] == "mining")
+                      & (table["status"] == "operating")]
+    if table.empty:
+        return 0.0
+    share = export_share_to(dataset, iso3, commodity, year)
+    weights = table["iso3"].astype(str).map(share).fillna(0.0)
+    return float((table["secured_t"] * weights).sum())
+
+
 def self_sufficiency(dataset: Dataset, iso3: str = "JPN", years: Iterable[int] | None = None,
                      commodities: Iterable[str] | None = None,
                      basis: str = "offtake_or_equity") -> pd.DataFrame:
@@ -100,9 +137,12 @@ def self_sufficiency(dataset: Dataset, iso3: str = "JPN", years: Iterable[int] |
     Returns
     -------
     pandas.DataFrame
-        Columns ``commodity, year, equity_t, recycling_t, demand_t, ratio,
-        reported_ratio, target, gap_to_target`` with one ``base_metals`` row
-        per year aggregating the metals (sum of numerators / sum of demand).
+        Columns ``commodity, year, equity_t, procured_t, recycling_t,
+        demand_t, ratio, ratio_procured, reported_ratio, target,
+        gap_to_target`` with one ``base_metals`` row per year aggregating the
+        metals (sum of numerators / sum of demand). ``ratio`` follows the
+        definition (equity or offtake entitlement); ``ratio_procured`` uses
+        :func:`procured_supply`, closer to how the official figure counts.
 
     Examples
     --------
@@ -125,7 +165,10 @@ def self_sufficiency(dataset: Dataset, iso3: str = "JPN", years: Iterable[int] |
                   "reported_self_sufficiency"]].copy()
     table["recycling_t"] = table["recycling_t"].fillna(0.0)
     table["equity_t"] = table["commodity"].map(equity).fillna(0.0).astype(float)
-    agg = table.groupby("year", as_index=False)[["equity_t", "recycling_t", "demand_t"]].sum()
+    table["procured_t"] = [procured_supply(dataset, iso3, c, int(y), basis)
+                           for c, y in zip(table["commodity"], table["year"], strict=True)]
+    agg = table.groupby("year", as_index=False)[["equity_t", "procured_t", "recycling_t",
+                                                  "demand_t"]].sum()
     agg["commodity"] = BASE_METALS_ROW
     reported = dataset.consumption
     reported = reported.loc[(reported["iso3"] == iso3)
@@ -134,12 +177,13 @@ def self_sufficiency(dataset: Dataset, iso3: str = "JPN", years: Iterable[int] |
         reported.set_index("year")["reported_self_sufficiency"]).astype(float)
     table = pd.concat([table, agg], ignore_index=True)
     table["ratio"] = (table["equity_t"] + table["recycling_t"]) / table["demand_t"]
+    table["ratio_procured"] = (table["procured_t"] + table["recycling_t"]) / table["demand_t"]
     table = table.rename(columns={"reported_self_sufficiency": "reported_ratio"})
     target = _target(dataset, iso3)
     table["target"] = target
     table["gap_to_target"] = target - table["ratio"] if not np.isnan(target) else np.nan
-    cols = ["commodity", "year", "equity_t", "recycling_t", "demand_t", "ratio",
-            "reported_ratio", "target", "gap_to_target"]
+    cols = ["commodity", "year", "equity_t", "procured_t", "recycling_t", "demand_t", "ratio",
+            "ratio_procured", "reported_ratio", "target", "gap_to_target"]
     return table[cols].sort_values(["commodity", "year"], ignore_index=True)
 
 
