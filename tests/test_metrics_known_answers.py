@@ -157,3 +157,14 @@ def test_battery_coverage(tiny_ds):
 def test_battery_needs_rejects_bad_mix(tiny_ds):
     with pytest.raises(ValueError, match="sum to 1"):
         battery_needs(tiny_ds, 10, mix=pd.Series({"LFP": 0.5}))
+
+
+def test_criticality_copper(tiny_ds):
+    from scrisk.metrics.criticality import criticality
+
+    row = criticality(tiny_ds, "JPN", 2022, ["copper"]).iloc[0]
+    # world GHHI 2.13 (above); Japan's sourcing CHL 200/330, AUS 100/330, CHN 30/330 with
+    # rescaled WGI 5, 3, 6; import reliance 1; EoL-RIR 0.55
+    sourcing = (200 / 330) ** 2 * 5 + (100 / 330) ** 2 * 3 + (30 / 330) ** 2 * 6
+    assert row["ghhi_sourcing"] == pytest.approx(sourcing)
+    assert row["supply_risk"] == pytest.approx((2.13 * 0.5 + sourcing * 0.5) * 0.45)

@@ -39,6 +39,7 @@ _PUBLIC = {
     "self_sufficiency": "scrisk.metrics.self_sufficiency",
     "battery_needs": "scrisk.metrics.battery",
     "battery_coverage": "scrisk.metrics.battery",
+    "criticality": "scrisk.metrics.criticality",
     "chokepoints": "scrisk.disruption",
     "load_scenario": "scrisk.disruption",
     "run_scenario": "scrisk.disruption",

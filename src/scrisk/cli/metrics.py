@@ -144,6 +144,18 @@ def battery_cmd(gwh: Annotated[float, typer.Option(help="Annual cell production,
     emit(pd.concat(parts, ignore_index=True), fmt, title=f"Battery needs for {gwh:g} GWh/yr")
 
 
+@metrics_app.command("criticality")
+def criticality_cmd(importer: ImporterOption = "JPN", year: YearOption = None,
+                    data: DataOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """Criticality matrix: supply risk vs economic importance per commodity."""
+    from scrisk.metrics.criticality import criticality
+
+    ds = load(data)
+    table = criticality(ds, importer, year)
+    emit(table.sort_values("supply_risk", ascending=False, ignore_index=True), fmt,
+         title="Criticality (supply risk x economic importance)")
+
+
 def _jsonable(value):
     """Turn numpy/pandas scalars into plain JSON values (NaN -> null)."""
     import math
