@@ -40,13 +40,22 @@ def _commodity(ds, commodity: str | None, default: str) -> str:
 def concentration_cmd(commodity: CommodityOption = None, year: YearOption = None,
                       stage: StageOption = None, data: DataOption = None,
                       scale: Annotated[float, typer.Option(help="HHI scale: 1 or 10000.")] = 1.0,
+                      companies: Annotated[bool, typer.Option(
+                          help="Owner-level concentration from suppliers/ instead.")] = False,
                       fmt: FormatOption = OutputFormat.table) -> None:
     """Country concentration per commodity and stage: HHI, top-1/top-3, governance HHI."""
-    from scrisk.metrics.concentration import concentration
+    from scrisk.metrics.concentration import company_concentration, concentration
 
     ds = load(data)
     if commodity is not None:
         ds.check_commodity(commodity)
+    if companies:
+        table = company_concentration(ds, commodity or "copper", _stage(stage, "mining"),
+                                      scale=scale)
+        title = (f"Owners of {commodity or 'copper'} facilities: HHI {table.attrs['hhi']:.3f}, "
+                 f"coverage of world output {table.attrs.get('coverage', float('nan')):.0%}")
+        emit(table, fmt, title=title)
+        return
     table = concentration(ds, commodity, _stage(stage), _year(ds, year), scale=scale)
     emit(table, fmt, title="Supply concentration")
 

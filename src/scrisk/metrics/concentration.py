@@ -156,13 +156,14 @@ def concentration(dataset: Dataset, commodity: str | None = None, stage: str | N
 
 
 def company_concentration(dataset: Dataset, commodity: str, stage: str = "mining",
-                          scale: float = 1.0) -> pd.DataFrame:
+                          scale: float = 1.0, statuses: Sequence[str] = ("operating",)
+                          ) -> pd.DataFrame:
     """Owners' attributable output (equity share x facility output) and their shares.
 
     Shares are of the output of the facilities held in ``facilities.csv``
-    for the commodity and stage (not of world output); the column
-    ``coverage`` gives that covered output over world production where the
-    units agree.
+    for the commodity and stage with one of ``statuses`` (not of world
+    output); ``attrs["coverage"]`` gives that covered output over world
+    production where the units agree.
 
     Returns
     -------
@@ -173,7 +174,7 @@ def company_concentration(dataset: Dataset, commodity: str, stage: str = "mining
     dataset.check_commodity(commodity)
     fac = dataset.facilities
     fac = fac.loc[(fac["commodity"] == commodity) & (fac["stage"] == stage)
-                  & fac["output_t"].notna()]
+                  & fac["output_t"].notna() & fac["status"].isin(list(statuses))]
     own = dataset.ownership.merge(fac[["facility_id", "output_t", "unit"]], on="facility_id")
     own["attributable_t"] = own["equity_share"] * own["output_t"]
     table = own.groupby(["owner", "owner_iso3"], as_index=False)["attributable_t"].sum()
