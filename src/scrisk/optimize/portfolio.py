@@ -1,0 +1,750 @@
+"""Upstream portfolio optimisation: which candidate projects to back, at what stake.
+
+The model (CP-SAT, integer-scaled; see :mod:`scrisk.optimize.model` and
+``docs/methods/optimize.md``) chooses a stake for every candidate that is
+online by the target year, within the budget, to
+
+1. close the shortfall of each target (soft targets: shortfall variables,
+   never a bare "infeasible"),
+2. spend as little as possible,
+3. diversify the importer's secured supply (linearised HHI penalty),
+
+lexicographically (default) or as a weighted sum. Hard constraints: total
+and optional yearly budgets, an optional cap on any one country's share of
+the importer's secured supply of each commodity, excluded country groups.
+With ``robust="worst"`` (or ``"cvar"``) the shortfall of each target is its
+worst case (or CVaR) over disruption scenarios that remove a share of the
+supply of some countries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from scrisk.exceptions import UnknownChoiceError
+from scrisk.optimize.model import (
+    NOMINAL,
+    IntegerModel,
+    StageResult,
+    compile_model,
+    evaluate,
+    solve_cp,
+)
+from scrisk.optimize.problem import PortfolioParameterError, PortfolioProblem, build_problem
+from scrisk.optimize.scenarios import loss_of
+
+MET_TOLERANCE_PP = 1e-6
+
+
+@dataclass(frozen=True)
+class PortfolioOptions:
+    """Settings of one optimisation (see :func:`optimize_portfolio` for their meaning)."""
+
+    budget_oku_yen: float | None = 1597.0
+    annual_budget_oku_yen: float | Mapping[int, float] | None = None
+    start_year: int = 2025
+    stake_levels: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
+    continuous: bool = False
+    stake_step: float = 0.01
+    min_stake: float = 0.0
+    max_country_share: float | None = None
+    hhi_thresholds: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8)
+    exclude_groups: tuple[str, ...] = ()
+    group_cost_penalty: Mapping[str, float] = field(default_factory=dict)
+    robust: str | None = None
+    scenarios: Mapping[str, Mapping[str, float]] | None = None
+    scenario_probabilities: Mapping[str, float] | None = None
+    cvar_alpha: float = 0.8
+    objective: str = "lexicographic"
+    order: tuple[str, ...] = ("targets", "cost", "diversification")
+    weights: Mapping[str, float] | None = None
+    time_limit_s: float = 30.0
+    workers: int = 8
+    seed: int = 0
+    relative_gap: float = 0.0
+
+    def to_dict(self) -> dict:
+        """Plain-Python copy for JSON."""
+        out = asdict(self)
+        for key, value in out.items():
+            if isinstance(value, Mapping | MappingProxyType):
+                out[key] = {str(k): (dict(v) if isinstance(v, Mapping) else v)
+                            for k, v in value.items()}
+            elif isinstance(value, tuple):
+                out[key] = list(value)
+        return out
+
+
+@dataclass(frozen=True)
+class PortfolioResult:
+    """Chosen projects, spend, targets achieved and missed, diversification, solver figures.
+
+    Attributes
+    ----------
+    status : str
+        ``optimal`` when every solve was proven optimal, else ``feasible``
+        (time limit reached; see ``gap``).
+    selected : pandas.DataFrame
+        One row per backed project: ``project_id, name, commodity, stage,
+        iso3, stake_fraction`` (of the offered stake), ``stake`` (equity
+        share of the project), ``cost_oku_yen, secured_t`` (expected
+        tonnes per year), ``unit, online_year, success_probability``.
+    spend_oku_yen, budget_oku_yen : float
+    targets : pandas.DataFrame
+        One row per target: ``name, label, unit`` (``%``), ``target``,
+        ``baseline``, ``achieved``, ``shortfall`` (percentage points),
+        ``met``, tonnes (``required_t, achieved_t, shortfall_t``) and, in
+        robust mode, ``worst_case_achieved`` (lowest over the scenarios, %)
+        and ``robust_shortfall`` (worst-case or CVaR shortfall, pp: what the
+        optimiser minimised).
+    diversification : pandas.DataFrame
+        Per commodity: HHI of the importer's secured supply by country
+        before and after, the leading country and its share before and after.
+    country_shares : pandas.DataFrame
+        ``commodity, iso3, before_t, after_t, share_before, share_after``.
+    stages : pandas.DataFrame
+        One row per solve: ``stage, status, objective`` (integer-scaled),
+        ``bound, gap, time_s``.
+    solve_time_s : float
+        Solver wall time, all stages.
+    gap : float
+        Largest relative optimality gap of the stages (0 when proven optimal).
+    objective_parts : Mapping[str, float]
+        ``weighted_shortfall_pp``, ``spend_oku_yen``,
+        ``objective_spend_oku_yen`` (with group surcharges) and
+        ``diversification_penalty`` (linearised HHI, pp of reference supply).
+    excluded : pandas.DataFrame
+        Candidates kept out of the model and why.
+    options : PortfolioOptions
+    notes : tuple of str
+    """
+
+    status: str
+    selected: pd.DataFrame
+    spend_oku_yen: float
+    budget_oku_yen: float | None
+    targets: pd.DataFrame
+    diversification: pd.DataFrame
+    country_shares: pd.DataFrame
+    stages: pd.DataFrame
+    solve_time_s: float
+    gap: float
+    objective_parts: Mapping[str, float]
+    excluded: pd.DataFrame
+    options: PortfolioOptions
+    target_year: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def targets_met(self) -> bool:
+        """Whether every target is met (nominal case)."""
+        return bool(self.targets["met"].all()) if len(self.targets) else True
+
+    @property
+    def shortfalls(self) -> pd.Series:
+        """Shortfall of each target in percentage points (0 when met)."""
+        return self.targets.set_index("name")["shortfall"]
+
+    def summary(self) -> pd.DataFrame:
+        """Key figures as ``measure, value, unit`` rows.
+
+        Examples
+        --------
+        >>> from scrisk.optimize.synthetic import synthetic_problem
+        >>> r = solve_portfolio(synthetic_problem(8, seed=2), budget_oku_yen=300.0, workers=1)
+        >>> r.summary().set_index("measure").loc["proven_optimal", "value"]
+        np.float64(1.0)
+        """
+        rows = [("proven_optimal", float(self.status == "optimal"), "yes=1"),
+                ("projects_selected", float(len(self.selected)), "count"),
+                ("spend", self.spend_oku_yen, "oku-yen")]
+        if self.budget_oku_yen is not None:
+            rows.append(("budget", float(self.budget_oku_yen), "oku-yen"))
+        for t in self.targets.itertuples(index=False):
+            rows += [(f"{t.name} target", t.target, "%"), (f"{t.name} achieved", t.achieved, "%"),
+                     (f"{t.name} shortfall", t.shortfall, "pp")]
+            if "robust_shortfall" in self.targets:
+                rows += [(f"{t.name} worst-case achieved", t.worst_case_achieved, "%"),
+                         (f"{t.name} robust shortfall", t.robust_shortfall, "pp")]
+        for d in self.diversification.itertuples(index=False):
+            rows += [(f"hhi {d.commodity} before", d.hhi_before, "0-1"),
+                     (f"hhi {d.commodity} after", d.hhi_after, "0-1")]
+        rows += [("solve_time", self.solve_time_s, "s"), ("gap", 100 * self.gap, "%")]
+        return pd.DataFrame(rows, columns=["measure", "value", "unit"]).astype(
+            {"value": float})
+
+    def to_dict(self) -> dict:
+        """JSON-ready payload: ``status, selected, spend_oku_yen, targets`` and more."""
+        targets = []
+        for t in self.targets.to_dict("records"):
+            item = {"name": t["name"], "target": t["target"], "achieved": t["achieved"],
+                    "shortfall": t["shortfall"], "unit": "%", "met": bool(t["met"]),
+                    "baseline": t["baseline"], "required_t": t["required_t"],
+                    "achieved_t": t["achieved_t"], "shortfall_t": t["shortfall_t"]}
+            if "robust_shortfall" in t:
+                item["worst_case_achieved"] = t["worst_case_achieved"]
+                item["robust_shortfall"] = t["robust_shortfall"]
+            targets.append(_plain(item))
+        return {
+            "status": self.status,
+            "target_year": self.target_year,
+            "selected": [_plain({"project_id": r["project_id"], "stake": r["stake"],
+                                 "stake_fraction": r["stake_fraction"],
+                                 "cost_oku_yen": r["cost_oku_yen"], "secured_t": r["secured_t"],
+                                 "commodity": r["commodity"], "iso3": r["iso3"]})
+                         for r in self.selected.to_dict("records")],
+            "spend_oku_yen": float(self.spend_oku_yen),
+            "budget_oku_yen": None if self.budget_oku_yen is None else float(self.budget_oku_yen),
+            "targets": targets,
+            "targets_met": self.targets_met,
+            "diversification": [_plain(r) for r in self.diversification.to_dict("records")],
+            "solve_time_s": float(self.solve_time_s),
+            "gap": float(self.gap),
+            "objective": self.options.objective,
+            "objective_parts": {k: float(v) for k, v in self.objective_parts.items()},
+            "notes": list(self.notes),
+        }
+
+
+def _plain(d: dict) -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, float) and np.isnan(v):
+            v = None
+        out[k] = v
+    return out
+
+
+# --------------------------------------------------------------------------- API
+
+
+def optimize_portfolio(dataset, budget_oku_yen: float | None = 1597.0, target_year: int = 2030,
+                       *, iso3: str = "JPN",
+                       self_sufficiency_target: float | None = None,
+                       self_sufficiency_mode: str = "aggregate",
+                       metals: Sequence[str] | None = None,
+                       battery_gwh: float | None = 150.0,
+                       battery_scenario: str | None = "balanced",
+                       battery_coverage_target: float = 1.0,
+                       demand_growth: float = 0.0,
+                       target_weights: Mapping[str, float] | None = None,
+                       self_sufficiency_basis: str = "procured",
+                       **options) -> PortfolioResult:
+    """Choose which candidate projects to back, and at what stake.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Its ``candidates`` table is the list to choose from (see
+        :func:`scrisk.optimize.problem.dataset_with_candidates` for a file).
+    budget_oku_yen : float or None
+        Total spend limit in oku-yen (100 million yen); e.g. 1,597, the
+        FY2024 supplementary budget for copper and rights acquisition.
+        ``None`` for no limit.
+    target_year : int
+        Targets are met by this year; later projects do not count.
+    iso3, self_sufficiency_target, self_sufficiency_mode, metals, battery_gwh, battery_scenario,
+    battery_coverage_target, demand_growth, target_weights, self_sufficiency_basis
+        The targets; see :func:`scrisk.optimize.problem.build_problem`.
+    **options
+        See :func:`solve_portfolio`.
+
+    Returns
+    -------
+    PortfolioResult
+
+    Raises
+    ------
+    PortfolioParameterError
+        For a negative budget, a stake level outside (0, 1], a country cap
+        that no project can meet, ... (a subclass of InfeasibleTargetError).
+    UnknownChoiceError
+        For an unknown metal, country group, scenario or objective.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> r = optimize_portfolio(load_dataset(), 1597, 2030, workers=1)
+    >>> r.status, r.spend_oku_yen <= 1597
+    ('optimal', True)
+    >>> r.targets.columns[:7].tolist()
+    ['name', 'label', 'unit', 'target', 'baseline', 'achieved', 'shortfall']
+    """
+    if budget_oku_yen is not None and (not np.isfinite(budget_oku_yen) or budget_oku_yen < 0):
+        raise PortfolioParameterError(
+            f"budget_oku_yen must be a number >= 0 (oku-yen, 100 million yen), "
+            f"got {budget_oku_yen}")
+    problem = build_problem(dataset, target_year, iso3=iso3,
+                            self_sufficiency_target=self_sufficiency_target,
+                            self_sufficiency_mode=self_sufficiency_mode, metals=metals,
+                            battery_gwh=battery_gwh, battery_scenario=battery_scenario,
+                            battery_coverage_target=battery_coverage_target,
+                            demand_growth=demand_growth, target_weights=target_weights,
+                            self_sufficiency_basis=self_sufficiency_basis)
+    groups = set(dataset.country_groups["group"])
+    for group in (*options.get("exclude_groups", ()), *options.get("group_cost_penalty", {})):
+        if group not in groups:
+            dataset.group_members(group)  # raises UnknownChoiceError with the choices
+    if options.get("robust") and options.get("scenarios") is None:
+        from scrisk.optimize.scenarios import country_loss_scenarios
+
+        options["scenarios"] = country_loss_scenarios(dataset=dataset)
+    return solve_portfolio(problem, budget_oku_yen=budget_oku_yen, **options)
+
+
+def solve_portfolio(problem: PortfolioProblem, budget_oku_yen: float | None = 1597.0, *,
+                    annual_budget_oku_yen: float | Mapping[int, float] | None = None,
+                    start_year: int = 2025,
+                    stake_levels: Sequence[float] = (0.25, 0.5, 0.75, 1.0),
+                    continuous: bool = False, stake_step: float = 0.01, min_stake: float = 0.0,
+                    max_country_share: float | None = None,
+                    hhi_thresholds: Sequence[float] = (0.2, 0.4, 0.6, 0.8),
+                    exclude_groups: Sequence[str] = (),
+                    group_cost_penalty: Mapping[str, float] | None = None,
+                    robust: str | None = None,
+                    scenarios: Mapping[str, Mapping[str, float]] | None = None,
+                    scenario_probabilities: Mapping[str, float] | None = None,
+                    cvar_alpha: float = 0.8,
+                    objective: str = "lexicographic",
+                    order: Sequence[str] = ("targets", "cost", "diversification"),
+                    weights: Mapping[str, float] | None = None,
+                    time_limit_s: float = 30.0, workers: int = 8, seed: int = 0,
+                    relative_gap: float = 0.0) -> PortfolioResult:
+    """Optimise a :class:`PortfolioProblem` (no dataset needed).
+
+    Parameters
+    ----------
+    problem : PortfolioProblem
+    budget_oku_yen : float or None
+        Total spend limit, oku-yen.
+    annual_budget_oku_yen : float or mapping year -> float, optional
+        Yearly spend limit; a project's cost is paid evenly from
+        ``start_year`` to the year before it comes online.
+    start_year : int
+        First year of spending.
+    stake_levels : sequence of float
+        Discrete stakes as fractions of the offered stake (0 is always allowed).
+    continuous : bool
+        Any stake from ``min_stake`` to the full offer in steps of ``stake_step``.
+    max_country_share : float, optional
+        Cap on any one country's share of the importer's secured supply of
+        each commodity after the portfolio (a country already above it may
+        not rise further).
+    hhi_thresholds : sequence of float
+        Breakpoints of the piecewise-linear HHI penalty.
+    exclude_groups : sequence of str
+        Country groups whose candidates are not considered.
+    group_cost_penalty : mapping group -> float, optional
+        Count the cost of member-country candidates as ``(1 + p)`` times
+        in the objective (the budget uses the real cost).
+    robust : {None, "worst", "cvar"}
+        Shortfall under the worst scenario, or its CVaR at ``cvar_alpha``.
+    scenarios : mapping name -> {iso3: loss share}, optional
+    scenario_probabilities : mapping name -> float, optional
+        For CVaR; the nominal case gets the remainder (default: all equal).
+    objective : {"lexicographic", "weighted"}
+    order : sequence of {"targets", "cost", "diversification"}
+        Stage order of the lexicographic objective.
+    weights : mapping, optional
+        Weighted objective, natural units: ``targets`` per percentage point
+        of (weighted) shortfall (default 1,000), ``cost`` per oku-yen (1),
+        ``diversification`` per pp of the HHI penalty (10).
+    time_limit_s, workers, seed, relative_gap
+        CP-SAT settings (gap 0: prove optimality).
+
+    Returns
+    -------
+    PortfolioResult
+
+    Examples
+    --------
+    >>> from scrisk.optimize.synthetic import synthetic_problem
+    >>> r = solve_portfolio(synthetic_problem(10, seed=0), budget_oku_yen=400.0, workers=1)
+    >>> r.status, r.spend_oku_yen <= 400.0
+    ('optimal', True)
+    """
+    opts = PortfolioOptions(
+        budget_oku_yen=budget_oku_yen, annual_budget_oku_yen=annual_budget_oku_yen,
+        start_year=start_year, stake_levels=tuple(stake_levels), continuous=continuous,
+        stake_step=stake_step, min_stake=min_stake, max_country_share=max_country_share,
+        hhi_thresholds=tuple(hhi_thresholds), exclude_groups=tuple(exclude_groups),
+        group_cost_penalty=dict(group_cost_penalty or {}), robust=robust,
+        scenarios=None if scenarios is None else {k: dict(v) for k, v in scenarios.items()},
+        scenario_probabilities=None if scenario_probabilities is None
+        else dict(scenario_probabilities),
+        cvar_alpha=cvar_alpha, objective=objective, order=tuple(order),
+        weights=None if weights is None else dict(weights), time_limit_s=time_limit_s,
+        workers=workers, seed=seed, relative_gap=relative_gap)
+    model, excluded = _compile(problem, opts)
+    values, stages = solve_cp(model, objective=objective, order=opts.order,
+                              time_limit_s=time_limit_s, workers=workers, seed=seed,
+                              relative_gap=relative_gap)
+    return result_from_values(problem, model, values, stages, opts, excluded)
+
+
+def _compile(problem: PortfolioProblem, opts: PortfolioOptions
+             ) -> tuple[IntegerModel, pd.DataFrame]:
+    cand = problem.candidates
+    excluded_rows = []
+    for row in cand.loc[~cand["eligible"]].itertuples(index=False):
+        excluded_rows.append((row.project_id, f"online {row.online_year} after "
+                                              f"{problem.target_year}"))
+    excluded_ids: list[str] = []
+    for group in opts.exclude_groups:
+        member = cand["groups"].str.split(";").apply(lambda g, grp=group: grp in g)
+        for pid in cand.loc[member & cand["eligible"], "project_id"]:
+            if pid not in excluded_ids:
+                excluded_ids.append(pid)
+                excluded_rows.append((pid, f"country group {group} excluded"))
+    model = compile_model(
+        problem, budget_oku_yen=opts.budget_oku_yen, stake_levels=opts.stake_levels,
+        continuous=opts.continuous, stake_step=opts.stake_step, min_stake=opts.min_stake,
+        annual_budget_oku_yen=opts.annual_budget_oku_yen, start_year=opts.start_year,
+        max_country_share=opts.max_country_share, hhi_thresholds=opts.hhi_thresholds,
+        exclude=excluded_ids, group_cost_penalty=opts.group_cost_penalty,
+        scenarios=opts.scenarios, scenario_probabilities=opts.scenario_probabilities,
+        robust=opts.robust, cvar_alpha=opts.cvar_alpha, weights=opts.weights)
+    return model, pd.DataFrame(excluded_rows, columns=["project_id", "reason"])
+
+
+def evaluate_portfolio(problem: PortfolioProblem, stakes: Mapping[str, float],
+                       **options) -> PortfolioResult:
+    """Targets, spend and diversification of a portfolio you choose (no optimisation).
+
+    Parameters
+    ----------
+    problem : PortfolioProblem
+    stakes : mapping project_id -> fraction of the offered stake
+        Fractions must be allowed stake levels (or on the continuous grid).
+    **options
+        As for :func:`solve_portfolio` (budget, scenarios, ... are reported,
+        not enforced).
+
+    Returns
+    -------
+    PortfolioResult
+        With ``status="evaluated"``; ``stages`` holds the integer-scaled
+        objective values of the choice.
+
+    Examples
+    --------
+    >>> from scrisk.optimize.synthetic import synthetic_problem
+    >>> p = synthetic_problem(6, seed=0, late_share=0.0)
+    >>> r = evaluate_portfolio(p, {"P0000": 0.5})
+    >>> r.selected["stake_fraction"].tolist(), r.status
+    ([0.5], 'evaluated')
+    """
+    import inspect
+
+    allowed = set(inspect.signature(solve_portfolio).parameters) - {"problem"}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise TypeError(f"unexpected option(s): {', '.join(unknown)}")
+    fields = {k: (tuple(v) if isinstance(v, list) else v) for k, v in options.items()}
+    opts = PortfolioOptions(**fields)
+    model, excluded = _compile(problem, replace(opts, budget_oku_yen=None))
+    index = {pid: i for i, pid in enumerate(model.project_ids)}
+    units = np.zeros(model.n, dtype=np.int64)
+    for pid, fraction in stakes.items():
+        if pid not in index:
+            raise UnknownChoiceError("project_id of an eligible candidate", pid, index)
+        value = round(float(fraction) * model.grid)
+        if abs(value - float(fraction) * model.grid) > 1e-6 or value not in model.stake_values(
+                index[pid]):
+            raise PortfolioParameterError(
+                f"stake {fraction} of {pid} is not an allowed fraction of the offered stake "
+                f"({[v / model.grid for v in model.stake_values(index[pid])][:6]}...)")
+        units[index[pid]] = value
+    values = evaluate(model, units)
+    stages = [StageResult(name, "evaluated", values[name], float("nan"), 0.0, 0.0)
+              for name in ("targets", "cost", "diversification")]
+    result = result_from_values(problem, model, units, stages, opts, excluded)
+    return replace(result, status="evaluated")
+
+
+# --------------------------------------------------------------------------- results
+
+
+def result_from_values(problem: PortfolioProblem, model: IntegerModel, values: np.ndarray,
+                       stages: Sequence[StageResult], options: PortfolioOptions,
+                       excluded: pd.DataFrame | None = None) -> PortfolioResult:
+    """Evaluate a choice of stake units in real (unscaled) numbers."""
+    cand = problem.candidates.set_index("project_id").loc[list(model.project_ids)]
+    frac = np.asarray(values, dtype=float) / model.grid
+    chosen = cand.assign(stake_fraction=frac)
+    chosen["stake"] = chosen["stake_fraction"] * chosen["stake_offered"]
+    chosen["cost_oku_yen"] = chosen["stake_fraction"] * chosen["cost_oku_yen"]
+    chosen["secured_t"] = chosen["stake_fraction"] * chosen["full_t"]
+    chosen = chosen.reset_index()
+    selected = chosen.loc[frac > 0, ["project_id", "name", "commodity", "stage", "iso3",
+                                     "stake_fraction", "stake", "cost_oku_yen", "secured_t",
+                                     "unit", "online_year", "success_probability"]]
+    selected = selected.sort_values(["commodity", "project_id"], ignore_index=True)
+    spend = float(chosen["cost_oku_yen"].sum())
+
+    scen = options.scenarios or {}
+    names = model.scenario_names
+    loss = np.array([[0.0 if s == NOMINAL else loss_of(scen[s], c, k)
+                      for c, k in zip(chosen["commodity"], chosen["iso3"], strict=True)]
+                     for s in names]).reshape(len(names), len(chosen))
+    contrib = problem.contributions.loc[list(model.project_ids)]
+    probs = model.scenario_weight / model.scenario_weight.sum()
+    rows = []
+    weighted_short = 0.0
+    for target in problem.targets:
+        tb = problem.target_baseline.loc[problem.target_baseline["target"] == target.name]
+        per_s = []
+        for si, s in enumerate(names):
+            keep = np.array([1 - (0.0 if s == NOMINAL else loss_of(scen[s], c, k))
+                             for c, k in zip(tb["commodity"], tb["iso3"], strict=True)])
+            base_t = target.fixed_t + float((tb["secured_t"].to_numpy() * keep).sum())
+            new_t = float((contrib[target.name].to_numpy() * frac * (1 - loss[si])).sum())
+            per_s.append((base_t, base_t + new_t))
+        baseline_t, achieved_t = per_s[0]
+        required_t = target.required_ratio * target.denominator_t
+        short_t = max(0.0, required_t - achieved_t)
+        row = {"name": target.name, "label": target.label, "unit": "%",
+               "target": 100 * target.required_ratio,
+               "baseline": 100 * baseline_t / target.denominator_t,
+               "achieved": 100 * achieved_t / target.denominator_t,
+               "shortfall": 100 * short_t / target.denominator_t,
+               "met": bool(100 * short_t / target.denominator_t <= MET_TOLERANCE_PP),
+               "required_t": required_t, "achieved_t": achieved_t, "shortfall_t": short_t,
+               "tonnes_unit": target.unit}
+        if options.robust:
+            shorts = np.array([max(0.0, required_t - a) for _, a in per_s])
+            measure = (shorts.max() if options.robust == "worst"
+                       else _cvar(shorts, probs, options.cvar_alpha))
+            row["robust_shortfall"] = 100 * measure / target.denominator_t
+            row["worst_case_achieved"] = 100 * min(a for _, a in per_s) / target.denominator_t
+            weighted_short += target.weight * row["robust_shortfall"]
+        else:
+            weighted_short += target.weight * row["shortfall"]
+        rows.append(row)
+    targets = pd.DataFrame(rows, columns=[
+        "name", "label", "unit", "target", "baseline", "achieved", "shortfall", "met",
+        "required_t", "achieved_t", "shortfall_t", "tonnes_unit",
+        *(["worst_case_achieved", "robust_shortfall"] if options.robust else [])])
+
+    shares, diversification, penalty = _mix(problem, chosen, model)
+    surcharge_spend = float((model.cost_objective / 100.0 * frac).sum()) if model.n else 0.0
+    stage_frame = pd.DataFrame([s.__dict__ for s in stages],
+                               columns=["name", "status", "objective", "bound", "gap", "time_s"]
+                               ).rename(columns={"name": "stage"})
+    status = "optimal" if all(s.status in ("optimal", "evaluated") for s in stages) \
+        else "feasible"
+    notes = list(problem.notes)
+    if model.cap_limit is not None:
+        cap = round(options.max_country_share * 1000)
+        over = [(model.commodities[c], model.countries[k]) for c, k in model.cap_pairs
+                if model.cap_limit[c, k] > cap]
+        if over:
+            notes.append("already above the country cap, kept from rising: "
+                         + ", ".join(f"{k} ({c})" for c, k in over))
+        if model.cap_blocked:
+            notes.append(f"the country cap of {options.max_country_share:g} rules out every "
+                         f"candidate of {', '.join(model.cap_blocked)} (too few supplier "
+                         "countries to stay under it)")
+    return PortfolioResult(
+        status=status, selected=selected, spend_oku_yen=spend,
+        budget_oku_yen=options.budget_oku_yen, targets=targets,
+        diversification=diversification, country_shares=shares, stages=stage_frame,
+        solve_time_s=float(sum(s.time_s for s in stages)),
+        gap=float(max((s.gap for s in stages), default=0.0)),
+        objective_parts=MappingProxyType({
+            "weighted_shortfall_pp": weighted_short, "spend_oku_yen": spend,
+            "objective_spend_oku_yen": surcharge_spend, "diversification_penalty": penalty}),
+        excluded=excluded if excluded is not None else pd.DataFrame(
+            columns=["project_id", "reason"]),
+        options=options, target_year=problem.target_year, notes=tuple(notes))
+
+
+def _cvar(shorts: np.ndarray, probs: np.ndarray, alpha: float) -> float:
+    """CVaR_alpha of a discrete loss: min over eta of eta + E[(L - eta)+] / (1 - alpha)."""
+    candidates = np.concatenate([[0.0], shorts])
+    values = [eta + (probs * np.maximum(0.0, shorts - eta)).sum() / (1 - alpha)
+              for eta in candidates]
+    return float(min(values))
+
+
+def _mix(problem: PortfolioProblem, chosen: pd.DataFrame, model: IntegerModel
+         ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Country mix of the importer's secured supply before/after, HHI and the HHI penalty."""
+    sb = problem.supply_baseline
+    commodities = sorted(set(problem.candidates["commodity"]))
+    before = sb.loc[sb["commodity"].isin(commodities)].groupby(
+        ["commodity", "iso3"])["secured_t"].sum()
+    added = chosen.groupby(["commodity", "iso3"])["secured_t"].sum()
+    frame = pd.concat([before.rename("before_t"), added.rename("added_t")], axis=1).fillna(0.0)
+    frame["after_t"] = frame["before_t"] + frame["added_t"]
+    frame = frame.loc[(frame["before_t"] > 0) | (frame["after_t"] > 0)].reset_index()
+    tot_b = frame.groupby("commodity")["before_t"].transform("sum")
+    tot_a = frame.groupby("commodity")["after_t"].transform("sum")
+    frame["share_before"] = (frame["before_t"] / tot_b.where(tot_b > 0)).fillna(0.0)
+    frame["share_after"] = (frame["after_t"] / tot_a.where(tot_a > 0)).fillna(0.0)
+    frame = frame.sort_values(["commodity", "after_t"], ascending=[True, False],
+                              ignore_index=True)
+    rows = []
+    thresholds = model.hhi_thresholds / 1000.0
+    slopes = model.hhi_slopes / 1000.0
+    penalty = 0.0
+    for commodity, part in frame.groupby("commodity", sort=True):
+        b, a = part["share_before"].to_numpy(), part["share_after"].to_numpy()
+        top_b = part.loc[part["share_before"].idxmax()] if part["before_t"].sum() > 0 else None
+        top_a = part.loc[part["share_after"].idxmax()]
+        rows.append({"commodity": commodity,
+                     "hhi_before": float((b**2).sum()) if part["before_t"].sum() > 0 else np.nan,
+                     "hhi_after": float((a**2).sum()),
+                     "top_before": None if top_b is None else top_b["iso3"],
+                     "top_share_before": np.nan if top_b is None else float(top_b["share_before"]),
+                     "top_after": top_a["iso3"], "top_share_after": float(top_a["share_after"]),
+                     "countries_after": int((part["after_t"] > 0).sum())})
+        if commodity in model.commodities:
+            ref = float(problem.reference_t.get(commodity, 1.0))
+            x = part["after_t"].to_numpy()
+            excess = np.maximum(0.0, x[:, None] - thresholds[None, :] * x.sum())
+            penalty += 100 * float((excess * slopes[None, :]).sum()) / ref
+    cols = ["commodity", "hhi_before", "hhi_after", "top_before", "top_share_before",
+            "top_after", "top_share_after", "countries_after"]
+    shares = frame[["commodity", "iso3", "before_t", "after_t", "share_before", "share_after"]]
+    return shares, pd.DataFrame(rows, columns=cols), penalty
+
+
+# --------------------------------------------------------------------------- frontier
+
+
+@dataclass(frozen=True)
+class FrontierResult:
+    """Budget vs targets and diversification: one optimisation per budget.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        ``budget_oku_yen, spend_oku_yen, status, gap``, one ``achieved:<target>``
+        column (%) per target, ``total_shortfall_pp`` and ``mean_hhi``
+        (mean over commodities of the HHI of the importer's secured supply).
+    headline : str
+        The target plotted on the main axis.
+    target_value : float
+        Its required value (%).
+    """
+
+    table: pd.DataFrame
+    headline: str
+    target_value: float
+    results: tuple[PortfolioResult, ...] = field(repr=False, default=())
+
+    def summary(self) -> pd.DataFrame:
+        """The frontier table."""
+        return self.table.copy()
+
+    def plot(self, ax=None):
+        """Plot the frontier; see :func:`plot_frontier`."""
+        return plot_frontier(self, ax=ax)
+
+
+def portfolio_frontier(source, budgets: Sequence[float], target_year: int = 2030,
+                       **kwargs) -> FrontierResult:
+    """Solve the portfolio for each budget: the budget vs self-sufficiency trade-off.
+
+    Parameters
+    ----------
+    source : Dataset or PortfolioProblem
+    budgets : sequence of float
+        Budgets in oku-yen.
+    target_year : int
+        Used when ``source`` is a Dataset.
+    **kwargs
+        Passed to :func:`optimize_portfolio` (Dataset) or :func:`solve_portfolio`.
+
+    Examples
+    --------
+    >>> from scrisk.optimize.synthetic import synthetic_problem
+    >>> f = portfolio_frontier(synthetic_problem(8, seed=1), [0, 200, 800], workers=1)
+    >>> f.table["budget_oku_yen"].tolist()
+    [0.0, 200.0, 800.0]
+    >>> bool(f.table["total_shortfall_pp"].is_monotonic_decreasing)
+    True
+    """
+    budgets = [float(b) for b in budgets]
+    if not budgets:
+        raise PortfolioParameterError("give at least one budget for the frontier")
+    results = []
+    for budget in budgets:
+        if isinstance(source, PortfolioProblem):
+            results.append(solve_portfolio(source, budget, **kwargs))
+        else:
+            results.append(optimize_portfolio(source, budget, target_year, **kwargs))
+    rows = []
+    for budget, r in zip(budgets, results, strict=True):
+        row = {"budget_oku_yen": budget, "spend_oku_yen": r.spend_oku_yen, "status": r.status,
+               "gap": r.gap}
+        for t in r.targets.itertuples(index=False):
+            row[f"achieved:{t.name}"] = t.achieved
+        row["total_shortfall_pp"] = float(r.targets["shortfall"].sum())
+        row["mean_hhi"] = float(r.diversification["hhi_after"].mean()) \
+            if len(r.diversification) else np.nan
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    names = list(results[0].targets["name"]) if len(results[0].targets) else []
+    headline = next((n for n in names if n.startswith("self_sufficiency")), names[0] if names
+                    else "")
+    value = float(results[0].targets.set_index("name").loc[headline, "target"]) if headline \
+        else np.nan
+    return FrontierResult(table, headline, value, tuple(results))
+
+
+def plot_frontier(frontier: FrontierResult, ax=None):
+    """Budget (x) against the headline target achieved and the mean HHI (right axis).
+
+    Parameters
+    ----------
+    frontier : FrontierResult
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The main axes (the HHI axis is its twin).
+    """
+    import matplotlib
+
+    if ax is None:
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7.5, 4.5))
+    table = frontier.table
+    col = f"achieved:{frontier.headline}"
+    if col in table:
+        ax.plot(table["budget_oku_yen"], table[col], marker="o", color="tab:blue",
+                label=f"{frontier.headline} achieved (%)")
+        ax.axhline(frontier.target_value, color="tab:blue", linestyle="--", linewidth=1,
+                   label=f"target {frontier.target_value:g} %")
+    ax.set_xlabel("Budget (oku-yen, 100 million yen)")
+    label = frontier.headline
+    if frontier.results and len(frontier.results[0].targets):
+        labels = frontier.results[0].targets.set_index("name")["label"]
+        label = str(labels.get(frontier.headline, label))
+    ax.set_ylabel(f"{label} (%)")
+    twin = ax.twinx()
+    twin.plot(table["budget_oku_yen"], table["mean_hhi"], marker="s", color="tab:orange",
+              label="mean HHI of secured supply")
+    twin.set_ylabel("Mean HHI of secured supply by country (0-1)")
+    twin.set_ylim(0, 1.05)
+    lines = ax.get_legend_handles_labels()
+    lines2 = twin.get_legend_handles_labels()
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="best", fontsize=8,
+              framealpha=0.9)
+    ax.set_title("Budget vs self-sufficiency and diversification")
+    ax.figure.text(0.01, 0.01, "Source: scrisk portfolio optimisation (CP-SAT) on the candidate "
+                   "list; candidate costs and stakes are often illustrative.", fontsize=7,
+                   color="0.35")
+    return ax
