@@ -290,7 +290,7 @@ def main() -> None:
             "description": (
                 "Reference GeoPolRisk values computed by running geopolrisk-py's public entry "
                 "point geopolrisk.assessment.main.gprs_calc in a throw-away venv; see "
-                "scripts/make_geopolrisk_reference.py and docs/methods/geopolrisk_reference.md."
+                "scripts/make_geopolrisk_reference.py and docs/methods.md."
             ),
             "reference_package": f"{REFERENCE_PACKAGE}=={meta['package_version']}",
             "run_date_utc": run_date,

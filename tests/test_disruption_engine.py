@@ -1,6 +1,6 @@
 """Disruption engine on arrays: the worked example's known answers and properties.
 
-The numbers are those of docs/methods/disruption.md (the network of
+The numbers are those of docs/methods.md (the network of
 scrisk.disruption.example), computed by hand there.
 """
 

@@ -1,6 +1,6 @@
 """Scenario files, deterministic runs, Monte Carlo, chokepoints and the CLI on a toy dataset.
 
-The toy dataset holds the worked example of docs/methods/disruption.md (nickel,
+The toy dataset holds the worked example of docs/methods.md (nickel,
 from scrisk.disruption.example) and a small copper network:
 
     copper ore: CHL mines 200 and ships 100 to JPN, AUS mines 50 and ships 20 to JPN;

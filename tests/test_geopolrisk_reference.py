@@ -2,7 +2,7 @@
 
 The fixture was produced by the reference package itself
 (scripts/make_geopolrisk_reference.py; recipe and quirks in
-docs/methods/geopolrisk_reference.md). "Same inputs" means the WGI values the
+docs/methods.md). "Same inputs" means the WGI values the
 reference actually looks up, which differ from the WGI data in three ways
 that are defects of the reference's bundled table, not of the method:
 

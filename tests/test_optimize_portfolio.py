@@ -1,4 +1,4 @@
-"""Portfolio optimisation: the worked example of docs/methods/optimize.md, options, errors, CLI.
+"""Portfolio optimisation: the worked example of docs/methods.md, options, errors, CLI.
 
 The worked example is the tiny dataset of tests/tiny.py (copper demand 1,000 t,
 recycling 200 t, Japanese equity 130 t: baseline self-sufficiency 33 %;

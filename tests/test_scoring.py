@@ -1,4 +1,4 @@
-"""Candidate scoring: the worked example of docs/methods/optimize.md, properties, CLI."""
+"""Candidate scoring: the worked example of docs/methods.md, properties, CLI."""
 
 from __future__ import annotations
 

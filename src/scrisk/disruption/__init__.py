@@ -10,7 +10,7 @@
   is a matrix of surviving shares, evaluated with matrix products.
 
 The formulas, their rationale and a worked example are in
-``docs/methods/disruption.md``.
+``docs/methods.md``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ share of capacity that survives, as ``(S, n)`` and ``(S, H)`` arrays.
 the shocks with a handful of matrix products; no graph is walked per
 scenario.
 
-The model (see ``docs/methods/disruption.md`` for the formulas and a worked
+The model (see ``docs/methods.md`` for the formulas and a worked
 example):
 
 * Each country's ore pool and refined-metal pool mix proportionally; their
@@ -300,7 +300,7 @@ class SupplyModel:
 
     Examples
     --------
-    The worked example of ``docs/methods/disruption.md``: Japan's refined
+    The worked example of ``docs/methods.md``: Japan's refined
     supply is 70 t; an Indonesian ore-export ban takes 20 t, and together
     with a Taiwan Strait closure 34 t (not 20 + 20: tonnes hit by both count
     once).

@@ -1,4 +1,4 @@
-"""The hand-built network of the worked example in ``docs/methods/disruption.md``.
+"""The hand-built network of the worked example in ``docs/methods.md``.
 
 Five countries, one commodity, two stages, four sea routes; small enough that
 every number of the method can be computed by hand. Doctests, unit tests and

@@ -848,7 +848,7 @@ def run_scenario(dataset: Dataset, scenario: Scenario, *, year: int | None = Non
         Off (0) by default. ``L`` in (0, 1]: each direct supplier whose
         shipments to the importer are untouched may raise them by up to ``L``
         times their volume to replace lost supply (see
-        ``docs/methods/disruption.md``).
+        ``docs/methods.md``).
     gwh : float
         Annual battery-cell production whose material needs are covered
         (default 150 GWh, Japan's 2030 domestic target).

@@ -1,7 +1,7 @@
 """Upstream portfolio optimisation: which candidate projects to back, at what stake.
 
 The model (CP-SAT, integer-scaled; see :mod:`scrisk.optimize.model` and
-``docs/methods/optimize.md``) chooses a stake for every candidate that is
+``docs/methods.md``) chooses a stake for every candidate that is
 online by the target year, within the budget, to
 
 1. close the shortfall of each target (soft targets: shortfall variables,
