@@ -85,8 +85,10 @@ def run_reference(python: str) -> tuple[pd.DataFrame, float, int]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     env.update(HOME=str(home), PYTHONHASHSEED="0", MPLBACKEND="Agg")
-    subprocess.run([vpy, str(tmp / "driver.py"), str(tmp / "spec.json"), str(tmp)], env=env,
-                   cwd=str(tmp), check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run([vpy, str(tmp / "driver.py"), str(tmp / "spec.json"), str(tmp)],
+                          env=env, cwd=str(tmp), capture_output=True, text=True)
+    if done.returncode != 0:  # its progress bars are noise unless it failed
+        raise SystemExit(f"reference run failed:\n{done.stderr[-4000:]}")
     raw = json.loads((tmp / "raw.json").read_text())
     rows = pd.DataFrame(raw["rows"])
     for col in ("hhi", "import_risk", "score", "characterization_factor", "price"):
