@@ -91,3 +91,16 @@ def test_data_summary():
     out = run("data", "summary", "--format", "csv")
     assert out.returncode == 0, out.stderr
     assert "trade" in out.stdout
+
+
+def test_usage_error_is_readable_not_a_traceback():
+    out = run("metrics", "concentration", "--no-such-option")
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert "No such option" in out.stderr
+
+
+def test_bad_option_value_is_readable():
+    out = run("metrics", "concentration", "--year", "twenty")
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr

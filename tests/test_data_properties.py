@@ -36,7 +36,7 @@ def test_valid_rows_load(tmp_path_factory, quantity, year):
                     min_size=1, max_size=12))
 def test_non_numbers_are_always_reported(tmp_path_factory, text):
     try:
-        value = float(text.replace(",", ""))
+        value = float(text.replace(",", "").strip())
         numeric = math.isfinite(value) and value >= 0
     except ValueError:
         numeric = False

