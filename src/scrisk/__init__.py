@@ -14,8 +14,7 @@ True
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from scrisk._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -61,14 +60,4 @@ _PUBLIC = {
 __all__ = ["__version__", *_PUBLIC]
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'scrisk' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC, globals(), extra=("__version__",))

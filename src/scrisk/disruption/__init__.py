@@ -15,8 +15,7 @@ The formulas, their rationale and a worked example are in
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from scrisk._lazy import lazy_exports
 
 _PUBLIC = {
     "chokepoints": "scrisk.disruption.chokepoints",
@@ -42,14 +41,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'scrisk.disruption' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC, globals())

@@ -10,8 +10,7 @@ Examples
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from scrisk._lazy import lazy_exports
 
 _PUBLIC = {
     "score_candidates": "scrisk.optimize.scoring",
@@ -37,14 +36,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'scrisk.optimize' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC, globals())

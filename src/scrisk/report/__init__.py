@@ -13,8 +13,7 @@ See ``docs/report.md``.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from scrisk._lazy import lazy_exports
 
 _PUBLIC = {
     "report_data": "scrisk.report.tables",
@@ -30,14 +29,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'scrisk.report' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC, globals())
