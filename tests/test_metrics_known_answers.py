@@ -85,12 +85,14 @@ def test_origin_matrix_closed_loop_is_unattributed():
     assert np.abs(origins).max() < 1e-9
 
 
-def test_origin_matrix_untraced_inflow_stays_unattributed():
-    # country 1 gets 1 t from producer 0 and 1 t from country 2, which nothing reaches
+def test_origin_matrix_ignores_shipments_of_unreached_countries():
+    # country 1 gets 1 t from producer 0 and 1 t from country 2, which no production reaches:
+    # country 2's shipment carries no traceable mass and is left out of country 1's pool
     p = np.array([1.0, 0.0, 0.0])
     flows = np.array([[0, 1.0, 0], [0, 0, 0], [0, 1.0, 0]])
     origins = origin_matrix(p, flows)
-    np.testing.assert_allclose(origins[1], [0.5, 0.0, 0.0])
+    np.testing.assert_allclose(origins[1], [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(origins[2], [0.0, 0.0, 0.0])
 
 
 def test_lookthrough_copper_reexport(tiny_ds):

@@ -42,9 +42,10 @@ def origin_matrix(production: np.ndarray, flows: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray
         ``O`` of shape ``(n, n)``; ``O[j, k]`` is the share of ``j``'s pool
-        that was produced in ``k``. Rows sum to 1 for countries whose pool
-        traces back to production, less where mass is unattributed, and 0
-        for countries with an empty pool.
+        that was produced in ``k``. Rows sum to 1 for countries that
+        production reaches through the trade graph and are 0 for the others
+        (their shipments count as unattributed where they arrive at an
+        importer, see :func:`supply_by_origin`).
 
     Examples
     --------
@@ -65,10 +66,10 @@ def origin_matrix(production: np.ndarray, flows: np.ndarray) -> np.ndarray:
     if not live.any():
         return origins
     # Countries no production can reach hold only untraceable mass (e.g. a closed loop
-    # of re-exporters): their rows stay zero and they leave the system, which keeps
-    # the rest strictly solvable.
+    # of re-exporters): their rows stay zero, and their shipments are left out of the
+    # pools they feed, which keeps the rest strictly solvable and its rows summing to 1.
     p, f = production[live], flows[np.ix_(live, live)]
-    pool = p + flows[:, live].sum(axis=0)  # inflow from unreached countries stays untraced
+    pool = p + f.sum(axis=0)  # inflow from unreached countries carries no traceable mass
     producers = np.nonzero(p > 0)[0]
     # Only producers' columns can be non-zero: solve for those (sparse LU), not all n.
     system = scipy.sparse.csc_matrix(np.diag(pool) - f.T)

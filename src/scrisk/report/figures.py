@@ -165,6 +165,34 @@ def add_source(ax, text: str | None, lang: str = "en") -> None:
                 fontsize=6.5, color="#444444", wrap=True, annotation_clip=False)
 
 
+_LEGEND_RIGHT = {"loc": "center left", "bbox_to_anchor": (1.01, 0.5)}
+_GRID_COLOUR = {"both": "#eeeeee", "x": "#dddddd", "y": "#dddddd"}
+
+
+def _finish(ax, title: str | None, source: str | None, lang: str, *,
+            legend: Mapping[str, object] | None = None, grid: str | None = None) -> None:
+    """The common ending of a chart: title, legend, grid and source note, in that order.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    title, source : str, optional
+        Title (left-aligned) and source note; nothing is drawn for an empty one.
+    lang : {"en", "ja"}
+    legend : mapping, optional
+        Keyword arguments of ``ax.legend`` (no legend when ``None``).
+    grid : {"x", "y", "both"}, optional
+        Axis of the grid lines (none when ``None``); a full grid is drawn lighter.
+    """
+    if title:
+        ax.set_title(title, loc="left")
+    if legend is not None:
+        ax.legend(**legend)
+    if grid is not None:
+        ax.grid(axis=grid, color=_GRID_COLOUR[grid], linewidth=0.6)
+    add_source(ax, source, lang)
+
+
 def _name(names: Mapping[str, str] | None, code: str, lang: str) -> str:
     if code == OTHER:
         return catalogue(lang)("label.other")
@@ -250,10 +278,7 @@ def stage_shares_chart(shares: pd.DataFrame, ax=None, *, lang: str = "en",
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
         ax.set_xlabel(cat("fig.share_axis"))
-        if title:
-            ax.set_title(title, loc="left")
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), ncols=1)
-        add_source(ax, source, lang)
+        _finish(ax, title, source, lang, legend={**_LEGEND_RIGHT, "ncols": 1})
     return ax
 
 
@@ -297,11 +322,7 @@ def risk_trend_chart(trend: pd.DataFrame, ax=None, *, lang: str = "en",
         ax.set_xticks(sorted(int(y) for y in data["year"].unique()))
         top = float(np.nanmax(data[["hhi", "import_risk"]].to_numpy())) if len(data) else 1.0
         ax.set_ylim(0, max(0.05, min(1.0, top * 1.15)))
-        if title:
-            ax.set_title(title, loc="left")
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
-        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-        add_source(ax, source, lang)
+        _finish(ax, title, source, lang, legend=_LEGEND_RIGHT, grid="y")
     return ax
 
 
@@ -346,11 +367,7 @@ def criticality_matrix(frame: pd.DataFrame, ax=None, *, lang: str = "en",
         ax.set_ylim(bottom=0)
         ax.set_xlabel(cat("fig.criticality.x"))
         ax.set_ylabel(cat("fig.criticality.y"))
-        if title:
-            ax.set_title(title, loc="left")
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
-        ax.grid(color="#eeeeee", linewidth=0.6)
-        add_source(ax, source, lang)
+        _finish(ax, title, source, lang, legend=_LEGEND_RIGHT, grid="both")
     return ax
 
 
@@ -403,11 +420,7 @@ def self_sufficiency_chart(table: pd.DataFrame, ax=None, *, lang: str = "en",
         ax.set_ylabel(cat("fig.ssr.axis"))
         ax.set_ylim(0, max(100.0, ax.get_ylim()[1]))
         ax.xaxis.get_major_locator().set_params(integer=True)
-        if title:
-            ax.set_title(title, loc="left")
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
-        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-        add_source(ax, source, lang)
+        _finish(ax, title, source, lang, legend=_LEGEND_RIGHT, grid="y")
     return ax
 
 
@@ -444,12 +457,8 @@ def battery_coverage_chart(coverage: pd.DataFrame, ax=None, *, lang: str = "en",
         ax.set_yticks(range(len(materials)), [cat.get(f"material.{m}", m) for m in materials])
         ax.invert_yaxis()
         ax.set_xlabel(cat("fig.battery.axis"))
-        if title:
-            ax.set_title(title, loc="left")
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5),
-                  title=cat("fig.battery.legend"))
-        ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-        add_source(ax, source, lang)
+        _finish(ax, title, source, lang,
+                legend={**_LEGEND_RIGHT, "title": cat("fig.battery.legend")}, grid="x")
     return ax
 
 
@@ -485,11 +494,7 @@ def budget_frontier_chart(frontier: pd.DataFrame, ax=None, *, lang: str = "en",
         ax.set_xlabel(cat("fig.frontier.x"))
         ax.set_ylabel(cat("fig.frontier.y"))
         ax.set_ylim(0, 105)
-        if title:
-            ax.set_title(title, loc="left")
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
-        ax.grid(color="#eeeeee", linewidth=0.6)
-        add_source(ax, source, lang)
+        _finish(ax, title, source, lang, legend=_LEGEND_RIGHT, grid="both")
     return ax
 
 
@@ -527,11 +532,8 @@ def loss_distribution_chart(losses: pd.DataFrame, ax=None, *, lang: str = "en",
         ax.set_ylabel(cat("fig.loss.y"))
         ax.set_ylim(0, None)
         ax.set_xlim(left=0)
-        if title:
-            ax.set_title(title, loc="left")
-        ax.legend(loc="upper right", title=cat("fig.loss.legend"))
-        ax.grid(color="#eeeeee", linewidth=0.6)
-        add_source(ax, source, lang)
+        _finish(ax, title, source, lang,
+                legend={"loc": "upper right", "title": cat("fig.loss.legend")}, grid="both")
     return ax
 
 
@@ -674,8 +676,5 @@ def bar_chart(values: pd.Series, ax=None, *, lang: str = "en", xlabel: str = "",
         ax.barh(range(len(data)), scale * data.to_numpy(dtype=float), color=OKABE_ITO[0])
         ax.set_yticks(range(len(data)), [str(i) for i in data.index])
         ax.set_xlabel(xlabel)
-        if title:
-            ax.set_title(title, loc="left")
-        ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-        add_source(ax, source, lang)
+        _finish(ax, title, source, lang, grid="x")
     return ax

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -534,65 +534,87 @@ def portfolio_parts(dataset: Dataset, importer: str, target_year: int, gwh: floa
     if dataset.candidates.empty:
         reason = SectionStatus(False, "data", "suppliers/candidates.csv has no rows")
         return None, None, None, {"candidates": reason, "portfolio": reason, "frontier": reason}
-    scores = portfolio = frontier = None
     options: dict[str, object] = {"iso3": importer, "battery_gwh": gwh}
     cons = dataset.consumption
     if not ((cons["iso3"] == importer) & cons["demand_t"].notna()).any():
         options["self_sufficiency_mode"] = "none"  # no demand data: battery targets only
-    api = _api("scrisk.optimize", "score_candidates")
-    if api is None:
-        status["candidates"] = SectionStatus(
-            False, "module", "scrisk.optimize.score_candidates(dataset, target_year, iso3=...) "
-            "-> CandidateScores with .table")
-    else:
-        try:
-            scores = pd.DataFrame(api[0](dataset, target_year, **options).table)
-            status["candidates"] = OK
-        except (ScriskError, ValueError) as err:
-            status["candidates"] = SectionStatus(False, "error", str(err))
+    scores = _optional_call(
+        status, "candidates", "score_candidates",
+        "scrisk.optimize.score_candidates(dataset, target_year, iso3=...) "
+        "-> CandidateScores with .table",
+        lambda score: pd.DataFrame(score(dataset, target_year, **options).table))
     solve = {"workers": workers, "seed": seed, "time_limit_s": time_limit_s}
-    api = _api("scrisk.optimize", "optimize_portfolio")
-    if api is None:
-        status["portfolio"] = SectionStatus(
-            False, "module", "scrisk.optimize.optimize_portfolio(dataset, budget_oku_yen, "
-            "target_year, iso3=..., workers=..., seed=...) -> PortfolioResult")
-    else:
-        try:
-            result = api[0](dataset, budget, target_year, **options, **solve)
-            summary = pd.DataFrame(result.summary())
-            if "measure" in summary:  # wall-clock time would make the report differ run to run
-                summary = summary.loc[~summary["measure"].astype(str).str.contains(
-                    "time", case=False)].reset_index(drop=True)
-            portfolio = PortfolioTables(str(result.status), pd.DataFrame(result.selected),
-                                        pd.DataFrame(result.targets), summary,
-                                        float(result.spend_oku_yen))
-            status["portfolio"] = OK
-        except (ScriskError, ValueError) as err:
-            status["portfolio"] = SectionStatus(False, "error", str(err))
-    api = _api("scrisk.optimize", "portfolio_frontier")
-    if api is None:
-        status["frontier"] = SectionStatus(
-            False, "module", "scrisk.optimize.portfolio_frontier(dataset, budgets, target_year, "
-            "...) -> FrontierResult with .table, .headline, .target_value")
-    else:
-        try:
-            budgets = sorted({round(budget * f, 6) for f in frontier_fractions})
-            result = api[0](dataset, budgets, target_year, **options, **solve)
-            table = pd.DataFrame(result.table)
-            column = f"achieved:{result.headline}"
-            table["achieved"] = table[column] if column in table else np.nan
-            runs = getattr(result, "results", ())
-            required = (pd.DataFrame(runs[0].targets).set_index("name")["target"]
-                        if runs else pd.Series(dtype=float))
-            for name, value in required.items():
-                if f"achieved:{name}" in table and value > 0:
-                    table[f"progress:{name}"] = (table[f"achieved:{name}"] / value).clip(
-                        upper=1.0)
-            frontier = table
-            status["frontier"] = OK
-        except (ScriskError, ValueError) as err:
-            status["frontier"] = SectionStatus(False, "error", str(err))
+    portfolio = _optional_call(
+        status, "portfolio", "optimize_portfolio",
+        "scrisk.optimize.optimize_portfolio(dataset, budget_oku_yen, "
+        "target_year, iso3=..., workers=..., seed=...) -> PortfolioResult",
+        lambda optimize: _portfolio_tables(
+            optimize(dataset, budget, target_year, **options, **solve)))
+    frontier = _optional_call(
+        status, "frontier", "portfolio_frontier",
+        "scrisk.optimize.portfolio_frontier(dataset, budgets, target_year, "
+        "...) -> FrontierResult with .table, .headline, .target_value",
+        lambda sweep: _frontier_table(sweep(
+            dataset, sorted({round(budget * f, 6) for f in frontier_fractions}), target_year,
+            **options, **solve)))
     return scores, portfolio, frontier, status
+
+
+def _optional_call(status: dict[str, SectionStatus], key: str, name: str, call: str,
+                   compute: Callable[[Callable], object]):
+    """``compute(scrisk.optimize.<name>)``, or ``None``; records the outcome in ``status[key]``.
+
+    Parameters
+    ----------
+    status : dict
+        Section statuses, updated in place: ``OK``, or why the part is missing
+        (``module`` with the expected ``call`` when the function is absent in
+        this build, ``error`` with the message of a ``ScriskError`` or
+        ``ValueError`` raised by ``compute``).
+    key : str
+        Part of the report (``candidates``, ``portfolio`` or ``frontier``).
+    name : str
+        Function of :mod:`scrisk.optimize` passed to ``compute``.
+    call : str
+        The call expected, shown in the report when the function is missing.
+    compute : callable
+        Takes the function and returns the part's table(s).
+    """
+    api = _api("scrisk.optimize", name)
+    if api is None:
+        status[key] = SectionStatus(False, "module", call)
+        return None
+    try:
+        value = compute(api[0])
+    except (ScriskError, ValueError) as err:
+        status[key] = SectionStatus(False, "error", str(err))
+        return None
+    status[key] = OK
+    return value
+
+
+def _portfolio_tables(result) -> PortfolioTables:
+    """The report's tables of a ``PortfolioResult`` (without run-dependent timings)."""
+    summary = pd.DataFrame(result.summary())
+    if "measure" in summary:  # wall-clock time would make the report differ run to run
+        summary = summary.loc[~summary["measure"].astype(str).str.contains(
+            "time", case=False)].reset_index(drop=True)
+    return PortfolioTables(str(result.status), pd.DataFrame(result.selected),
+                           pd.DataFrame(result.targets), summary, float(result.spend_oku_yen))
+
+
+def _frontier_table(result) -> pd.DataFrame:
+    """``FrontierResult.table`` with ``achieved`` (headline) and ``progress:<target>`` columns."""
+    table = pd.DataFrame(result.table)
+    column = f"achieved:{result.headline}"
+    table["achieved"] = table[column] if column in table else np.nan
+    runs = getattr(result, "results", ())
+    required = (pd.DataFrame(runs[0].targets).set_index("name")["target"]
+                if runs else pd.Series(dtype=float))
+    for name, value in required.items():
+        if f"achieved:{name}" in table and value > 0:
+            table[f"progress:{name}"] = (table[f"achieved:{name}"] / value).clip(upper=1.0)
+    return table
 
 
 # --------------------------------------------------------------------------- overview
