@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import tiny
 from typer.testing import CliRunner
 
 from scrisk.data.load import load_dataset
-from scrisk.data.schemas import SCHEMAS
 from scrisk.disruption.chokepoints import chokepoints
 from scrisk.disruption.example import example_network, example_route_tables
 from scrisk.disruption.montecarlo import monte_carlo
@@ -117,14 +117,7 @@ def toy_tables() -> dict[str, pd.DataFrame]:
 
 
 def write_toy(folder: Path) -> Path:
-    for name, frame in toy_tables().items():
-        path = folder / SCHEMAS[name].path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".parquet":
-            frame.to_parquet(path, index=False)
-        else:
-            frame.to_csv(path, index=False)
-    return folder
+    return tiny.write(folder, toy_tables())
 
 
 @pytest.fixture(scope="module")
