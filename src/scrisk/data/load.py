@@ -171,7 +171,8 @@ class Dataset:
                     "sources": int(df["source"].nunique()) if "source" in df else 0,
                 }
             )
-        return pd.DataFrame(rows)
+        table = pd.DataFrame(rows)
+        return table.astype({"commodities": "Int64", "countries": "Int64"})
 
     def sources(self) -> pd.DataFrame:
         """Distinct sources cited by each table, with the number of rows citing them."""
@@ -341,7 +342,9 @@ def _read_table(schema: TableSchema, base: Path, over: Path | None,
         empty[_FILE_COL] = pd.Series([], dtype=object)
         empty[_LINE_COL] = pd.Series([], dtype="int64")
         return empty, ()
-    return pd.concat(frames, ignore_index=True), tuple(str(p) for p, _ in sources)
+    used = tuple(label if over is None or not str(path).startswith(str(over))
+                 else f"{label} (from {over})" for path, label in sources)
+    return pd.concat(frames, ignore_index=True), used
 
 
 def _read_file(file_path: Path, label: str, schema: TableSchema,
