@@ -162,7 +162,7 @@ class Dataset:
             rows.append(
                 {
                     "table": name,
-                    "files": "; ".join(self.files[name]),
+                    "files": "; ".join(self._display(f) for f in self.files[name]),
                     "rows": len(df),
                     "years": (f"{int(years.min())}-{int(years.max())}"
                               if years is not None and years.notna().any() else ""),
@@ -173,6 +173,13 @@ class Dataset:
             )
         table = pd.DataFrame(rows)
         return table.astype({"commodities": "Int64", "countries": "Int64"})
+
+    def _display(self, file: str) -> str:
+        """A file's path relative to the data or overlay folder it came from."""
+        path = Path(file)
+        if self.overlay is not None and path.is_relative_to(self.overlay):
+            return f"{path.relative_to(self.overlay)} (from {self.overlay})"
+        return str(path.relative_to(self.path)) if path.is_relative_to(self.path) else file
 
     def sources(self) -> pd.DataFrame:
         """Distinct sources cited by each table, with the number of rows citing them."""
@@ -342,9 +349,7 @@ def _read_table(schema: TableSchema, base: Path, over: Path | None,
         empty[_FILE_COL] = pd.Series([], dtype=object)
         empty[_LINE_COL] = pd.Series([], dtype="int64")
         return empty, ()
-    used = tuple(label if over is None or not str(path).startswith(str(over))
-                 else f"{label} (from {over})" for path, label in sources)
-    return pd.concat(frames, ignore_index=True), used
+    return pd.concat(frames, ignore_index=True), tuple(str(path) for path, _ in sources)
 
 
 def _read_file(file_path: Path, label: str, schema: TableSchema,
