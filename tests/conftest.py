@@ -24,3 +24,19 @@ def shipped():
 def tiny_ds(tmp_path_factory):
     """The tiny hand-computable dataset of tests/tiny.py."""
     return tiny.dataset(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture(scope="module")
+def example_dir(tmp_path_factory):
+    """The tiny dataset with the five candidates of the optimisation worked example."""
+    from test_optimize_portfolio import example_candidates
+
+    frames = tiny.tables()
+    frames["candidates"] = example_candidates()
+    return tiny.write(tmp_path_factory.mktemp("example"), frames)
+
+
+@pytest.fixture(scope="module")
+def example(example_dir):
+    """The worked-example dataset, loaded."""
+    return tiny.load_dataset(example_dir)

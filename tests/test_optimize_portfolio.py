@@ -14,7 +14,6 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-import tiny
 
 from scrisk.exceptions import InfeasibleTargetError, ScenarioError, UnknownChoiceError
 from scrisk.optimize import (
@@ -44,18 +43,6 @@ def example_candidates() -> pd.DataFrame:
         "online_year": [2028, 2029, 2027, 2028, 2033],
         "success_probability": [1.0, 0.8, 1.0, 0.8, 1.0],
         "illustrative": True, "source": "worked example", "note": ""})
-
-
-@pytest.fixture(scope="module")
-def example_dir(tmp_path_factory):
-    frames = tiny.tables()
-    frames["candidates"] = example_candidates()
-    return tiny.write(tmp_path_factory.mktemp("example"), frames)
-
-
-@pytest.fixture(scope="module")
-def example(example_dir):
-    return tiny.load_dataset(example_dir)
 
 
 def stakes(result) -> dict[str, float]:

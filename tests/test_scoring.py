@@ -8,25 +8,11 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-import tiny
-from test_optimize_portfolio import example_candidates
 
 from scrisk.exceptions import UnknownChoiceError
 from scrisk.optimize import DEFAULT_SCORE_WEIGHTS, PortfolioParameterError, score_candidates
 
 OPTS = dict(battery_gwh=1.0, battery_scenario="mix")
-
-
-@pytest.fixture(scope="module")
-def example_dir(tmp_path_factory):
-    frames = tiny.tables()
-    frames["candidates"] = example_candidates()
-    return tiny.write(tmp_path_factory.mktemp("score_example"), frames)
-
-
-@pytest.fixture(scope="module")
-def example(example_dir):
-    return tiny.load_dataset(example_dir)
 
 
 @pytest.fixture(scope="module")
