@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STAGES = ("mining", "refining")
+# The stage ladder, upstream first: mine product -> intermediate (matte, MHP, hydroxide, blister,
+# spherical graphite, mixed REO) -> refined (cathode, class-1 metal, sulphate, carbonate,
+# separated oxide) -> material (battery cathode/anode material, magnets).
+STAGES = ("mining", "intermediate", "refining", "material")
 COMMODITY_GROUPS = ("base_metal", "battery", "rare_metal", "precious")
 FACILITY_STATUSES = ("operating", "care_and_maintenance", "construction", "closed", "development")
 YEAR_MIN, YEAR_MAX = 1990, 2100
