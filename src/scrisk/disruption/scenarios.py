@@ -51,7 +51,8 @@ KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...], float | None]] = {
     "demand_shock": (("commodity", "size"), (), None),
     "trade_link": (("country", "commodity", "stage"), (), 1.0),
 }
-TOP_KEYS = ("name", "description", "importer", "year", "sources", "shocks")
+TOP_KEYS = ("name", "description", "name_ja", "description_ja", "importer", "year",
+            "sources", "shocks")
 MONTHS_PER_YEAR = 12.0
 DEFAULT_GWH = 150.0
 DEFAULT_BATTERY_SCENARIO = "balanced"
@@ -142,6 +143,8 @@ class Scenario:
     sources : tuple of str
     file : str
         Where the scenario was read from (for messages).
+    name_ja, description_ja : str
+        Japanese title and description (empty when the file gives none).
     """
 
     name: str
@@ -151,6 +154,8 @@ class Scenario:
     description: str = ""
     sources: tuple[str, ...] = ()
     file: str = "scenario"
+    name_ja: str = ""
+    description_ja: str = ""
 
     def commodities(self, dataset: Dataset) -> tuple[str, ...]:
         """Commodities the scenario can affect (all, when a sea lane closes for all)."""
@@ -296,6 +301,8 @@ def parse_scenario(data: Mapping, dataset: Dataset, file: str = "scenario") -> S
     if not isinstance(name, str) or not name.strip():
         problems.append("top level: 'name' must be given as text")
     description = _text(data, "description", "top level", problems)
+    name_ja = _text(data, "name_ja", "top level", problems)
+    description_ja = _text(data, "description_ja", "top level", problems)
     sources = data.get("sources", [])
     if isinstance(sources, str):
         sources = [sources]
@@ -334,7 +341,8 @@ def parse_scenario(data: Mapping, dataset: Dataset, file: str = "scenario") -> S
     if problems:
         raise ScenarioError(problems, file)
     return Scenario(name=name.strip(), shocks=tuple(shocks), importer=importer, year=year,
-                    description=description or "", sources=tuple(sources), file=file)
+                    description=description or "", sources=tuple(sources), file=file,
+                    name_ja=(name_ja or "").strip(), description_ja=description_ja or "")
 
 
 def _parse_shock(n: int, raw: object, dataset: Dataset, importer: str,
