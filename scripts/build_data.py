@@ -166,6 +166,35 @@ COMMODITIES = (
     Commodity("zinc", "Zinc", "亜鉛", "base_metal", "Zinc", "t", 1.0, ("260800",), ()),
 )
 
+# Contained basis of each commodity (the unit every network flow is counted in):
+# slug -> (contained_unit, contained_factor = mass fraction mining_unit -> contained_unit,
+# battery_stage = the stage whose output battery makers buy, or None). Element units
+# reuse content_factor; rare earths stay in REO (factor 1, not the 0.85 REE fraction)
+# and graphite in graphite. Bauxite -> Al 0.25 is an approximation (see data/README.md).
+_ELEMENT = {"aluminium": "Al", "antimony": "Sb", "bismuth": "Bi", "chromium": "Cr",
+            "cobalt": "Co", "copper": "Cu", "gallium": "Ga", "germanium": "Ge",
+            "indium": "In", "lead": "Pb", "lithium": "Li", "manganese": "Mn",
+            "molybdenum": "Mo", "nickel": "Ni", "niobium": "Nb", "palladium": "Pd",
+            "platinum": "Pt", "rhodium": "Rh", "silver": "Ag", "tantalum": "Ta", "tin": "Sn",
+            "titanium": "Ti", "tungsten": "W", "vanadium": "V", "zinc": "Zn"}
+_CONTAINED_OVERRIDES = {"rare_earths": ("t REO", 1.0), "graphite": ("t graphite", 1.0)}
+BATTERY_STAGE = {"lithium": "refining", "nickel": "refining", "cobalt": "refining",
+                 "manganese": "refining", "graphite": "material"}
+
+
+def contained_basis(c: Commodity) -> tuple[str, float]:
+    """Contained unit and the mass fraction that converts ``mining_unit`` to it.
+
+    Examples
+    --------
+    >>> contained_basis(next(c for c in COMMODITIES if c.slug == "lithium"))
+    ('t Li', 0.4645)
+    """
+    if c.slug in _CONTAINED_OVERRIDES:
+        return _CONTAINED_OVERRIDES[c.slug]
+    return f"t {_ELEMENT[c.slug]}", c.content_factor
+
+
 # WMD "unit" column -> factor to tonnes.
 WMD_UNIT_TO_T = {"metr. t": 1.0, "kg": 0.001}
 WMD_QUALITY = {"r": "reported", "e": "estimated", "p": "reported"}
@@ -463,6 +492,9 @@ def build_commodities(hs_map: pd.DataFrame, baci_hs6: set[str]) -> pd.DataFrame:
             "group": c.group,
             "mining_unit": c.mining_unit,
             "content_factor": c.content_factor,
+            "contained_unit": contained_basis(c)[0],
+            "contained_factor": contained_basis(c)[1],
+            "battery_stage": BATTERY_STAGE.get(c.slug),
             "wmd_table": c.wmd_table,
             "gpr_reference_id": ref["Reference ID"],
             "hs_mining": ";".join(sorted(c.hs_mining)),

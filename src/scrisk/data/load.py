@@ -255,6 +255,7 @@ def load_dataset(path: str | os.PathLike | None = None,
     for name, schema in SCHEMAS.items():
         if name != "countries":
             tables[name] = _convert(schema, raw[name], resolver, failures)
+    _fill_defaults(tables)
     for name, schema in SCHEMAS.items():
         _check_keys(schema, tables[name], failures)
     _check_cross_file(tables, failures)
@@ -479,6 +480,15 @@ def _convert_iso3(col: Column, text: pd.Series, blank: np.ndarray, frame: pd.Dat
                 expected += "; did you mean " + " or ".join(hint) + "?"
             _report(mask, frame, col, expected, failures)
     return resolved.where(~pd.Series(blank, index=text.index), None)
+
+
+def _fill_defaults(t: dict[str, pd.DataFrame]) -> None:
+    """Defaults of optional columns that depend on other columns of the same row."""
+    com = t["commodities"]
+    if "contained_factor" in com and "content_factor" in com:
+        com["contained_factor"] = com["contained_factor"].fillna(com["content_factor"])
+    if "contained_unit" in com:
+        com["contained_unit"] = com["contained_unit"].where(com["contained_unit"].notna(), "t")
 
 
 # --------------------------------------------------------------------------- rules

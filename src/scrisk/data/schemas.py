@@ -117,6 +117,16 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("mining_unit", description="unit of mine production"),
                 _c("content_factor", "float", minimum=0.0, maximum=1.0,
                    description="element mass fraction of the mining unit"),
+                _c("contained_unit", nullable=True, required=False,
+                   description="unit of contained quantities in the network, e.g. 't Li', "
+                               "'t REO', 't graphite' (default at load: 't')"),
+                _c("contained_factor", "float", nullable=True, required=False, minimum=0.0,
+                   maximum=1.0,
+                   description="mass fraction converting mining_unit to contained_unit "
+                               "(default at load: content_factor)"),
+                _c("battery_stage", nullable=True, required=False, allowed=STAGES,
+                   description="stage whose output battery makers buy (empty: not a "
+                               "battery input)"),
                 _c("wmd_table", nullable=True),
                 _c("gpr_reference_id", nullable=True),
                 _c("hs_mining", nullable=True, description="HS6 codes, ';'-separated"),
