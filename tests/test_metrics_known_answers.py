@@ -87,31 +87,39 @@ def test_origin_matrix_closed_loop_is_unattributed():
 
 def test_origin_matrix_ignores_shipments_of_unreached_countries():
     # country 1 gets 1 t from producer 0 and 1 t from country 2, which no production reaches:
-    # country 2's shipment carries no traceable mass and is left out of country 1's pool
+    # country 2's shipment has nothing behind it, so half of country 1's pool is unattributed
     p = np.array([1.0, 0.0, 0.0])
     flows = np.array([[0, 1.0, 0], [0, 0, 0], [0, 1.0, 0]])
     origins = origin_matrix(p, flows)
-    np.testing.assert_allclose(origins[1], [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(origins[1], [0.5, 0.0, 0.0])
     np.testing.assert_allclose(origins[2], [0.0, 0.0, 0.0])
 
 
 def test_lookthrough_copper_reexport(tiny_ds):
     table = lookthrough_exposure(tiny_ds, "JPN", "copper", 2022).set_index("iso3")
+    assert table.attrs["stage"] == "mining"
     # China's pool: 100 mined + 50 from Chile -> its 30 t to Japan = 20 CHN + 10 CHL
-    assert table.loc["CHL", "lookthrough_t"] == pytest.approx(210)
-    assert table.loc["CHN", "lookthrough_t"] == pytest.approx(20)
-    assert table.loc["AUS", "lookthrough_t"] == pytest.approx(100)
+    assert table.loc["CHL", "mined_t"] == pytest.approx(210)
+    assert table.loc["CHN", "mined_t"] == pytest.approx(20)
+    assert table.loc["AUS", "mined_t"] == pytest.approx(100)
     assert table.loc["CHL", "direct_share"] == pytest.approx(200 / 330)
-    assert table.loc["CHL", "lookthrough_share"] == pytest.approx(210 / 330)
+    assert table.loc["CHL", "mined_share"] == pytest.approx(210 / 330)
+    assert table["mined_share"].sum() == pytest.approx(1.0)
 
 
 def test_lookthrough_refined_cobalt_to_mine(tiny_ds):
     table = lookthrough_exposure(tiny_ds, "JPN", "cobalt", 2022, "refining").set_index("iso3")
-    assert table.loc["FIN", "lookthrough_share"] == pytest.approx(0.75)
-    assert table.loc["CHN", "lookthrough_share"] == pytest.approx(0.25)
-    # Finland refines Australian ore; China refines its own
-    assert table.loc["AUS", "mined_share"] == pytest.approx(0.75)
-    assert table.loc["CHN", "mined_share"] == pytest.approx(0.25)
+    # Japan imports 30 t from Finland, which refines only 20 t (from 40 t of Australian ore):
+    # the 10 t beyond its pool have nothing behind them (unattributed). China refines 80 t from
+    # 50 t of its own ore: its 10 t to Japan are 5/8 Chinese-mined and 3/8 untraced
+    assert table.loc["FIN", "direct_share"] == pytest.approx(0.75)
+    assert table.loc["AUS", "mined_share"] == pytest.approx(0.5)
+    assert table.loc["unattributed", "mined_share"] == pytest.approx(0.25)
+    assert table.loc["CHN", "mined_share"] == pytest.approx(0.25 * 5 / 8)
+    assert table.loc["untraced:CHN", "mined_share"] == pytest.approx(0.25 * 3 / 8)
+    assert table.loc["untraced:CHN", "kind"] == "untraced"
+    assert table["mined_share"].sum() == pytest.approx(1.0)
+    assert any("cannot trace" in note for note in table.attrs["notes"])
 
 
 def test_dependency_partners_and_groups(tiny_ds):

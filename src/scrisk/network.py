@@ -1,11 +1,26 @@
-"""Supply networks: country nodes per stage, production and trade flows as arrays.
+"""Supply networks in contained metal: one node per country and stage of the ladder.
 
-A :class:`SupplyNetwork` holds, for one commodity and year, the production
-of every country at each stage and the bilateral trade of each stage as a
-dense exporter x importer matrix (about 230 countries, so a few hundred kB).
-Metrics and the disruption engine work on these arrays; ``to_networkx``
-gives the layered graph (mining -> refining -> market) for structure,
-centralities, cuts and drawing.
+A :class:`SupplyNetwork` holds, for one commodity and year, the output of
+every country at each stage of the commodity's ladder (mine product ->
+intermediate -> refined -> material) and the bilateral trade of each stage as
+an exporter x importer matrix, all in tonnes of contained element (lithium
+as Li, rare earths as REO; ``unit`` says which). Gross product tonnes are kept
+beside the contained ones (``gross_flows``) and never mixed with them.
+
+Where stage output comes from (``output_basis``):
+
+* ``statistics``: a production table row for the stage (mining: World Mining
+  Data);
+* ``shares``: published country shares x world total
+  (``processing_shares.csv``), the aggregate ``ROW`` reduced by the inferred
+  output of unlisted exporters;
+* ``inferred``: no statistic: a country's output is taken as its net exports
+  of the stage (exports minus imports, not below zero), the least output the
+  trade requires.
+
+Metrics and the disruption engine read these arrays through
+:mod:`scrisk.origins`; :meth:`SupplyNetwork.to_networkx` gives the layered
+graph for structure, cuts and drawing.
 """
 
 from __future__ import annotations
@@ -18,8 +33,21 @@ import numpy as np
 import pandas as pd
 
 from scrisk.data.load import Dataset
+from scrisk.data.schemas import STAGES
 
-STAGE_ORDER = ("mining", "refining")
+STAGE_ORDER = STAGES
+AGGREGATE = "ROW"
+LI_PER_LCE = 0.18786  # 2 x 6.941 / 73.89 (Li2CO3): tonnes of Li in a tonne of LCE
+LI_PER_LI2O = 0.46452  # 2 x 6.941 / 29.88
+
+# Units a published table may use, as (contained basis, factor to it). Anything else is read
+# as already contained ("t", "t Cu", ...).
+_UNIT_FACTORS = {
+    "t lce": ("t Li", LI_PER_LCE),
+    "t li2o": ("t Li", LI_PER_LI2O),
+    "kt": (None, 1000.0),
+    "kg": (None, 0.001),
+}
 
 
 def positions(codes: pd.Series, index: Mapping[str, int]) -> np.ndarray:
@@ -34,23 +62,30 @@ def positions(codes: pd.Series, index: Mapping[str, int]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SupplyNetwork:
-    """Production and trade of one commodity in one year, as arrays.
+    """Output and trade of one commodity in one year, stage by stage, in contained metal.
 
     Attributes
     ----------
     commodity : str
     year : int
     countries : tuple of str
-        ISO3 codes; position ``i`` in every array is ``countries[i]``.
+        ISO3 codes (and ``ROW`` where a published table has it); position
+        ``i`` in every array is ``countries[i]``.
     production : Mapping[str, numpy.ndarray]
-        Stage -> production per country (shape ``(n,)``), in ``units[stage]``.
+        Stage -> output per country (shape ``(n,)``), contained ``unit``.
     flows : Mapping[str, numpy.ndarray]
-        Stage -> traded quantity, ``flows[stage][i, j]`` from exporter ``i``
-        to importer ``j`` in tonnes of product (shape ``(n, n)``).
+        Stage -> ``flows[stage][i, j]``, contained metal shipped from ``i``
+        to ``j`` (shape ``(n, n)``, zero diagonal).
+    gross_flows : Mapping[str, numpy.ndarray]
+        The same flows in gross tonnes of product, where the source gives them.
     values : Mapping[str, numpy.ndarray]
-        Stage -> traded value in thousand USD, same layout as ``flows``.
-    units : Mapping[str, str]
-        Stage -> unit of ``production[stage]``.
+        Stage -> traded value in thousand USD (BACI flows only).
+    unit : str
+        Contained unit of every quantity, e.g. ``"t Co"``, ``"t Li"``, ``"t REO"``.
+    output_basis : Mapping[str, str]
+        Stage -> ``statistics``, ``shares`` or ``inferred`` (see the module).
+    notes : tuple of str
+        Data gaps and fallbacks met while building, to show next to results.
     """
 
     commodity: str
@@ -58,21 +93,30 @@ class SupplyNetwork:
     countries: tuple[str, ...]
     production: Mapping[str, np.ndarray]
     flows: Mapping[str, np.ndarray]
+    gross_flows: Mapping[str, np.ndarray]
     values: Mapping[str, np.ndarray]
-    units: Mapping[str, str]
+    unit: str
+    output_basis: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
     _index: Mapping[str, int] = field(repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index",
                            MappingProxyType({c: i for i, c in enumerate(self.countries)}))
-        for arrays in (self.production, self.flows, self.values):
+        for arrays in (self.production, self.flows, self.gross_flows, self.values):
             for array in arrays.values():
                 array.setflags(write=False)
 
     @property
+    def units(self) -> Mapping[str, str]:
+        """Stage -> unit (the same contained unit for every stage)."""
+        return MappingProxyType({s: self.unit for s in self.stages})
+
+    @property
     def stages(self) -> tuple[str, ...]:
-        """Stages with production or trade data, upstream first."""
-        present = set(self.production) | set(self.flows)
+        """Stages of the ladder with output or trade, upstream first."""
+        present = {s for s, v in self.production.items() if v.any()}
+        present |= {s for s, v in self.flows.items() if v.any()}
         return tuple(s for s in STAGE_ORDER if s in present)
 
     def index(self, iso3: str) -> int:
@@ -83,40 +127,51 @@ class SupplyNetwork:
         """Whether the country is a node of this network."""
         return iso3 in self._index
 
+    def output(self, stage: str) -> np.ndarray:
+        """Output of a stage per country (zeros when the stage is absent)."""
+        return self.production.get(stage, np.zeros(len(self.countries)))
+
+    def trade(self, stage: str) -> np.ndarray:
+        """Contained trade matrix of a stage (zeros when absent)."""
+        n = len(self.countries)
+        return self.flows.get(stage, np.zeros((n, n)))
+
     def production_series(self, stage: str = "mining") -> pd.Series:
-        """Production of one stage per country (non-zero entries), largest first."""
-        values = self.production.get(stage, np.zeros(len(self.countries)))
-        series = pd.Series(values, index=pd.Index(self.countries, name="iso3"), name="quantity")
+        """Output of one stage per country (non-zero entries), largest first."""
+        series = pd.Series(self.output(stage), index=pd.Index(self.countries, name="iso3"),
+                           name="quantity")
         return series[series > 0].sort_values(ascending=False, kind="stable")
 
     def flows_frame(self, stage: str = "mining") -> pd.DataFrame:
-        """Non-zero trade flows of one stage as a long table."""
-        qty = self.flows.get(stage)
-        if qty is None:
-            return pd.DataFrame(columns=["exporter", "importer", "quantity_t", "value_kusd"])
-        val = self.values[stage]
-        i, j = np.nonzero((qty > 0) | (val > 0))
+        """Non-zero trade flows of one stage: contained and gross tonnes, value."""
+        columns = ["exporter", "importer", "contained_t", "gross_t", "value_kusd"]
+        if stage not in self.flows:
+            return pd.DataFrame(columns=columns)
+        qty = self.flows[stage]
+        i, j = np.nonzero(qty > 0)
         names = np.asarray(self.countries, dtype=object)
         return pd.DataFrame({"exporter": names[i], "importer": names[j],
-                             "quantity_t": qty[i, j], "value_kusd": val[i, j]})
+                             "contained_t": qty[i, j],
+                             "gross_t": self.gross_flows[stage][i, j],
+                             "value_kusd": self.values[stage][i, j]}, columns=columns)
 
     def imports_of(self, importer: str, stage: str = "mining") -> pd.Series:
-        """Quantity imported by ``importer`` from each partner (non-zero), largest first."""
+        """Contained metal imported by ``importer`` from each partner, largest first."""
         if stage not in self.flows or importer not in self._index:
-            return pd.Series(dtype="float64", name="quantity_t")
+            return pd.Series(dtype="float64", name="contained_t")
         col = self.flows[stage][:, self._index[importer]]
-        series = pd.Series(col, index=pd.Index(self.countries, name="partner"), name="quantity_t")
+        series = pd.Series(col, index=pd.Index(self.countries, name="partner"),
+                           name="contained_t")
         return series[series > 0].sort_values(ascending=False, kind="stable")
 
     def to_networkx(self):
-        """Layered directed graph: ``mining:ISO3`` -> ``refining:ISO3`` -> ``market:ISO3``.
+        """Layered directed graph ``stage:ISO3`` with a final ``market:ISO3`` layer.
 
-        Nodes carry ``stage``, ``iso3`` and ``production``. Trade edges carry
-        ``quantity_t``, ``value_kusd`` and ``kind='trade'``; an edge from a
-        country's mining node to its own refining node (``kind='domestic'``)
-        carries the production it keeps (production minus ore exports, not
-        below zero). Ore trade goes from the exporter's mining node to the
-        importer's refining node; refined trade from refining to market.
+        Trade of stage ``s`` runs from ``s:exporter`` to the importer's next
+        stage node (``market`` after the last stage); a country's own output
+        kept for its next stage is a ``domestic`` edge from ``s:c`` to the
+        next stage node of ``c``. Edges carry ``quantity_t`` (contained) and
+        ``kind``; nodes carry ``stage``, ``iso3`` and ``production``.
 
         Returns
         -------
@@ -124,41 +179,89 @@ class SupplyNetwork:
         """
         import networkx as nx
 
-        graph = nx.DiGraph(commodity=self.commodity, year=self.year)
-        layers = {"mining": ("mining", "refining"), "refining": ("refining", "market")}
-        for stage in (*self.stages, "market"):
+        stages = self.stages
+        graph = nx.DiGraph(commodity=self.commodity, year=self.year, unit=self.unit)
+        layers = (*stages, "market")
+        for stage in layers:
             prod = self.production.get(stage)
             for k, iso3 in enumerate(self.countries):
                 amount = float(prod[k]) if prod is not None else 0.0
                 graph.add_node(f"{stage}:{iso3}", stage=stage, iso3=iso3, production=amount)
-        for stage, (src, dst) in layers.items():
-            qty = self.flows.get(stage)
-            if qty is None:
-                continue
-            val = self.values[stage]
+        for s, stage in enumerate(stages):
+            nxt = layers[s + 1]
+            qty = self.trade(stage)
             for i, j in zip(*np.nonzero(qty > 0), strict=True):
-                graph.add_edge(f"{src}:{self.countries[i]}", f"{dst}:{self.countries[j]}",
-                               quantity_t=float(qty[i, j]), value_kusd=float(val[i, j]),
-                               kind="trade")
-            prod = self.production.get(stage)
-            if prod is not None:
-                kept = np.clip(prod - qty.sum(axis=1), 0.0, None)
-                for k in np.nonzero(kept > 0)[0]:
-                    graph.add_edge(f"{src}:{self.countries[k]}", f"{dst}:{self.countries[k]}",
-                                   quantity_t=float(kept[k]), value_kusd=0.0, kind="domestic")
+                graph.add_edge(f"{stage}:{self.countries[i]}", f"{nxt}:{self.countries[j]}",
+                               quantity_t=float(qty[i, j]),
+                               value_kusd=float(self.values.get(stage, qty)[i, j])
+                               if stage in self.values else 0.0, kind="trade")
+            pool = self.output(stage) + qty.sum(axis=0)
+            kept = np.clip(pool - qty.sum(axis=1), 0.0, None)
+            for k in np.nonzero(kept > 0)[0]:
+                graph.add_edge(f"{stage}:{self.countries[k]}", f"{nxt}:{self.countries[k]}",
+                               quantity_t=float(kept[k]), value_kusd=0.0, kind="domestic")
         graph.remove_nodes_from([n for n, d in graph.degree() if d == 0
                                  and graph.nodes[n]["production"] == 0])
         return graph
 
 
-def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
-    """Build the supply network of one commodity in one year.
+# --------------------------------------------------------------------------- building
 
-    Mining production comes from ``production.csv``; refining production from
-    ``production.csv`` rows with stage ``refining`` when present, otherwise
-    from the published shares in ``processing_shares.csv`` times their world
-    total (the latest share year not after ``year``). Trade comes from
-    ``trade.parquet``, per stage.
+
+def contained_unit(dataset: Dataset, commodity: str) -> tuple[str, float]:
+    """The commodity's contained unit and the factor from its mining unit to it.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> contained_unit(load_dataset(), "copper")[0]
+    't Cu'
+    """
+    row = dataset.select("commodities", commodity=commodity).iloc[0]
+    unit = row.get("contained_unit")
+    factor = row.get("contained_factor")
+    if unit is None or pd.isna(unit) or str(unit).strip() == "":
+        unit = str(row["mining_unit"]) if float(row["content_factor"]) == 1.0 \
+            else f"t {commodity}"
+    if factor is None or pd.isna(factor):
+        factor = float(row["content_factor"])
+    return str(unit), float(factor)
+
+
+def to_contained(quantity: np.ndarray, unit: str, contained: str,
+                 mining_unit: str, mining_factor: float) -> np.ndarray:
+    """Convert quantities in ``unit`` to the contained unit.
+
+    ``unit`` equal to the commodity's mining unit uses the mining factor;
+    ``t LCE`` and ``t Li2O`` convert to ``t Li``; ``kt`` and ``kg`` scale;
+    any other unit is taken as already contained (published refining tables
+    state metal content).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_contained(np.array([1000.0]), "t LCE", "t Li", "t Li2O", 0.4645).round(1).tolist()
+    [187.9]
+    """
+    quantity = np.asarray(quantity, dtype=float)
+    key = str(unit).strip().lower()
+    if str(unit).strip() == str(mining_unit).strip() and mining_unit != contained:
+        return quantity * mining_factor
+    if key in _UNIT_FACTORS:
+        return quantity * _UNIT_FACTORS[key][1]
+    return quantity
+
+
+def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
+    """Build the contained-metal supply network of one commodity in one year.
+
+    Stage output: mine production from ``production.csv`` (converted from
+    the mining unit); later stages from ``production.csv`` rows of that stage
+    when present, else from ``processing_shares.csv`` (share x world total,
+    the latest share year not after ``year``, else the earliest), else
+    inferred from net exports (see the module docstring). Trade: the
+    ``contained_t`` of ``trade.parquet`` plus the curated ``feed_trade.csv``
+    rows of that year.
 
     Parameters
     ----------
@@ -181,58 +284,184 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
     """
     dataset.check_commodity(commodity)
     dataset.check_year(year)
-    prod = dataset.select("production", commodity=commodity, year=year)
-    trade = dataset.select("trade", commodity=commodity, year=year)
-    shares = _refining_from_shares(dataset.select("processing_shares", commodity=commodity),
-                                   commodity, year)
-    if (prod["stage"] == "refining").any():
-        shares = shares.iloc[0:0]
+    unit, mining_factor = contained_unit(dataset, commodity)
+    com = dataset.select("commodities", commodity=commodity).iloc[0]
+    mining_unit = str(com["mining_unit"])
+    notes: list[str] = []
 
-    names = set(prod["iso3"].astype(str)) | set(shares["iso3"].astype(str))
-    names |= set(trade["exporter"].astype(str)) | set(trade["importer"].astype(str))
+    prod = dataset.select("production", commodity=commodity, year=year)
+    trade = _contained_trade(dataset, commodity, year, notes)
+    feed = _feed_rows(dataset, commodity, year)
+    shares = dataset.select("processing_shares", commodity=commodity)
+
+    names = set(prod["iso3"].astype(str)) | set(trade["exporter"].astype(str))
+    names |= set(trade["importer"].astype(str))
+    names |= set(feed["exporter"].astype(str)) | set(feed["importer"].astype(str))
+    picked_shares: dict[str, pd.DataFrame] = {}
+    for stage in STAGES[1:]:
+        rows = _shares_for(shares, stage, year)
+        if not rows.empty:
+            picked_shares[stage] = rows
+            names |= set(rows["iso3"].astype(str))
     countries = tuple(sorted(names))
     index = {c: i for i, c in enumerate(countries)}
     n = len(countries)
 
-    production: dict[str, np.ndarray] = {}
-    units: dict[str, str] = {}
-    for stage, rows in prod.groupby("stage", observed=True, sort=True):
-        vec = np.zeros(n)
-        np.add.at(vec, positions(rows["iso3"], index), rows["quantity"].to_numpy())
-        production[str(stage)] = vec
-        units[str(stage)] = str(rows["unit"].iloc[0])
-    if not shares.empty:
-        vec = np.zeros(n)
-        np.add.at(vec, positions(shares["iso3"], index), shares["quantity"].to_numpy())
-        production["refining"] = vec
-        units["refining"] = str(shares["unit"].iloc[0])
-
     flows: dict[str, np.ndarray] = {}
+    gross: dict[str, np.ndarray] = {}
     values: dict[str, np.ndarray] = {}
-    for stage, rows in trade.groupby("stage", observed=True, sort=True):
-        exp = positions(rows["exporter"], index)
-        imp = positions(rows["importer"], index)
-        qty, val = np.zeros((n, n)), np.zeros((n, n))
-        np.add.at(qty, (exp, imp), np.nan_to_num(rows["quantity_t"].to_numpy(dtype=float)))
-        np.add.at(val, (exp, imp), np.nan_to_num(rows["value_kusd"].to_numpy(dtype=float)))
-        flows[str(stage)], values[str(stage)] = qty, val
+    for stage in STAGES:
+        rows = trade.loc[trade["stage"] == stage]
+        frows = feed.loc[feed["stage"] == stage]
+        if rows.empty and frows.empty:
+            continue
+        qty, grs, val = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
+        if not rows.empty:
+            exp, imp = positions(rows["exporter"], index), positions(rows["importer"], index)
+            np.add.at(qty, (exp, imp), rows["contained_t"].to_numpy(dtype=float))
+            np.add.at(grs, (exp, imp), rows["gross_t"].to_numpy(dtype=float))
+            np.add.at(val, (exp, imp), rows["value_kusd"].to_numpy(dtype=float))
+        if not frows.empty:
+            exp, imp = positions(frows["exporter"], index), positions(frows["importer"], index)
+            np.add.at(qty, (exp, imp), frows["contained_t"].to_numpy(dtype=float))
+            np.add.at(grs, (exp, imp), frows["gross_t"].to_numpy(dtype=float))
+        for a in (qty, grs, val):
+            np.fill_diagonal(a, 0.0)
+        flows[stage], gross[stage], values[stage] = qty, grs, val
+
+    production: dict[str, np.ndarray] = {}
+    basis: dict[str, str] = {}
+    for stage in STAGES:
+        rows = prod.loc[prod["stage"] == stage]
+        if not rows.empty:
+            vec = np.zeros(n)
+            converted = np.concatenate([
+                to_contained(grp["quantity"].to_numpy(dtype=float), str(u), unit, mining_unit,
+                             mining_factor)
+                for u, grp in rows.groupby("unit", sort=True)])
+            ordered = pd.concat([grp for _, grp in rows.groupby("unit", sort=True)])
+            np.add.at(vec, positions(ordered["iso3"], index), converted)
+            production[stage], basis[stage] = vec, "statistics"
+        elif stage in picked_shares:
+            rows = picked_shares[stage]
+            vec = np.zeros(n)
+            amount = to_contained(rows["quantity"].to_numpy(dtype=float),
+                                  str(rows["unit"].iloc[0]), unit, mining_unit, mining_factor)
+            np.add.at(vec, positions(rows["iso3"], index), amount)
+            vec = _fill_unlisted(vec, flows.get(stage), index, notes, stage)
+            production[stage], basis[stage] = vec, "shares"
+            share_year = int(rows["year"].iloc[0])
+            if share_year != year:
+                notes.append(f"{stage} output of {year} uses the published shares of "
+                             f"{share_year}")
+        elif stage in flows and stage != "mining":
+            f = flows[stage]
+            vec = np.clip(f.sum(axis=1) - f.sum(axis=0), 0.0, None)
+            production[stage], basis[stage] = vec, "inferred"
+            notes.append(f"{stage} output has no statistic: taken as each country's net "
+                         f"exports of the stage")
     return SupplyNetwork(commodity, int(year), countries, MappingProxyType(production),
-                         MappingProxyType(flows), MappingProxyType(values),
-                         MappingProxyType(units))
+                         MappingProxyType(flows), MappingProxyType(gross),
+                         MappingProxyType(values), unit, MappingProxyType(basis),
+                         tuple(notes))
 
 
-def _refining_from_shares(shares: pd.DataFrame, commodity: str, year: int) -> pd.DataFrame:
-    """Refining quantities from published shares: the latest year not after ``year``.
+def default_year(dataset: Dataset) -> int:
+    """The one default year of every analysis: the latest year with production and trade.
 
-    Falls back to the earliest published year when all are later. The
-    aggregate ``ROW`` row is kept as its own node so totals stay whole.
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> default_year(load_dataset())
+    2024
     """
-    rows = shares.loc[(shares["commodity"] == commodity) & (shares["stage"] == "refining")]
-    rows = rows.loc[rows["world_total"].notna()]
+    common = sorted(set(dataset.years("production")) & set(dataset.years("trade")))
+    return common[-1] if common else dataset.years("production")[-1]
+
+
+def _fill_unlisted(vec: np.ndarray, flows: np.ndarray | None, index: Mapping[str, int],
+                   notes: list[str], stage: str) -> np.ndarray:
+    """Give net exporters missing from a share table their net exports, taken out of ROW."""
+    if flows is None or AGGREGATE not in index:
+        return vec
+    net = np.clip(flows.sum(axis=1) - flows.sum(axis=0), 0.0, None)
+    unlisted = (vec == 0) & (net > 0)
+    unlisted[index[AGGREGATE]] = False
+    if not unlisted.any():
+        return vec
+    out = vec.copy()
+    row = index[AGGREGATE]
+    moved = min(float(net[unlisted].sum()), float(out[row]))
+    if net[unlisted].sum() > 0 and moved > 0:
+        out[unlisted] = net[unlisted] * moved / net[unlisted].sum()
+        out[row] -= moved
+        notes.append(f"{stage}: {int(unlisted.sum())} exporters missing from the published "
+                     f"shares get their net exports out of the rest-of-world total")
+    return out
+
+
+def _shares_for(shares: pd.DataFrame, stage: str, year: int) -> pd.DataFrame:
+    """Published output (share x world total) of one stage: latest year not after ``year``."""
+    rows = shares.loc[(shares["stage"] == stage) & shares["world_total"].notna()]
     if rows.empty:
         return rows.assign(quantity=pd.Series(dtype="float64"))
     years = sorted(int(y) for y in rows["year"].unique())
     usable = [y for y in years if y <= year]
     chosen = usable[-1] if usable else years[0]
     picked = rows.loc[rows["year"] == chosen]
-    return picked.assign(quantity=picked["share"] * picked["world_total"])
+    return picked.assign(quantity=picked["share"].astype(float)
+                         * picked["world_total"].astype(float))
+
+
+def _contained_trade(dataset: Dataset, commodity: str, year: int,
+                     notes: list[str]) -> pd.DataFrame:
+    """Trade rows of a commodity-year with ``contained_t`` and ``gross_t`` columns."""
+    rows = dataset.select("trade", commodity=commodity, year=year)
+    gross = pd.to_numeric(rows["quantity_t"], errors="coerce").fillna(0.0).to_numpy(float)
+    if "contained_t" in rows.columns and rows["contained_t"].notna().any():
+        contained = pd.to_numeric(rows["contained_t"], errors="coerce").fillna(0.0)
+        contained = contained.to_numpy(float)
+    else:
+        contained = gross * _hs_factors(dataset, rows)
+    value = pd.to_numeric(rows["value_kusd"], errors="coerce").fillna(0.0).to_numpy(float)
+    return pd.DataFrame({"stage": rows["stage"].astype(str).to_numpy(),
+                         "exporter": rows["exporter"].astype(str).to_numpy(),
+                         "importer": rows["importer"].astype(str).to_numpy(),
+                         "contained_t": contained, "gross_t": gross, "value_kusd": value})
+
+
+def _hs_factors(dataset: Dataset, rows: pd.DataFrame) -> np.ndarray:
+    """Contained fraction per trade row from the HS map (1 where the map has no factor)."""
+    if "hs_map" not in dataset.table_names or rows.empty:
+        return np.ones(len(rows))
+    hs_map = dataset.hs_map
+    factors = np.ones(len(rows))
+    general = hs_map.loc[hs_map["exporters"].isna() | (hs_map["exporters"] == "")]
+    by_code = dict(zip(general["hs6"].astype(str) + "|" + general["commodity"].astype(str),
+                       general["contained_factor"].astype(float), strict=True))
+    keys = (rows["hs6"].astype(str) + "|" + rows["commodity"].astype(str)).to_numpy()
+    exporters = rows["exporter"].astype(str).to_numpy()
+    specific = hs_map.loc[~hs_map.index.isin(general.index)]
+    for k in range(len(rows)):
+        factors[k] = by_code.get(keys[k], 1.0)
+    for row in specific.itertuples(index=False):
+        members = set(str(row.exporters).split(";"))
+        hit = (keys == f"{row.hs6}|{row.commodity}") & np.isin(exporters, list(members))
+        factors[hit] = float(row.contained_factor)
+    return factors
+
+
+def _feed_rows(dataset: Dataset, commodity: str, year: int) -> pd.DataFrame:
+    """Curated feed-trade rows of a commodity-year (empty when the table is absent)."""
+    columns = ["stage", "exporter", "importer", "contained_t", "gross_t"]
+    if "feed_trade" not in dataset.table_names:
+        return pd.DataFrame(columns=columns)
+    rows = dataset.select("feed_trade", commodity=commodity, year=year)
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    gross = pd.to_numeric(rows["gross_t"], errors="coerce").fillna(0.0)
+    return pd.DataFrame({"stage": rows["stage"].astype(str).to_numpy(),
+                         "exporter": rows["exporter"].astype(str).to_numpy(),
+                         "importer": rows["importer"].astype(str).to_numpy(),
+                         "contained_t": rows["contained_t"].astype(float).to_numpy(),
+                         "gross_t": gross.to_numpy(float)})

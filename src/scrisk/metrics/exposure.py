@@ -1,40 +1,40 @@
-"""Look-through (origin) exposure: where an importer's supply was really mined or refined.
+"""Look-through (origin) exposure: where an importer's supply was really mined.
 
-Each country's supply pool (own production plus imports) is assumed to mix
-proportionally, so its exports carry the same origin mix as its pool. The
-origin shares of every pool then solve one linear system (Leontief-style)
-instead of an enumeration of trade paths:
-
-    (diag(T) - F^T) O = diag(p),    T_j = p_j + sum_i F[i, j]
-
-with ``F[i, j]`` the flow from exporter ``i`` to importer ``j`` and ``p``
-production. Row ``j`` of ``O`` is the share of country ``j``'s pool that
-originates in each producing country; what cannot be traced to any
-production (e.g. a closed loop of re-exporters) is reported as
-``unattributed``.
+The importer's pool of a stage (its own output plus its imports, contained
+metal) is traced back, stage by stage, to the countries whose mines produced
+it, with the origin model of :mod:`scrisk.origins`. Feed the data cannot
+trace is shown as ``untraced:<ISO3>`` (the country whose plant used it) and
+re-exports with nothing behind them as ``unattributed``: both are data gaps,
+reported next to the numbers rather than spread over the mining countries.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scipy.sparse
-import scipy.sparse.linalg
 
 from scrisk.data.load import Dataset
 from scrisk.exceptions import UnknownChoiceError
-from scrisk.network import SupplyNetwork, build_network
+from scrisk.network import default_year
+from scrisk.origins import (
+    UNATTRIBUTED,
+    FlowModel,
+    _solve_stage,
+    flow_model,
+    label_kind,
+)
 
-UNATTRIBUTED = "unattributed"
+__all__ = ["UNATTRIBUTED", "origin_matrix", "lookthrough_exposure", "direct_partners",
+           "partner_origin_flows", "headline_stage", "exposure_notes"]
 
 
 def origin_matrix(production: np.ndarray, flows: np.ndarray) -> np.ndarray:
-    """Origin shares of every country's supply pool under proportional mixing.
+    """Origin shares of every country's pool for one stage under proportional mixing.
 
     Parameters
     ----------
     production : numpy.ndarray
-        Shape ``(n,)``, production of each country (>= 0).
+        Shape ``(n,)``, output of each country (>= 0).
     flows : numpy.ndarray
         Shape ``(n, n)``, ``flows[i, j]`` = quantity from ``i`` to ``j`` (>= 0).
 
@@ -42,10 +42,9 @@ def origin_matrix(production: np.ndarray, flows: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray
         ``O`` of shape ``(n, n)``; ``O[j, k]`` is the share of ``j``'s pool
-        that was produced in ``k``. Rows sum to 1 for countries that
-        production reaches through the trade graph and are 0 for the others
-        (their shipments count as unattributed where they arrive at an
-        importer, see :func:`supply_by_origin`).
+        produced in ``k``. Rows of pools that production reaches sum to 1
+        (less any part with nothing behind it); rows of pools no production
+        reaches are 0 (``unattributed``).
 
     Examples
     --------
@@ -59,87 +58,31 @@ def origin_matrix(production: np.ndarray, flows: np.ndarray) -> np.ndarray:
     array([0.5, 0.5, 0. ])
     """
     production = np.asarray(production, dtype=float)
-    flows = np.asarray(flows, dtype=float)
+    flows = np.asarray(flows, dtype=float).copy()
+    np.fill_diagonal(flows, 0.0)
     n = production.size
-    origins = np.zeros((n, n))
-    live = _reached_from_production(production, flows)
-    if not live.any():
-        return origins
-    # Countries no production can reach hold only untraceable mass (e.g. a closed loop
-    # of re-exporters): their rows stay zero, and their shipments are left out of the
-    # pools they feed, which keeps the rest strictly solvable and its rows summing to 1.
-    p, f = production[live], flows[np.ix_(live, live)]
-    pool = p + f.sum(axis=0)  # inflow from unreached countries carries no traceable mass
-    producers = np.nonzero(p > 0)[0]
-    # Only producers' columns can be non-zero: solve for those (sparse LU), not all n.
-    system = scipy.sparse.csc_matrix(np.diag(pool) - f.T)
-    rhs = np.zeros((p.size, producers.size))
-    rhs[producers, np.arange(producers.size)] = p[producers]
-    solved = scipy.sparse.linalg.splu(system).solve(rhs)
-    live_idx = np.nonzero(live)[0]
-    origins[np.ix_(live_idx, live_idx[producers])] = solved
-    return origins
+    C = np.zeros((n, n + 1))
+    C[np.arange(n), np.arange(n)] = (production > 0).astype(float)
+    _, O = _solve_stage(production, flows, C, n, production, np.ones(n))
+    return O[:, :n]
 
 
-def _reached_from_production(production: np.ndarray, flows: np.ndarray) -> np.ndarray:
-    """Countries that produce or receive (directly or through others) from a producer."""
-    from scipy.sparse.csgraph import breadth_first_order
+def headline_stage(model: FlowModel, importer: str) -> str | None:
+    """The most processed stage at which the importer has supply (the default stage).
 
-    n = production.size
-    # a super-source node n feeds every producer
-    src = np.concatenate([np.nonzero(flows > 0)[0], np.full(int((production > 0).sum()), n)])
-    dst = np.concatenate([np.nonzero(flows > 0)[1], np.nonzero(production > 0)[0]])
-    graph = scipy.sparse.csr_matrix((np.ones(src.size), (src, dst)), shape=(n + 1, n + 1))
-    order = breadth_first_order(graph, n, directed=True, return_predecessors=False)
-    reached = np.zeros(n + 1, dtype=bool)
-    reached[order] = True
-    return reached[:n]
-
-
-def supply_by_origin(network: SupplyNetwork, importer: str, stage: str = "mining"
-                     ) -> pd.DataFrame:
-    """The importer's imports of one stage by direct partner and by origin.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index: country; columns ``direct_t``, ``lookthrough_t``,
-        ``direct_share``, ``lookthrough_share`` (shares of total imports),
-        with an ``unattributed`` row when some mass cannot be traced.
+    Examples
+    --------
+    >>> from scrisk.origins import FlowModel, example_network
+    >>> headline_stage(FlowModel(example_network()), "JPN")
+    'refining'
     """
-    if stage not in network.flows or not network.has_country(importer):
-        return _empty_origin()
-    flows = network.flows[stage]
-    production = network.production.get(stage, np.zeros(len(network.countries)))
-    j = network.index(importer)
-    imports = flows[:, j]
-    total = imports.sum()
-    if total <= 0:
-        return _empty_origin()
-    origins = origin_matrix(production, flows)
-    traced = imports @ origins
-    names = list(network.countries)
-    table = pd.DataFrame({"direct_t": imports, "lookthrough_t": traced},
-                         index=pd.Index(names, name="iso3"))
-    missing = total - traced.sum()
-    if missing > total * 1e-9:
-        table.loc[UNATTRIBUTED] = [0.0, missing]
-    table["direct_share"] = table["direct_t"] / total
-    table["lookthrough_share"] = table["lookthrough_t"] / total
-    table = table.loc[(table["direct_t"] > 0) | (table["lookthrough_t"] > total * 1e-12)]
-    return table.sort_values("lookthrough_t", ascending=False, kind="stable")
+    stages = [s for s in model.stages if model.supply(importer, s) > 0]
+    return stages[-1] if stages else None
 
 
-def lookthrough_exposure(dataset: Dataset, importer: str, commodity: str, year: int,
-                         stage: str = "mining") -> pd.DataFrame:
-    """Direct vs look-through shares of an importer's supply, side by side.
-
-    For ``stage="mining"`` the importer's ore and concentrate imports are
-    traced to the countries where they were mined. For ``stage="refining"``
-    the importer's imports of refined products are traced to the country
-    that refined them (column ``lookthrough_share``) and further, through
-    each refiner's own ore pool, to the country where the ore was mined
-    (column ``mined_share``).
+def lookthrough_exposure(dataset: Dataset, importer: str, commodity: str,
+                         year: int | None = None, stage: str | None = None) -> pd.DataFrame:
+    """The importer's supply of one stage by mining origin, beside its direct partners.
 
     Parameters
     ----------
@@ -147,79 +90,202 @@ def lookthrough_exposure(dataset: Dataset, importer: str, commodity: str, year: 
     importer : str
         ISO3 code or country name.
     commodity : str
-    year : int
-    stage : {"mining", "refining"}
+    year : int, optional
+        Default: :func:`scrisk.network.default_year`.
+    stage : str, optional
+        A stage of the ladder; default: the most processed stage at which
+        the importer has supply (:func:`headline_stage`).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``iso3, country, direct_t, direct_share, lookthrough_t,
-        lookthrough_share`` (and ``mined_share`` for refining), largest
-        look-through first.
+        One row per origin label: ``iso3`` (a mining country,
+        ``untraced:<ISO3>`` or ``unattributed``), ``country``, ``kind``
+        (mined / untraced / unattributed), ``mined_t``, ``mined_share``, and
+        ``direct_t``, ``direct_share`` (what the importer gets straight from
+        that country at this stage: its imports, or its own output for the
+        importer itself). Largest mined share first. ``attrs`` holds
+        ``stage``, ``year``, ``unit``, ``supply_t`` and ``notes`` (data gaps).
 
     Examples
     --------
     >>> from scrisk import load_dataset
-    >>> table = lookthrough_exposure(load_dataset(), "JPN", "cobalt", 2022, "refining")
-    >>> round(float(table["lookthrough_share"].sum()), 6)
+    >>> table = lookthrough_exposure(load_dataset(), "JPN", "cobalt", 2023, "refining")
+    >>> round(float(table["mined_share"].sum()), 6)
     1.0
     """
     importer = dataset.check_country(importer)
-    network = build_network(dataset, commodity, year)
-    if stage not in network.flows:
-        raise UnknownChoiceError(f"stage with trade data for {commodity} in {year}", stage,
-                                 network.flows.keys())
-    table = supply_by_origin(network, importer, stage)
-    if stage == "refining" and not table.empty:
-        mined = mined_origin_of_refined(network, table["lookthrough_share"])
-        table = table.join(mined.rename("mined_share"), how="outer")
-        table = table.fillna({c: 0.0 for c in table.columns})
-        table = table.sort_values(["lookthrough_share", "mined_share"], ascending=False,
-                                  kind="stable")
-    table = table.reset_index()
-    table.insert(1, "country", [dataset.country_name(c) if c != UNATTRIBUTED else UNATTRIBUTED
-                                for c in table["iso3"]])
+    dataset.check_commodity(commodity)
+    year = default_year(dataset) if year is None else dataset.check_year(int(year))
+    model = flow_model(dataset, commodity, year)
+    if stage is None:
+        stage = headline_stage(model, importer)
+        if stage is None:
+            return _empty(model, importer, "none", year)
+    elif stage not in model.stages:
+        raise UnknownChoiceError(f"stage with data for {commodity} in {year}", stage,
+                                 model.stages)
+    supply = model.supply(importer, stage)
+    if supply <= 0:
+        return _empty(model, importer, stage, year)
+    mined = model.supply_by_origin(importer, stage)
+    net = model.network
+    direct = pd.Series(net.trade(stage)[:, net.index(importer)],
+                       index=pd.Index(net.countries, name="origin"))
+    direct[importer] = net.output(stage)[net.index(importer)]
+    direct = direct[direct > 0]
+    labels = list(mined.index) + [c for c in direct.index if c not in mined.index]
+    table = pd.DataFrame({"iso3": labels})
+    table["mined_t"] = mined.reindex(labels, fill_value=0.0).to_numpy()
+    table["mined_share"] = table["mined_t"] / supply
+    table["direct_t"] = direct.reindex(labels, fill_value=0.0).to_numpy()
+    table["direct_share"] = table["direct_t"] / supply
+    table.insert(1, "country", [_label_name(dataset, lab) for lab in labels])
+    table.insert(2, "kind", [label_kind(lab) for lab in labels])
+    table = table.sort_values(["mined_t", "direct_t", "iso3"], ascending=[False, False, True],
+                              kind="stable", ignore_index=True)
+    table.attrs.update(stage=stage, year=year, unit=net.unit, supply_t=supply,
+                       importer=importer, commodity=commodity,
+                       notes=exposure_notes(model, importer, stage))
     return table
 
 
-def mined_origin_of_refined(network: SupplyNetwork, refiner_shares: pd.Series) -> pd.Series:
-    """Where the ore behind refined supply was mined.
+def exposure_notes(model: FlowModel, importer: str, stage: str) -> list[str]:
+    """Data gaps behind an importer's origin shares, worded for a reader.
 
-    Each refiner's feed is traced through the ore trade (its own mining plus
-    ore imports, proportional mixing). Feed that the ore data cannot trace
-    (no ore imports recorded, e.g. intermediates outside the HS codes held)
-    is attributed in proportion to world mine production, the usual
-    assumption of material-flow studies when the feed origin is unknown.
+    Lists the untraced and unattributed shares (when above 0.5 %) and the
+    fallbacks the network used (inferred or share-based output, share year).
+    """
+    notes: list[str] = []
+    supply = model.supply(importer, stage)
+    if supply <= 0:
+        return [f"no {stage} supply of {model.network.commodity} for {importer}"]
+    by_origin = model.supply_by_origin(importer, stage) / supply
+    untraced = by_origin[[label_kind(x) == "untraced" for x in by_origin.index]]
+    if untraced.sum() > 0.005:
+        where = ", ".join(f"{lab.split(':', 1)[1]} {share:.0%}"
+                          for lab, share in untraced.head(4).items())
+        notes.append(f"{untraced.sum():.0%} of the supply rests on feed the data cannot trace "
+                     f"to a mine ({where}): scrap, stocks or trade missing from the data")
+    if by_origin.get(UNATTRIBUTED, 0.0) > 0.005:
+        notes.append(f"{by_origin[UNATTRIBUTED]:.0%} is re-exported metal with no recorded "
+                     f"production or imports behind it (unattributed)")
+    notes.extend(model.network.notes)
+    return notes
 
-    Parameters
-    ----------
-    network : SupplyNetwork
-    refiner_shares : pandas.Series
-        Share of the refined supply by refining country (sums to 1); an
-        ``unattributed`` entry is spread like untraced feed.
+
+def direct_partners(dataset: Dataset, importer: str, commodity: str, year: int | None = None,
+                    stage: str | None = None) -> pd.DataFrame:
+    """The importer's direct suppliers of one stage: contained and gross tonnes, value.
 
     Returns
     -------
-    pandas.Series
-        Share by mining country, summing to 1 when the network has mine
-        production.
+    pandas.DataFrame
+        ``partner, country, contained_t, gross_t, value_kusd, share`` (share
+        of contained imports), largest first.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> table = direct_partners(load_dataset(), "JPN", "copper", 2023, "mining")
+    >>> round(float(table["share"].sum()), 6)
+    1.0
     """
-    n = len(network.countries)
-    mine = network.production.get("mining", np.zeros(n))
-    world = mine / mine.sum() if mine.sum() > 0 else np.zeros(n)
-    ore_flows = network.flows.get("mining", np.zeros((n, n)))
-    ore_origin = origin_matrix(mine, ore_flows)
-    mined = np.zeros(n)
-    for country, share in refiner_shares.items():
-        if share <= 0:
-            continue
-        row = ore_origin[network.index(country)] if network.has_country(country) else np.zeros(n)
-        traced = row.sum()
-        mined += share * (row + max(0.0, 1.0 - traced) * world)
-    series = pd.Series(mined, index=pd.Index(network.countries, name="iso3"))
-    return series[series > 0]
+    importer = dataset.check_country(importer)
+    year = default_year(dataset) if year is None else dataset.check_year(int(year))
+    model = flow_model(dataset, commodity, year)
+    stage = stage or headline_stage(model, importer) or "mining"
+    frame = model.network.flows_frame(stage)
+    frame = frame.loc[frame["importer"] == importer].drop(columns="importer")
+    frame = frame.rename(columns={"exporter": "partner"})
+    total = frame["contained_t"].sum()
+    frame["share"] = frame["contained_t"] / total if total > 0 else 0.0
+    frame.insert(1, "country", [dataset.country_name(c) for c in frame["partner"]])
+    return frame.sort_values("contained_t", ascending=False, kind="stable", ignore_index=True)
 
 
-def _empty_origin() -> pd.DataFrame:
-    return pd.DataFrame(columns=["direct_t", "lookthrough_t", "direct_share",
-                                 "lookthrough_share"], index=pd.Index([], name="iso3"))
+def partner_origin_flows(dataset: Dataset, importer: str, commodity: str,
+                         year: int | None = None, stage: str | None = None) -> pd.DataFrame:
+    """The importer's supply of a stage split by direct supplier and mining origin.
+
+    Each direct shipment carries its exporter's pool mix, so the table says,
+    e.g., how much of Japan's refined cobalt came from Finland and was mined
+    in DR Congo. The importer's own output appears with itself as supplier.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``supplier, origin, kind, tonnes`` (contained), largest first; sums
+        to the importer's supply of the stage.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> flows = partner_origin_flows(load_dataset(), "JPN", "cobalt", 2023, "refining")
+    >>> set(flows.columns) == {"supplier", "origin", "kind", "tonnes"}
+    True
+    """
+    importer = dataset.check_country(importer)
+    year = default_year(dataset) if year is None else dataset.check_year(int(year))
+    model = flow_model(dataset, commodity, year)
+    stage = stage or headline_stage(model, importer) or "mining"
+    columns = ["supplier", "origin", "kind", "tonnes"]
+    if stage not in model.stages or not model.network.has_country(importer):
+        return pd.DataFrame(columns=columns)
+    net = model.network
+    arrays = model.arrays[stage]
+    m = net.index(importer)
+    rows = []
+    for i in np.nonzero(arrays.flows[:, m] > 0)[0]:
+        amount = arrays.flows[i, m]
+        mix = _shipment_mix(model, stage, i)
+        for k in np.nonzero(mix > 1e-12)[0]:
+            rows.append((net.countries[i], model.labels[k], amount * mix[k]))
+    own = arrays.output[m]
+    if own > 0:
+        # own output carries the stage's feed mix (the pool mix net of imports)
+        feed_mix = _own_output_mix(model, stage, m)
+        for k in np.nonzero(feed_mix > 1e-12)[0]:
+            rows.append((importer, model.labels[k], own * feed_mix[k]))
+    table = pd.DataFrame(rows, columns=["supplier", "origin", "tonnes"])
+    table.insert(2, "kind", [label_kind(x) for x in table["origin"]])
+    return table.sort_values("tonnes", ascending=False, kind="stable", ignore_index=True)
+
+
+def _shipment_mix(model: FlowModel, stage: str, i: int) -> np.ndarray:
+    """Origin mix of a shipment from ``i``: its pool mix, the uncovered excess unattributed."""
+    arrays = model.arrays[stage]
+    mix = model.composition[stage][i] * arrays.traced_exports[i]
+    mix[-1] += 1.0 - arrays.traced_exports[i]
+    return mix
+
+
+def _own_output_mix(model: FlowModel, stage: str, m: int) -> np.ndarray:
+    """Origin mix of a country's own output of a stage (its pool less its imports)."""
+    arrays = model.arrays[stage]
+    O = model.composition[stage]
+    total = arrays.pool[m] * O[m]
+    for i in np.nonzero(arrays.flows[:, m] > 0)[0]:
+        total = total - arrays.flows[i, m] * _shipment_mix(model, stage, i)
+    total = np.clip(total, 0.0, None)
+    s = total.sum()
+    return total / s if s > 0 else total
+
+
+def _label_name(dataset: Dataset, label: str) -> str:
+    kind = label_kind(label)
+    if kind == "mined":
+        return dataset.country_name(label)
+    if kind == "untraced":
+        return f"untraced feed in {dataset.country_name(label.split(':', 1)[1])}"
+    return UNATTRIBUTED
+
+
+def _empty(model: FlowModel, importer: str, stage: str, year: int) -> pd.DataFrame:
+    table = pd.DataFrame(columns=["iso3", "country", "kind", "mined_t", "mined_share",
+                                  "direct_t", "direct_share"])
+    table.attrs.update(stage=stage, year=year, unit=model.network.unit, supply_t=0.0,
+                       importer=importer, commodity=model.network.commodity,
+                       notes=[f"{importer} has no {stage} supply of "
+                              f"{model.network.commodity} in {year} in the data"])
+    return table
