@@ -252,6 +252,8 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("value", "float"),
                 _c("unit"),
                 _c("year", "year"),
+                _c("scope", nullable=True, required=False,
+                   description="budget rows: commodity group(s) or commodities it may fund"),
                 SOURCE,
                 NOTE,
             ),

@@ -62,7 +62,9 @@ class IntegerModel:
     min_units: int  # continuous: smallest non-zero stake (units)
     cost: np.ndarray  # (n,) 0.01 oku-yen per full offered stake, rounded up
     cost_objective: np.ndarray  # (n,) cost with country-group surcharges
-    budget: int | None  # 0.01 oku-yen / G units
+    envelope_names: tuple[str, ...]  # budget envelopes (empty: no spend limit)
+    envelope_budget: np.ndarray  # (E,) 0.01 oku-yen / G units, rounded down
+    envelope_member: np.ndarray  # (E, n) bool: candidate i spends from envelope e
     years: tuple[int, ...]
     annual_cost: np.ndarray  # (Y, n)
     annual_budget: np.ndarray  # (Y,)
@@ -93,6 +95,24 @@ class IntegerModel:
     def n(self) -> int:
         """Number of candidates in the model."""
         return len(self.project_ids)
+
+    @property
+    def budget(self) -> int | None:
+        """The single envelope's integer budget (``None`` without, or with several)."""
+        if len(self.envelope_names) == 1 and self.envelope_member.all():
+            return int(self.envelope_budget[0])
+        return None
+
+    def envelope_spend(self, units: np.ndarray) -> np.ndarray:
+        """Integer spend from each envelope of a stake choice, (E,)."""
+        u = np.asarray(units, dtype=np.int64)
+        return (self.envelope_member * self.cost[None, :]) @ u
+
+    def within_budgets(self, units: np.ndarray) -> bool:
+        """Whether a stake choice respects every envelope and yearly budget."""
+        u = np.asarray(units, dtype=np.int64)
+        ok = bool((self.envelope_spend(u) <= self.envelope_budget).all())
+        return ok and bool((self.annual_cost @ u <= self.annual_budget).all())
 
     @property
     def continuous(self) -> bool:
@@ -152,7 +172,8 @@ def _probabilities(names: Sequence[str], given: Mapping[str, float] | None) -> n
     return out
 
 
-def compile_model(problem: PortfolioProblem, *, budget_oku_yen: float | None,
+def compile_model(problem: PortfolioProblem, *, budget_oku_yen: float | None = None,
+                  budgets: Sequence | None = None,
                   stake_levels: Sequence[float] = (0.25, 0.5, 0.75, 1.0),
                   continuous: bool = False, stake_step: float = 0.01,
                   min_stake: float = 0.0,
@@ -165,11 +186,14 @@ def compile_model(problem: PortfolioProblem, *, budget_oku_yen: float | None,
                   scenarios: Mapping[str, Mapping[str, float]] | None = None,
                   scenario_probabilities: Mapping[str, float] | None = None,
                   robust: str | None = None, cvar_alpha: float = 0.8,
-                  weights: Mapping[str, float] | None = None) -> IntegerModel:
+                  weights: Mapping[str, float] | None = None,
+                  cap_check_time_s: float = 2.0) -> IntegerModel:
     """Scale a :class:`PortfolioProblem` to the integers of the CP-SAT model.
 
     Parameters are those of :func:`scrisk.optimize.optimize_portfolio`;
     ``exclude`` lists project ids kept out of the model (excluded groups).
+    ``budgets`` are :class:`~scrisk.optimize.budgets.BudgetEnvelope` objects;
+    ``budget_oku_yen`` adds one envelope over every commodity.
 
     Examples
     --------
@@ -219,8 +243,19 @@ def compile_model(problem: PortfolioProblem, *, budget_oku_yen: float | None,
         member = cand["groups"].str.split(";").apply(lambda g, grp=group: grp in g).to_numpy()
         surcharge = np.where(member, surcharge + pen, surcharge)
     cost_objective = np.ceil(costs * (1 + surcharge) * COST_SCALE - 1e-9).astype(np.int64)
-    budget = None if budget_oku_yen is None else int(
-        math.floor(budget_oku_yen * COST_SCALE * grid + 1e-9))
+    from scrisk.optimize.budgets import ALL, BudgetEnvelope
+
+    envelopes = list(budgets or ())
+    if budget_oku_yen is not None:
+        envelopes.append(BudgetEnvelope(ALL, float(budget_oku_yen)))
+    for env in envelopes:
+        if not np.isfinite(env.amount_oku_yen) or env.amount_oku_yen < 0:
+            raise PortfolioParameterError(
+                f"budget {env.name!r} must be a number >= 0 oku-yen, got {env.amount_oku_yen}")
+    envelope_budget = np.array([math.floor(e.amount_oku_yen * COST_SCALE * grid + 1e-9)
+                                for e in envelopes], dtype=np.int64)
+    envelope_member = np.array([[e.covers(c) for c in cand["commodity"]] for e in envelopes],
+                               dtype=bool).reshape(len(envelopes), n)
     years, annual_cost, annual_budget = _annual(cand, costs, grid, annual_budget_oku_yen,
                                                 start_year, problem.target_year)
 
@@ -338,7 +373,9 @@ def compile_model(problem: PortfolioProblem, *, budget_oku_yen: float | None,
 
     model = IntegerModel(
         project_ids=tuple(cand["project_id"]), grid=grid, values=values, min_units=min_units,
-        cost=cost, cost_objective=cost_objective, budget=budget, years=years,
+        cost=cost, cost_objective=cost_objective,
+        envelope_names=tuple(e.name for e in envelopes), envelope_budget=envelope_budget,
+        envelope_member=envelope_member, years=years,
         annual_cost=annual_cost, annual_budget=annual_budget, target_names=tnames,
         target_weight=tweights, target_required=required, scenario_names=names,
         target_coef=coef, target_base=base, robust=robust, scenario_weight=scenario_weight,
@@ -348,7 +385,8 @@ def compile_model(problem: PortfolioProblem, *, budget_oku_yen: float | None,
         hinge_pairs=hinge_pairs, hhi_thresholds=th, hhi_slopes=slopes, weights=int_weights)
     _check_magnitudes(model)
     if cap_limit is not None:
-        model = replace(model, cap_blocked=_check_cap(model, max_country_share))
+        model = replace(model, cap_blocked=_check_cap(model, max_country_share,
+                                                      cap_check_time_s))
     return model
 
 
@@ -412,12 +450,12 @@ def _cap_allows_purchase(m: IntegerModel, c: int, limits: np.ndarray,
     return solver.solve(model) != cp_model.INFEASIBLE
 
 
-def _check_cap(m: IntegerModel, share: float) -> tuple[str, ...]:
+def _check_cap(m: IntegerModel, share: float, time_limit_s: float = 2.0) -> tuple[str, ...]:
     """Commodities the cap keeps from any purchase; raise when it blocks every one of them
     (with the smallest cap that would allow a purchase)."""
     commodities = sorted({int(c) for c in m.cand_commodity})
     blocked = tuple(m.commodities[c] for c in commodities
-                    if not _cap_allows_purchase(m, c, m.cap_limit))
+                    if not _cap_allows_purchase(m, c, m.cap_limit, time_limit_s))
     if not commodities or len(blocked) < len(commodities):
         return blocked
     best = None  # smallest per-mille cap allowing a purchase of some commodity (bisection)
@@ -513,7 +551,7 @@ def greedy_portfolio(m: IntegerModel) -> np.ndarray:
     >>> from scrisk.optimize.synthetic import synthetic_problem
     >>> m = compile_model(synthetic_problem(12, seed=0), budget_oku_yen=300.0)
     >>> u = greedy_portfolio(m)
-    >>> int(m.cost @ u) <= m.budget
+    >>> m.within_budgets(u)
     True
     """
     import heapq
@@ -525,7 +563,7 @@ def greedy_portfolio(m: IntegerModel) -> np.ndarray:
     coef = m.target_coef[:, 0, :]  # nominal case
     need = np.maximum(0, m.target_required - m.target_base[:, 0]).astype(float)
     weight = m.target_weight.astype(float)
-    budget = float("inf") if m.budget is None else float(m.budget)
+    budget_left = m.envelope_budget.astype(float).copy()
     annual_left = m.annual_budget.astype(float).copy()
     supply = m.supply_base.astype(float).copy()
 
@@ -556,8 +594,9 @@ def greedy_portfolio(m: IntegerModel) -> np.ndarray:
             heapq.heappush(heap, (-current, i, level))
             continue
         extra = float(m.cost[i]) * step
-        if extra > budget or (len(annual_left) and (m.annual_cost[:, i] * step
-                                                    > annual_left).any()):
+        member = m.envelope_member[:, i]
+        if (extra > budget_left[member]).any() or (len(annual_left) and (
+                m.annual_cost[:, i] * step > annual_left).any()):
             continue
         c, k = int(m.cand_commodity[i]), int(m.cand_country[i])
         if m.cap_limit is not None:  # more supply from k only tightens k's own cap
@@ -566,7 +605,7 @@ def greedy_portfolio(m: IntegerModel) -> np.ndarray:
                     m.cap_limit[c, k] * total:
                 continue
         units[i] = level
-        budget -= extra
+        budget_left[member] -= extra
         if len(annual_left):
             annual_left -= m.annual_cost[:, i] * step
         supply[c, k] += float(m.supply_coef[i]) * step
@@ -655,8 +694,8 @@ def build_cp_model(m: IntegerModel, binary_levels: bool = True) -> _Built:
         return cp_model.LinearExpr.weighted_sum([u[i] for i in idx],
                                                 [int(coefs[i]) for i in idx])
 
-    if m.budget is not None:
-        _add(model, dot(m.cost) <= m.budget)
+    for e in range(len(m.envelope_names)):
+        _add(model, dot(np.where(m.envelope_member[e], m.cost, 0)) <= int(m.envelope_budget[e]))
     for yi in range(len(m.years)):
         _add(model, dot(m.annual_cost[yi]) <= int(m.annual_budget[yi]))
 
@@ -723,24 +762,32 @@ def weighted_expression(built: _Built, m: IntegerModel):
 
 
 _STATUS = {4: "optimal", 2: "feasible"}
-# Share of the remaining time limit each lexicographic stage may use (the last uses all).
+# Share of the remaining time each lexicographic stage may use (the last uses all).
 STAGE_TIME_SHARE = (0.6, 0.5)
+GREEDY = "greedy_fallback"
+NO_TIME = "not_run"
 
 
 def solve_cp(m: IntegerModel, *, objective: str = "lexicographic",
              order: Sequence[str] = ("targets", "cost", "diversification"),
              time_limit_s: float = 30.0, workers: int = 8, seed: int = 0,
-             relative_gap: float = 0.0, binary_levels: bool = True
-             ) -> tuple[np.ndarray, list[StageResult]]:
+             relative_gap: float = 0.0, binary_levels: bool = True,
+             deadline: float | None = None) -> tuple[np.ndarray, list[StageResult]]:
     """Solve ``m`` with CP-SAT; return the stake units per candidate and the stage results.
 
     ``objective="lexicographic"`` minimises the expressions of ``order`` one
     after the other, each later stage constrained to keep the earlier
     optima (stage ``k`` may use ``STAGE_TIME_SHARE[k]`` of the remaining
-    time); ``"weighted"`` minimises their weighted sum once. Every stage
-    starts from the previous solution as a complete hint (the empty
-    portfolio for the first), so a stage that runs out of time keeps the
-    previous portfolio instead of failing.
+    time); ``"weighted"`` minimises their weighted sum once.
+
+    ``time_limit_s`` bounds the whole solve, every stage and the model
+    building together, on a monotonic clock (``deadline``, a
+    :func:`time.monotonic` value, overrides it so that a caller can count
+    its own preparation). A stage that finds no solution in its time keeps
+    the previous stage's portfolio (status ``not_improved``); when the first
+    stage finds none, the greedy portfolio (:func:`greedy_portfolio`) is
+    returned with status ``greedy_fallback`` and its gap to the solver's
+    best bound. Stages left without time get status ``not_run``.
     """
     from ortools.sat.python import cp_model
 
@@ -756,28 +803,42 @@ def solve_cp(m: IntegerModel, *, objective: str = "lexicographic",
         raise PortfolioParameterError(f"time_limit_s must be > 0, got {time_limit_s}")
     if int(workers) < 1:
         raise PortfolioParameterError(f"workers must be >= 1, got {workers}")
+    if deadline is None:
+        deadline = time.monotonic() + time_limit_s
+    start = greedy_portfolio(m)
     built = build_cp_model(m, binary_levels=binary_levels)
     model = built.model
     stages = ([(name, built.exprs[name]) for name in order] if objective == "lexicographic"
               else [("weighted", weighted_expression(built, m))])
-    start = greedy_portfolio(m)
+
+    def value_of(name: str, units: np.ndarray) -> int:
+        parts = evaluate(m, units)
+        return parts[name] if name in parts else int(
+            sum(m.weights[p] * v for p, v in parts.items()))
+
     for var, val in zip(built.u, start, strict=True):
         model.add_hint(var, int(val))
     for i, v, x in built.levels:
         model.add_hint(x, int(start[i] == v))
-    deadline = time.perf_counter() + time_limit_s
     results: list[StageResult] = []
-    values = np.zeros(m.n, dtype=np.int64)
+    values = start.copy()
+    found = False
     for k, (name, expr) in enumerate(stages):
         if isinstance(expr, int):  # constant stage (no targets, no candidates)
             results.append(StageResult(name, "optimal", int(expr), float(expr), 0.0, 0.0))
+            found = found or k == 0
             continue
-        remaining = deadline - time.perf_counter()
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            obj = value_of(name, values)
+            status_name = NO_TIME if found else GREEDY
+            results.append(StageResult(name, status_name, obj, float("nan"), float("nan"), 0.0))
+            continue
         share = STAGE_TIME_SHARE[k] if k < len(stages) - 1 and k < len(STAGE_TIME_SHARE) else 1.0
         model.minimize(expr)
         solver = cp_model.CpSolver()
         params = solver.parameters
-        params.max_time_in_seconds = max(0.5, remaining * share)
+        params.max_time_in_seconds = max(1e-3, remaining * share)
         params.num_workers = int(workers)
         params.random_seed = int(seed)
         params.relative_gap_limit = float(relative_gap)
@@ -797,13 +858,15 @@ def solve_cp(m: IntegerModel, *, objective: str = "lexicographic",
                                        solver.wall_time))
             values = np.array([solver.value(v) for v in built.u], dtype=np.int64)
             hint = [(v, solver.value(v)) for v in built.variables]
-        else:  # time limit without a solution: keep the previous stage's portfolio
-            obj = evaluate(m, values)[name] if objective == "lexicographic" else int(
-                sum(m.weights[p] * v for p, v in evaluate(m, values).items()))
+            found = True
+        else:  # no solution in time: keep the previous portfolio (the greedy one at first)
+            obj = value_of(name, values)
             bound = float(solver.best_objective_bound)
             bound = bound if np.isfinite(bound) else 0.0
+            bound = min(bound, float(obj))
             gap = abs(obj - bound) / max(1.0, abs(obj))
-            results.append(StageResult(name, "not_improved", obj, bound, gap, solver.wall_time))
+            results.append(StageResult(name, "not_improved" if found else GREEDY, obj, bound,
+                                       gap, solver.wall_time))
             hint = None
         if k < len(stages) - 1:
             model.add(expr <= obj)

@@ -19,6 +19,7 @@ supply of some countries.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from types import MappingProxyType
@@ -28,6 +29,7 @@ import pandas as pd
 
 from scrisk.exceptions import UnknownChoiceError
 from scrisk.optimize.model import (
+    GREEDY,
     NOMINAL,
     IntegerModel,
     StageResult,
@@ -35,17 +37,89 @@ from scrisk.optimize.model import (
     evaluate,
     solve_cp,
 )
-from scrisk.optimize.problem import PortfolioParameterError, PortfolioProblem, build_problem
+from scrisk.optimize.budgets import ALL, POLICY, BudgetEnvelope, envelopes_from, make_envelope
+from scrisk.optimize.problem import (
+    DEFAULT_GROUPS,
+    PortfolioParameterError,
+    PortfolioProblem,
+    build_problem,
+)
 from scrisk.optimize.scenarios import loss_of
 
 MET_TOLERANCE_PP = 1e-6
+ENVELOPE_COLUMNS = ["envelope", "scope", "commodities", "budget_oku_yen", "spend_oku_yen",
+                    "left_oku_yen", "source"]
+TARGET_COST_COLUMNS = ["name", "label", "unit", "needed_t", "available_t", "max_achievable",
+                       "cost_to_reach_oku_yen", "cost_myen_per_t_low", "cost_myen_per_t_high",
+                       "envelope_oku_yen", "late_t", "reachable", "reason"]
 
 
 @dataclass(frozen=True)
 class PortfolioOptions:
-    """Settings of one optimisation (see :func:`optimize_portfolio` for their meaning)."""
+    """Settings of one optimisation, shared by the API and ``scrisk optimize``.
 
-    budget_oku_yen: float | None = 1597.0
+    Build one and pass it as ``options=`` (or give its fields as keyword
+    arguments) to :func:`optimize_portfolio`, :func:`solve_portfolio` and
+    :func:`portfolio_frontier`.
+
+    Attributes
+    ----------
+    budget_oku_yen : float, "policy" or None
+        ``"policy"`` (default): the budget envelopes of ``policy_targets.csv``
+        (the FY2024 supplementary budget's 1,597 oku-yen for base-metal
+        rights) unless ``budgets`` are given; a number: one envelope over
+        every commodity (added to ``budgets``); ``None``: no overall limit.
+    budgets : sequence or mapping, optional
+        Budget envelopes limited to commodities or groups:
+        ``{"base_metals": 1597, "battery": 800}``, ``["copper+zinc=500"]``
+        or :class:`~scrisk.optimize.budgets.BudgetEnvelope` objects. A
+        candidate that no envelope covers is left out.
+    commodities : tuple of str, optional
+        Consider only candidates of these commodities (``--commodity``).
+    annual_budget_oku_yen : float or mapping year -> float, optional
+        Yearly spend limit; a project's cost is paid evenly from
+        ``start_year`` to the year before it comes online.
+    start_year : int
+        First year of spending.
+    stake_levels : tuple of float
+        Discrete stakes as fractions of the offered stake (0 is always allowed).
+    continuous, stake_step, min_stake
+        Any stake from ``min_stake`` to the full offer in steps of ``stake_step``.
+    max_country_share : float, optional
+        Cap on any one country's share of the importer's secured supply of
+        each commodity after the portfolio (a country already above it may
+        not rise further).
+    hhi_thresholds : tuple of float
+        Breakpoints of the piecewise-linear HHI penalty.
+    exclude_groups : tuple of str
+        Country groups whose candidates are not considered.
+    group_cost_penalty : mapping group -> float
+        Count the cost of member-country candidates as ``(1 + p)`` times
+        in the objective (the budget uses the real cost).
+    robust : {None, "worst", "cvar"}
+        Shortfall under the worst scenario, or its CVaR at ``cvar_alpha``.
+    scenarios : mapping name -> {key: loss share}, optional
+        See :mod:`scrisk.optimize.scenarios` (default with a dataset: the
+        shipped ``scenarios/`` folder).
+    scenario_probabilities : mapping name -> float, optional
+        Probability of each scenario (CVaR); the nominal case gets the rest.
+    cvar_alpha : float
+    objective : {"lexicographic", "weighted"}
+    order : tuple of {"targets", "cost", "diversification"}
+        Stage order of the lexicographic objective.
+    weights : mapping, optional
+        Weighted objective, natural units: ``targets`` per percentage point
+        of (weighted) shortfall (default 1,000), ``cost`` per oku-yen (1),
+        ``diversification`` per pp of the HHI penalty (10).
+    time_limit_s : float
+        Bound on the whole solve (model building and every stage), seconds.
+    workers, seed, relative_gap
+        CP-SAT settings (gap 0: prove optimality).
+    """
+
+    budget_oku_yen: float | str | None = "policy"
+    budgets: object = None
+    commodities: tuple[str, ...] | None = None
     annual_budget_oku_yen: float | Mapping[int, float] | None = None
     start_year: int = 2025
     stake_levels: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
@@ -68,9 +142,63 @@ class PortfolioOptions:
     seed: int = 0
     relative_gap: float = 0.0
 
+    @classmethod
+    def build(cls, options: PortfolioOptions | None = None, **fields) -> PortfolioOptions:
+        """``options`` (default: the defaults) with ``fields`` replaced; lists become tuples.
+
+        Raises
+        ------
+        TypeError
+            For a field that does not exist.
+
+        Examples
+        --------
+        >>> PortfolioOptions.build(time_limit_s=5, stake_levels=[0.5, 1]).stake_levels
+        (0.5, 1)
+        """
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(fields) - known)
+        if unknown:
+            raise TypeError(f"unexpected option(s): {', '.join(unknown)}; options are "
+                            f"{', '.join(sorted(known))}")
+        clean = {}
+        for key, value in fields.items():
+            if isinstance(value, list) and key not in ("budgets",):
+                value = tuple(value)
+            if key in ("scenarios",) and value is not None:
+                value = {k: dict(v) for k, v in value.items()}
+            if key in ("scenario_probabilities", "group_cost_penalty", "weights") and \
+                    value is not None:
+                value = dict(value)
+            if key == "commodities" and value is not None:
+                value = tuple(value)
+            clean[key] = value
+        return replace(options or cls(), **clean)
+
+    def envelopes(self, problem: PortfolioProblem) -> tuple[BudgetEnvelope, ...]:
+        """The budget envelopes these options set for ``problem`` (empty: no limit)."""
+        groups = problem.commodity_group or DEFAULT_GROUPS
+        out = list(envelopes_from(self.budgets, groups) or ())
+        if isinstance(self.budget_oku_yen, str):
+            if self.budget_oku_yen != POLICY:
+                raise PortfolioParameterError(
+                    f"budget_oku_yen must be a number, None or 'policy', got "
+                    f"{self.budget_oku_yen!r}")
+            if self.budgets is None:
+                out = list(problem.policy_budgets)
+        elif self.budget_oku_yen is not None:
+            if any(e.name == ALL for e in out):
+                raise PortfolioParameterError(
+                    "give the overall budget once (budget_oku_yen or an 'all' envelope)")
+            out.append(make_envelope(ALL, self.budget_oku_yen, groups))
+        return tuple(out)
+
     def to_dict(self) -> dict:
         """Plain-Python copy for JSON."""
         out = asdict(self)
+        budgets = self.budgets
+        if budgets is not None and not isinstance(budgets, str | int | float | Mapping):
+            out["budgets"] = [asdict(b) if isinstance(b, BudgetEnvelope) else b for b in budgets]
         for key, value in out.items():
             if isinstance(value, Mapping | MappingProxyType):
                 out[key] = {str(k): (dict(v) if isinstance(v, Mapping) else v)
@@ -87,8 +215,12 @@ class PortfolioResult:
     Attributes
     ----------
     status : str
-        ``optimal`` when every solve was proven optimal, else ``feasible``
-        (time limit reached; see ``gap``).
+        ``optimal`` when every solve was proven optimal; ``feasible`` when
+        the time limit stopped a stage with a solution (see ``gap``);
+        ``greedy_fallback`` when the solver found no solution in the time
+        limit and the greedy portfolio is returned (``gap`` is its distance
+        to the solver's best bound); ``evaluated`` for
+        :func:`evaluate_portfolio`.
     selected : pandas.DataFrame
         One row per backed project: ``project_id, name, commodity, stage,
         iso3, stake_fraction`` (of the offered stake), ``stake`` (equity
@@ -122,6 +254,12 @@ class PortfolioResult:
         Candidates kept out of the model and why.
     options : PortfolioOptions
     notes : tuple of str
+    envelopes : pandas.DataFrame
+        One row per budget envelope: ``envelope, scope, commodities,
+        budget_oku_yen, spend_oku_yen, left_oku_yen, source``.
+    target_costs : pandas.DataFrame
+        One row per target: what reaching it would cost at the candidates'
+        cost per tonne and why it is out of reach; see :func:`target_costs`.
     """
 
     status: str
@@ -139,6 +277,9 @@ class PortfolioResult:
     options: PortfolioOptions
     target_year: int
     notes: tuple[str, ...] = ()
+    envelopes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ENVELOPE_COLUMNS))
+    target_costs: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=TARGET_COST_COLUMNS))
 
     @property
     def targets_met(self) -> bool:
@@ -225,8 +366,8 @@ def _plain(d: dict) -> dict:
 # --------------------------------------------------------------------------- API
 
 
-def optimize_portfolio(dataset, budget_oku_yen: float | None = 1597.0, target_year: int = 2030,
-                       *, iso3: str = "JPN",
+def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
+                       target_year: int = 2030, *, iso3: str = "JPN",
                        self_sufficiency_target: float | None = None,
                        self_sufficiency_mode: str = "aggregate",
                        metals: Sequence[str] | None = None,
@@ -235,8 +376,9 @@ def optimize_portfolio(dataset, budget_oku_yen: float | None = 1597.0, target_ye
                        battery_coverage_target: float = 1.0,
                        demand_growth: float = 0.0,
                        target_weights: Mapping[str, float] | None = None,
-                       self_sufficiency_basis: str = "procured",
-                       **options) -> PortfolioResult:
+                       self_sufficiency_basis: str | None = None,
+                       options: PortfolioOptions | None = None,
+                       **fields) -> PortfolioResult:
     """Choose which candidate projects to back, and at what stake.
 
     Parameters
@@ -244,17 +386,20 @@ def optimize_portfolio(dataset, budget_oku_yen: float | None = 1597.0, target_ye
     dataset : Dataset
         Its ``candidates`` table is the list to choose from (see
         :func:`scrisk.optimize.problem.dataset_with_candidates` for a file).
-    budget_oku_yen : float or None
-        Total spend limit in oku-yen (100 million yen); e.g. 1,597, the
-        FY2024 supplementary budget for copper and rights acquisition.
-        ``None`` for no limit.
+    budget_oku_yen : "policy", float or None
+        ``"policy"`` (default): the envelopes of ``policy_targets.csv`` (the
+        FY2024 supplementary budget's 1,597 oku-yen for base-metal rights);
+        a number: one envelope over every commodity, oku-yen (100 million
+        yen); ``None``: no overall limit. See :class:`PortfolioOptions`.
     target_year : int
         Targets are met by this year; later projects do not count.
     iso3, self_sufficiency_target, self_sufficiency_mode, metals, battery_gwh, battery_scenario,
     battery_coverage_target, demand_growth, target_weights, self_sufficiency_basis
         The targets; see :func:`scrisk.optimize.problem.build_problem`.
-    **options
-        See :func:`solve_portfolio`.
+    options : PortfolioOptions, optional
+    **fields
+        Fields of :class:`PortfolioOptions` (``budgets``, ``commodities``,
+        ``max_country_share``, ``robust``, ``time_limit_s``, ...).
 
     Returns
     -------
@@ -266,21 +411,18 @@ def optimize_portfolio(dataset, budget_oku_yen: float | None = 1597.0, target_ye
         For a negative budget, a stake level outside (0, 1], a country cap
         that no project can meet, ... (a subclass of InfeasibleTargetError).
     UnknownChoiceError
-        For an unknown metal, country group, scenario or objective.
+        For an unknown metal, budget scope, country group, scenario or objective.
 
     Examples
     --------
     >>> from scrisk import load_dataset
-    >>> r = optimize_portfolio(load_dataset(), 1597, 2030, workers=1)
-    >>> r.status, r.spend_oku_yen <= 1597
-    ('optimal', True)
+    >>> r = optimize_portfolio(load_dataset(), target_year=2030, workers=1)
+    >>> r.status, r.envelopes["envelope"].tolist(), r.spend_oku_yen <= 1597
+    ('optimal', ['base_metal'], True)
     >>> r.targets.columns[:7].tolist()
     ['name', 'label', 'unit', 'target', 'baseline', 'achieved', 'shortfall']
     """
-    if budget_oku_yen is not None and (not np.isfinite(budget_oku_yen) or budget_oku_yen < 0):
-        raise PortfolioParameterError(
-            f"budget_oku_yen must be a number >= 0 (oku-yen, 100 million yen), "
-            f"got {budget_oku_yen}")
+    opts = PortfolioOptions.build(options, budget_oku_yen=budget_oku_yen, **fields)
     problem = build_problem(dataset, target_year, iso3=iso3,
                             self_sufficiency_target=self_sufficiency_target,
                             self_sufficiency_mode=self_sufficiency_mode, metals=metals,
@@ -289,75 +431,35 @@ def optimize_portfolio(dataset, budget_oku_yen: float | None = 1597.0, target_ye
                             demand_growth=demand_growth, target_weights=target_weights,
                             self_sufficiency_basis=self_sufficiency_basis)
     groups = set(dataset.country_groups["group"])
-    for group in (*options.get("exclude_groups", ()), *options.get("group_cost_penalty", {})):
+    for group in (*opts.exclude_groups, *opts.group_cost_penalty):
         if group not in groups:
             dataset.group_members(group)  # raises UnknownChoiceError with the choices
-    if options.get("robust") and options.get("scenarios") is None:
-        from scrisk.optimize.scenarios import country_loss_scenarios
+    for commodity in opts.commodities or ():  # checked against commodities.csv
+        if commodity not in set(dataset.commodities["commodity"]):
+            raise UnknownChoiceError("commodity", commodity, dataset.commodities["commodity"])
+    if opts.robust and opts.scenarios is None:
+        from scrisk.optimize.scenarios import scenario_set
 
-        options["scenarios"] = country_loss_scenarios(dataset=dataset)
-    return solve_portfolio(problem, budget_oku_yen=budget_oku_yen, **options)
+        found = scenario_set(dataset=dataset)
+        opts = replace(opts, scenarios=found.losses,
+                       scenario_probabilities=opts.scenario_probabilities
+                       or found.probabilities)
+    return solve_portfolio(problem, options=opts)
 
 
-def solve_portfolio(problem: PortfolioProblem, budget_oku_yen: float | None = 1597.0, *,
-                    annual_budget_oku_yen: float | Mapping[int, float] | None = None,
-                    start_year: int = 2025,
-                    stake_levels: Sequence[float] = (0.25, 0.5, 0.75, 1.0),
-                    continuous: bool = False, stake_step: float = 0.01, min_stake: float = 0.0,
-                    max_country_share: float | None = None,
-                    hhi_thresholds: Sequence[float] = (0.2, 0.4, 0.6, 0.8),
-                    exclude_groups: Sequence[str] = (),
-                    group_cost_penalty: Mapping[str, float] | None = None,
-                    robust: str | None = None,
-                    scenarios: Mapping[str, Mapping[str, float]] | None = None,
-                    scenario_probabilities: Mapping[str, float] | None = None,
-                    cvar_alpha: float = 0.8,
-                    objective: str = "lexicographic",
-                    order: Sequence[str] = ("targets", "cost", "diversification"),
-                    weights: Mapping[str, float] | None = None,
-                    time_limit_s: float = 30.0, workers: int = 8, seed: int = 0,
-                    relative_gap: float = 0.0) -> PortfolioResult:
+def solve_portfolio(problem: PortfolioProblem, budget_oku_yen: float | str | None = POLICY, *,
+                    options: PortfolioOptions | None = None, **fields) -> PortfolioResult:
     """Optimise a :class:`PortfolioProblem` (no dataset needed).
 
     Parameters
     ----------
     problem : PortfolioProblem
-    budget_oku_yen : float or None
-        Total spend limit, oku-yen.
-    annual_budget_oku_yen : float or mapping year -> float, optional
-        Yearly spend limit; a project's cost is paid evenly from
-        ``start_year`` to the year before it comes online.
-    start_year : int
-        First year of spending.
-    stake_levels : sequence of float
-        Discrete stakes as fractions of the offered stake (0 is always allowed).
-    continuous : bool
-        Any stake from ``min_stake`` to the full offer in steps of ``stake_step``.
-    max_country_share : float, optional
-        Cap on any one country's share of the importer's secured supply of
-        each commodity after the portfolio (a country already above it may
-        not rise further).
-    hhi_thresholds : sequence of float
-        Breakpoints of the piecewise-linear HHI penalty.
-    exclude_groups : sequence of str
-        Country groups whose candidates are not considered.
-    group_cost_penalty : mapping group -> float, optional
-        Count the cost of member-country candidates as ``(1 + p)`` times
-        in the objective (the budget uses the real cost).
-    robust : {None, "worst", "cvar"}
-        Shortfall under the worst scenario, or its CVaR at ``cvar_alpha``.
-    scenarios : mapping name -> {iso3: loss share}, optional
-    scenario_probabilities : mapping name -> float, optional
-        For CVaR; the nominal case gets the remainder (default: all equal).
-    objective : {"lexicographic", "weighted"}
-    order : sequence of {"targets", "cost", "diversification"}
-        Stage order of the lexicographic objective.
-    weights : mapping, optional
-        Weighted objective, natural units: ``targets`` per percentage point
-        of (weighted) shortfall (default 1,000), ``cost`` per oku-yen (1),
-        ``diversification`` per pp of the HHI penalty (10).
-    time_limit_s, workers, seed, relative_gap
-        CP-SAT settings (gap 0: prove optimality).
+    budget_oku_yen : "policy", float or None
+        As in :func:`optimize_portfolio`; a problem without policy envelopes
+        (built from frames) has no spend limit under ``"policy"``.
+    options : PortfolioOptions, optional
+    **fields
+        Fields of :class:`PortfolioOptions`, replacing those of ``options``.
 
     Returns
     -------
@@ -369,49 +471,70 @@ def solve_portfolio(problem: PortfolioProblem, budget_oku_yen: float | None = 15
     >>> r = solve_portfolio(synthetic_problem(10, seed=0), budget_oku_yen=400.0, workers=1)
     >>> r.status, r.spend_oku_yen <= 400.0
     ('optimal', True)
+    >>> r = solve_portfolio(synthetic_problem(10, seed=0), None,
+    ...                     budgets={"base_metals": 200, "battery": 100}, workers=1)
+    >>> r.envelopes[["envelope", "budget_oku_yen"]].values.tolist()
+    [['base_metal', 200.0], ['battery', 100.0]]
     """
-    opts = PortfolioOptions(
-        budget_oku_yen=budget_oku_yen, annual_budget_oku_yen=annual_budget_oku_yen,
-        start_year=start_year, stake_levels=tuple(stake_levels), continuous=continuous,
-        stake_step=stake_step, min_stake=min_stake, max_country_share=max_country_share,
-        hhi_thresholds=tuple(hhi_thresholds), exclude_groups=tuple(exclude_groups),
-        group_cost_penalty=dict(group_cost_penalty or {}), robust=robust,
-        scenarios=None if scenarios is None else {k: dict(v) for k, v in scenarios.items()},
-        scenario_probabilities=None if scenario_probabilities is None
-        else dict(scenario_probabilities),
-        cvar_alpha=cvar_alpha, objective=objective, order=tuple(order),
-        weights=None if weights is None else dict(weights), time_limit_s=time_limit_s,
-        workers=workers, seed=seed, relative_gap=relative_gap)
-    model, excluded = _compile(problem, opts)
-    values, stages = solve_cp(model, objective=objective, order=opts.order,
-                              time_limit_s=time_limit_s, workers=workers, seed=seed,
-                              relative_gap=relative_gap)
-    return result_from_values(problem, model, values, stages, opts, excluded)
+    import time
+
+    started = time.monotonic()
+    if options is None or "budget_oku_yen" in fields or budget_oku_yen != POLICY:
+        fields = {"budget_oku_yen": budget_oku_yen, **fields}
+    opts = PortfolioOptions.build(options, **fields)
+    if not opts.time_limit_s > 0:
+        raise PortfolioParameterError(f"time_limit_s must be > 0, got {opts.time_limit_s}")
+    deadline = started + float(opts.time_limit_s)
+    model, excluded, envelopes = _compile(problem, opts)
+    values, stages = solve_cp(model, objective=opts.objective, order=opts.order,
+                              time_limit_s=opts.time_limit_s, workers=opts.workers,
+                              seed=opts.seed, relative_gap=opts.relative_gap, deadline=deadline)
+    result = result_from_values(problem, model, values, stages, opts, excluded, envelopes)
+    return replace(result, solve_time_s=time.monotonic() - started)
 
 
-def _compile(problem: PortfolioProblem, opts: PortfolioOptions
-             ) -> tuple[IntegerModel, pd.DataFrame]:
+def _compile(problem: PortfolioProblem, opts: PortfolioOptions, enforce_budget: bool = True
+             ) -> tuple[IntegerModel, pd.DataFrame, tuple[BudgetEnvelope, ...]]:
     cand = problem.candidates
     excluded_rows = []
     for row in cand.loc[~cand["eligible"]].itertuples(index=False):
         excluded_rows.append((row.project_id, f"online {row.online_year} after "
                                               f"{problem.target_year}"))
     excluded_ids: list[str] = []
-    for group in opts.exclude_groups:
-        member = cand["groups"].str.split(";").apply(lambda g, grp=group: grp in g)
-        for pid in cand.loc[member & cand["eligible"], "project_id"]:
+
+    def leave_out(mask, reason) -> None:
+        for pid, commodity in zip(cand.loc[mask & cand["eligible"], "project_id"],
+                                  cand.loc[mask & cand["eligible"], "commodity"], strict=True):
             if pid not in excluded_ids:
                 excluded_ids.append(pid)
-                excluded_rows.append((pid, f"country group {group} excluded"))
+                excluded_rows.append((pid, reason(commodity)))
+
+    if opts.commodities is not None:
+        known = set(cand["commodity"]) | set(problem.commodity_group)
+        for commodity in opts.commodities:
+            if commodity not in known:
+                raise UnknownChoiceError("commodity", commodity, sorted(known))
+        leave_out(~cand["commodity"].isin(list(opts.commodities)),
+                  lambda c: f"commodity {c} not among {', '.join(opts.commodities)}")
+    for group in opts.exclude_groups:
+        member = cand["groups"].str.split(";").apply(lambda g, grp=group: grp in g)
+        leave_out(member, lambda c, grp=group: f"country group {grp} excluded")
+    envelopes = opts.envelopes(problem)
+    if envelopes:
+        covered = cand["commodity"].apply(lambda c: any(e.covers(c) for e in envelopes))
+        names = ", ".join(e.name for e in envelopes)
+        leave_out(~covered, lambda c: f"no budget envelope covers {c} (envelopes: {names})")
     model = compile_model(
-        problem, budget_oku_yen=opts.budget_oku_yen, stake_levels=opts.stake_levels,
+        problem, budgets=envelopes if enforce_budget else None,
+        stake_levels=opts.stake_levels,
         continuous=opts.continuous, stake_step=opts.stake_step, min_stake=opts.min_stake,
         annual_budget_oku_yen=opts.annual_budget_oku_yen, start_year=opts.start_year,
         max_country_share=opts.max_country_share, hhi_thresholds=opts.hhi_thresholds,
         exclude=excluded_ids, group_cost_penalty=opts.group_cost_penalty,
         scenarios=opts.scenarios, scenario_probabilities=opts.scenario_probabilities,
-        robust=opts.robust, cvar_alpha=opts.cvar_alpha, weights=opts.weights)
-    return model, pd.DataFrame(excluded_rows, columns=["project_id", "reason"])
+        robust=opts.robust, cvar_alpha=opts.cvar_alpha, weights=opts.weights,
+        cap_check_time_s=min(2.0, 0.05 * float(opts.time_limit_s)))
+    return model, pd.DataFrame(excluded_rows, columns=["project_id", "reason"]), envelopes
 
 
 def evaluate_portfolio(problem: PortfolioProblem, stakes: Mapping[str, float],
@@ -424,8 +547,8 @@ def evaluate_portfolio(problem: PortfolioProblem, stakes: Mapping[str, float],
     stakes : mapping project_id -> fraction of the offered stake
         Fractions must be allowed stake levels (or on the continuous grid).
     **options
-        As for :func:`solve_portfolio` (budget, scenarios, ... are reported,
-        not enforced).
+        Fields of :class:`PortfolioOptions` (budgets, scenarios, ... are
+        reported, not enforced).
 
     Returns
     -------
@@ -441,15 +564,8 @@ def evaluate_portfolio(problem: PortfolioProblem, stakes: Mapping[str, float],
     >>> r.selected["stake_fraction"].tolist(), r.status
     ([0.5], 'evaluated')
     """
-    import inspect
-
-    allowed = set(inspect.signature(solve_portfolio).parameters) - {"problem"}
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise TypeError(f"unexpected option(s): {', '.join(unknown)}")
-    fields = {k: (tuple(v) if isinstance(v, list) else v) for k, v in options.items()}
-    opts = PortfolioOptions(**fields)
-    model, excluded = _compile(problem, replace(opts, budget_oku_yen=None))
+    opts = PortfolioOptions.build(None, **options)
+    model, excluded, envelopes = _compile(problem, opts, enforce_budget=False)
     index = {pid: i for i, pid in enumerate(model.project_ids)}
     units = np.zeros(model.n, dtype=np.int64)
     for pid, fraction in stakes.items():
@@ -465,7 +581,7 @@ def evaluate_portfolio(problem: PortfolioProblem, stakes: Mapping[str, float],
     values = evaluate(model, units)
     stages = [StageResult(name, "evaluated", values[name], float("nan"), 0.0, 0.0)
               for name in ("targets", "cost", "diversification")]
-    result = result_from_values(problem, model, units, stages, opts, excluded)
+    result = result_from_values(problem, model, units, stages, opts, excluded, envelopes)
     return replace(result, status="evaluated")
 
 
@@ -474,7 +590,8 @@ def evaluate_portfolio(problem: PortfolioProblem, stakes: Mapping[str, float],
 
 def result_from_values(problem: PortfolioProblem, model: IntegerModel, values: np.ndarray,
                        stages: Sequence[StageResult], options: PortfolioOptions,
-                       excluded: pd.DataFrame | None = None) -> PortfolioResult:
+                       excluded: pd.DataFrame | None = None,
+                       envelopes: Sequence[BudgetEnvelope] = ()) -> PortfolioResult:
     """Evaluate a choice of stake units in real (unscaled) numbers."""
     cand = problem.candidates.set_index("project_id").loc[list(model.project_ids)]
     frac = np.asarray(values, dtype=float) / model.grid
@@ -540,7 +657,26 @@ def result_from_values(problem: PortfolioProblem, model: IntegerModel, values: n
                                ).rename(columns={"name": "stage"})
     status = "optimal" if all(s.status in ("optimal", "evaluated") for s in stages) \
         else "feasible"
+    if any(s.status == GREEDY for s in stages) and not any(
+            s.status in ("optimal", "feasible") for s in stages):
+        status = GREEDY
+    gaps = [s.gap for s in stages if np.isfinite(s.gap)]
     notes = list(problem.notes)
+    if status == GREEDY:
+        notes.append(f"no solution found within the time limit of {options.time_limit_s:g} s: "
+                     "this is the greedy portfolio (best shortfall cut per yen), not an "
+                     "optimum; its gap to the solver's bound is shown")
+    env_rows = []
+    for env in envelopes:
+        member = chosen["commodity"].apply(env.covers)
+        used = float(chosen.loc[member, "cost_oku_yen"].sum())
+        env_rows.append({"envelope": env.name, "scope": env.scope,
+                         "commodities": "all" if env.commodities is None
+                         else ";".join(env.commodities),
+                         "budget_oku_yen": env.amount_oku_yen, "spend_oku_yen": used,
+                         "left_oku_yen": env.amount_oku_yen - used, "source": env.source})
+    envelope_frame = pd.DataFrame(env_rows, columns=ENVELOPE_COLUMNS)
+    costs = target_costs(problem, model, frac, envelopes, targets, excluded)
     if model.cap_limit is not None:
         cap = round(options.max_country_share * 1000)
         over = [(model.commodities[c], model.countries[k]) for c, k in model.cap_pairs
@@ -554,16 +690,129 @@ def result_from_values(problem: PortfolioProblem, model: IntegerModel, values: n
                          "countries to stay under it)")
     return PortfolioResult(
         status=status, selected=selected, spend_oku_yen=spend,
-        budget_oku_yen=options.budget_oku_yen, targets=targets,
+        budget_oku_yen=float(sum(e.amount_oku_yen for e in envelopes)) if envelopes else None,
+        targets=targets,
         diversification=diversification, country_shares=shares, stages=stage_frame,
         solve_time_s=float(sum(s.time_s for s in stages)),
-        gap=float(max((s.gap for s in stages), default=0.0)),
+        gap=float(max(gaps, default=0.0)),
         objective_parts=MappingProxyType({
             "weighted_shortfall_pp": weighted_short, "spend_oku_yen": spend,
             "objective_spend_oku_yen": surcharge_spend, "diversification_penalty": penalty}),
         excluded=excluded if excluded is not None else pd.DataFrame(
             columns=["project_id", "reason"]),
-        options=options, target_year=problem.target_year, notes=tuple(notes))
+        options=options, target_year=problem.target_year, notes=tuple(notes),
+        envelopes=envelope_frame, target_costs=costs)
+
+
+def target_costs(problem: PortfolioProblem, model: IntegerModel, fractions: np.ndarray,
+                 envelopes: Sequence[BudgetEnvelope], targets: pd.DataFrame,
+                 excluded: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What reaching each target would cost at the candidates' cost per tonne, and why not.
+
+    For each target the candidates in the model that count toward it are
+    sorted by cost per tonne they add (``cost_oku_yen / tonnes`` at the full
+    offered stake) and bought in that order, the last one in part, until the
+    tonnes still needed from the baseline are covered: the cheapest
+    possible cost at any stake (a fractional knapsack, a lower bound on what
+    discrete stakes cost).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name, label, unit`` (of the tonnes), ``needed_t`` (required minus
+        baseline), ``available_t`` (every counting candidate at its full
+        stake), ``max_achievable`` (% with all of them), ``cost_to_reach_oku_yen``
+        (NaN when the candidates run out), ``cost_myen_per_t_low/high`` (million
+        yen per tonne, cheapest and dearest counting candidate),
+        ``envelope_oku_yen`` (what the envelopes allow for its commodities;
+        inf without a limit), ``late_t`` (tonnes of candidates online after
+        the target year), ``reachable`` and ``reason``.
+    """
+    from scrisk.optimize.problem import BATTERY, _unit_factor
+
+    ids = list(model.project_ids)
+    cand = problem.candidates.set_index("project_id")
+    in_model = cand.loc[ids] if ids else cand.iloc[:0]
+    late = cand.loc[~cand["eligible"]]
+    left_out = excluded.loc[~excluded["reason"].str.startswith("online ")] \
+        if excluded is not None and len(excluded) else pd.DataFrame(columns=["project_id",
+                                                                           "reason"])
+    achieved = targets.set_index("name")["achieved"] if len(targets) else pd.Series(dtype=float)
+    rows = []
+    for t in problem.targets:
+        contrib = problem.contributions.loc[ids, t.name].to_numpy(dtype=float) if ids \
+            else np.zeros(0)
+        cost = in_model["cost_oku_yen"].to_numpy(dtype=float)
+        counts = contrib > 0
+        baseline = problem.baseline_of(t.name)
+        required = t.required_ratio * t.denominator_t
+        needed = max(0.0, required - baseline)
+        available = float(contrib[counts].sum())
+        per_t = cost[counts] / contrib[counts]
+        order = np.argsort(per_t, kind="stable")
+        to_reach, still = 0.0, needed
+        for j in order:
+            if still <= 0:
+                break
+            take = min(1.0, still / contrib[counts][j])
+            to_reach += take * cost[counts][j]
+            still -= take * contrib[counts][j]
+        material = t.name.split(":", 1)[1] if t.kind == BATTERY else None
+        late_match = late.loc[late["commodity"].isin(t.commodities) & late["stage"].isin(
+            t.stages)]
+        late_t = float(sum(r.full_t * (_unit_factor(material, r.unit) or 0.0)
+                           for r in late_match.itertuples()))
+        commodities = sorted(set(t.commodities))
+        if envelopes:
+            touching = [e for e in envelopes if any(e.covers(c) for c in commodities)]
+            whole = [e.amount_oku_yen for e in touching
+                     if all(e.covers(c) for c in commodities)]
+            allowance = min([sum(e.amount_oku_yen for e in touching), *whole]) if touching \
+                else 0.0
+        else:
+            allowance = float("inf")
+        reachable = available >= needed - 1e-9 and to_reach <= allowance + 1e-9
+        left = left_out.loc[left_out["project_id"].map(cand["commodity"]).isin(commodities)]
+        pct = 100.0 / t.denominator_t
+        done = float(achieved.get(t.name, np.nan)) >= 100 * t.required_ratio - MET_TOLERANCE_PP
+        extra = []
+        if late_t > 0:
+            extra.append(f"{late_t:,.0f} t more come online after {problem.target_year}")
+        if len(left):
+            reasons = sorted(set(left["reason"]))
+            extra.append(f"{len(left)} candidate(s) left out ({'; '.join(reasons)})")
+        if needed <= 0:
+            reason = "met without new stakes"
+        elif not counts.any():
+            reason = "out of reach: no candidate in the model counts toward it"
+        elif available < needed - 1e-9:
+            reason = (f"out of reach: candidates run out; every counting candidate at its full "
+                      f"offered stake adds {available:,.0f} {t.unit}, {needed - available:,.0f} "
+                      f"{t.unit} short of the {needed:,.0f} needed (at most "
+                      f"{pct * (baseline + available):.1f} % of {100 * t.required_ratio:g} %)")
+        elif to_reach > allowance + 1e-9:
+            scope = ", ".join(commodities)
+            reason = (f"out of reach within the budget: reaching it needs about "
+                      f"{to_reach:,.0f} oku-yen at the candidates' cost per tonne, the budget "
+                      f"envelopes allow {allowance:,.0f} for {scope}")
+        elif done:
+            reason = "met by the portfolio"
+        else:
+            reason = ("affordable at the candidates' cost per tonne with any stake; the stake "
+                      "levels, the country cap or other targets sharing the envelope keep "
+                      "it short")
+        if extra and needed > 0:
+            reason += "; " + "; ".join(extra)
+        rows.append({"name": t.name, "label": t.label, "unit": t.unit, "needed_t": needed,
+                     "available_t": available,
+                     "max_achievable": pct * (baseline + available),
+                     "cost_to_reach_oku_yen": to_reach if available >= needed - 1e-9
+                     else np.nan,
+                     "cost_myen_per_t_low": 100 * float(per_t.min()) if counts.any() else np.nan,
+                     "cost_myen_per_t_high": 100 * float(per_t.max()) if counts.any() else np.nan,
+                     "envelope_oku_yen": allowance, "late_t": late_t,
+                     "reachable": bool(reachable), "reason": reason})
+    return pd.DataFrame(rows, columns=TARGET_COST_COLUMNS)
 
 
 def _cvar(shorts: np.ndarray, probs: np.ndarray, alpha: float) -> float:

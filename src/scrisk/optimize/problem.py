@@ -57,6 +57,11 @@ SSR_MODES = ("aggregate", "per_metal", "both", "none")
 UNIT_FACTORS: dict[str, dict[str, float]] = {
     "lithium_lce": {"t lce": 1.0, "t li": 5.323, "t li2o": 2.473},
 }
+# Commodity groups of problems built without a dataset (commodities.csv's groups).
+DEFAULT_GROUPS: dict[str, str] = {
+    "copper": "base_metal", "zinc": "base_metal", "lead": "base_metal",
+    "aluminium": "base_metal", "lithium": "battery", "nickel": "battery", "cobalt": "battery",
+    "graphite": "battery", "manganese": "battery", "rare_earths": "rare_metal"}
 GENERIC_UNITS = ("t", "tonnes", "tonne", "t metal", "t contained")
 
 
@@ -144,6 +149,10 @@ class PortfolioProblem:
         The importer.
     notes : tuple of str
         Assumptions and data gaps met while building the problem.
+    commodity_group : mapping commodity -> group
+        ``base_metal``, ``battery``, ... (``commodities.csv``), for budget scopes.
+    policy_budgets : tuple of BudgetEnvelope
+        The importer's budget envelopes of ``policy_targets.csv`` (the default budgets).
     """
 
     candidates: pd.DataFrame
@@ -155,6 +164,8 @@ class PortfolioProblem:
     target_year: int
     iso3: str = "JPN"
     notes: tuple[str, ...] = field(default=())
+    commodity_group: Mapping[str, str] = field(default_factory=dict)
+    policy_budgets: tuple = field(default=())
 
     @property
     def target_names(self) -> tuple[str, ...]:
@@ -238,6 +249,13 @@ def dataset_with_candidates(candidates: str | os.PathLike, data: str | os.PathLi
             raise DataValidationError(renamed) from None
 
 
+def default_basis() -> str:
+    """The self-sufficiency basis shared by the CLI, the report and the optimiser."""
+    from scrisk.metrics import self_sufficiency as ssr
+
+    return str(getattr(ssr, "DEFAULT_BASIS", "procured"))
+
+
 def _groups_of(dataset, iso3: pd.Series) -> pd.Series:
     groups = dataset.country_groups
     by_country = groups.groupby("iso3")["group"].agg(lambda g: ";".join(sorted(set(g))))
@@ -265,7 +283,7 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
                   battery_coverage_target: float = 1.0,
                   demand_growth: float = 0.0,
                   target_weights: Mapping[str, float] | None = None,
-                  self_sufficiency_basis: str = "procured") -> PortfolioProblem:
+                  self_sufficiency_basis: str | None = None) -> PortfolioProblem:
     """Candidates, targets and current supply of one importer for one target year.
 
     Parameters
@@ -292,9 +310,11 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
         Annual growth of base-metal demand from its latest year to the target year.
     target_weights : mapping, optional
         Target name -> weight of its shortfall (default 1 each).
-    self_sufficiency_basis : {"procured", "entitlement"}
+    self_sufficiency_basis : {"procured", "entitlement"}, optional
+        Default :data:`scrisk.metrics.self_sufficiency.DEFAULT_BASIS` (the
+        basis shared with the CLI and the report).
         How existing stakes count toward self-sufficiency: ``procured``
-        (default) scales each mine's secured tonnes by the share of its
+        scales each mine's secured tonnes by the share of its
         country's ore exports that reach the importer, the proxy of
         :func:`scrisk.metrics.self_sufficiency.procured_supply` that is close
         to how the official ratio counts; ``entitlement`` counts the full
@@ -313,12 +333,15 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
         For a ratio, growth or GWh out of range.
     """
     from scrisk.metrics.battery import MATERIAL_OF_COMMODITY, battery_needs
+    from scrisk.optimize.budgets import commodity_groups, policy_envelopes
     from scrisk.metrics.self_sufficiency import (
         export_share_to,
         secured_shares,
         self_sufficiency,
     )
 
+    if self_sufficiency_basis is None:
+        self_sufficiency_basis = default_basis()
     if self_sufficiency_basis not in ("procured", "entitlement"):
         raise UnknownChoiceError("self-sufficiency basis", self_sufficiency_basis,
                                  ("procured", "entitlement"))
@@ -505,6 +528,8 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
         target_year=target_year,
         iso3=iso3,
         notes=tuple(notes),
+        commodity_group=commodity_groups(dataset),
+        policy_budgets=policy_envelopes(dataset, iso3),
     )
 
 
@@ -521,7 +546,8 @@ def problem_from_frames(candidates: pd.DataFrame, targets: Iterable[Target], *,
                         target_baseline: pd.DataFrame | None = None,
                         supply_baseline: pd.DataFrame | None = None,
                         reference_t: Mapping[str, float] | None = None,
-                        iso3: str = "JPN") -> PortfolioProblem:
+                        iso3: str = "JPN",
+                        commodity_group: Mapping[str, str] | None = None) -> PortfolioProblem:
     """A problem from plain tables (tests, benchmarks, what-if analysis without a dataset).
 
     Parameters
@@ -537,6 +563,9 @@ def problem_from_frames(candidates: pd.DataFrame, targets: Iterable[Target], *,
     reference_t : mapping, optional
         Commodity -> normalising tonnes (default: a target's denominator
         when the target covers only that commodity, else the total supply).
+    commodity_group : mapping, optional
+        Commodity -> group for budget scopes (default: copper, zinc, lead
+        ``base_metal``; lithium, nickel, cobalt, graphite, manganese ``battery``).
 
     Examples
     --------
@@ -588,4 +617,5 @@ def problem_from_frames(candidates: pd.DataFrame, targets: Iterable[Target], *,
     return PortfolioProblem(cand, targets, contrib, tb.reset_index(drop=True),
                             sb.reset_index(drop=True),
                             pd.Series(reference, dtype=float, name="reference_t"),
-                            int(target_year), iso3, ())
+                            int(target_year), iso3, (),
+                            dict(commodity_group or DEFAULT_GROUPS))
