@@ -517,9 +517,11 @@ def _check_keys(schema: TableSchema, frame: pd.DataFrame,
 
 def _check_cross_file(t: dict[str, pd.DataFrame], failures: list[ValidationFailure]) -> None:
     commodities = set(t["commodities"]["commodity"].dropna())
-    for name in ("production", "processing_shares", "trade", "facilities", "candidates"):
+    for name in ("production", "processing_shares", "trade", "facilities", "candidates",
+                 "feed_trade"):
         _check_member(t[name], "commodity", commodities, "a commodity in minerals/commodities.csv",
                       failures)
+    _check_feed_trade(t["feed_trade"], failures)
     consumption = t["consumption"]
     _check_member(consumption.loc[consumption["commodity"] != "base_metals"], "commodity",
                   commodities, "a commodity in minerals/commodities.csv or base_metals",
@@ -577,6 +579,20 @@ def _check_sum(frame: pd.DataFrame, by: str, column: str, op: str,
         failures.append(ValidationFailure(
             str(rows[_FILE_COL].iloc[0]), int(rows[_LINE_COL].iloc[0]), column,
             f"{key}: sum {total:.6g}", expected))
+
+
+def _check_feed_trade(feed: pd.DataFrame, failures: list[ValidationFailure]) -> None:
+    """Gross weight never below the contained element; no flow from a country to itself."""
+    if feed.empty:
+        return
+    gross, contained = feed["gross_t"], feed["contained_t"]
+    light = (gross.notna() & contained.notna() & (gross < contained)).to_numpy(dtype=bool)
+    for row in feed.loc[light].itertuples(index=False):
+        failures.append(ValidationFailure(
+            str(getattr(row, _FILE_COL)), int(getattr(row, _LINE_COL)), "gross_t",
+            f"{row.gross_t:g}", f"gross_t >= contained_t ({row.contained_t:g}) or empty"))
+    same = (feed["exporter"].notna() & (feed["exporter"] == feed["importer"])).to_numpy(dtype=bool)
+    _report(same, feed, Column("importer"), "a country other than the exporter", failures)
 
 
 def _check_route_chokepoints(t: dict[str, pd.DataFrame],

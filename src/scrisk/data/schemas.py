@@ -191,6 +191,33 @@ SCHEMAS: dict[str, TableSchema] = {
             description="Bilateral trade flows (BACI) mapped to commodity and stage.",
         ),
         TableSchema(
+            "feed_trade",
+            "minerals/feed_trade.csv",
+            (
+                _c("year", "year"),
+                _c("commodity"),
+                _c("stage", allowed=STAGES, description="stage of the product shipped"),
+                _c("product", description="e.g. spodumene concentrate, nickel matte"),
+                _c("hs6", nullable=True, description="HS6 code of the product, if one fits"),
+                _c("exporter", "iso3"),
+                _c("importer", "iso3"),
+                _c("contained_t", "float", minimum=0.0, unit="t of contained_unit",
+                   description="contained element (Li, Ni, Co, REO, ...) in the shipments"),
+                _c("gross_t", "float", nullable=True, minimum=0.0, unit="t",
+                   description="gross product weight, where published (>= contained_t)"),
+                _c("quality", allowed=("reported", "estimated", "derived"),
+                   description="reported: published figure; derived: published gross x "
+                               "stated grade; estimated: scaled or inferred (see note)"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("year", "commodity", "stage", "product", "exporter", "importer"),
+            required=False,
+            description="Curated, cited flows of products the shipped trade codes lack "
+                        "(spodumene, nickel and cobalt intermediates, magnets, ...), in "
+                        "contained element.",
+        ),
+        TableSchema(
             "governance",
             "minerals/governance.csv",
             (
@@ -219,7 +246,8 @@ SCHEMAS: dict[str, TableSchema] = {
                 NOTE,
             ),
             key=("iso3", "commodity", "year"),
-            description="Domestic demand, recycling and the published self-sufficiency ratio.",
+            description="Domestic demand, recycling and the published self-sufficiency ratio "
+                        "(fiscal or calendar year as each row's note says).",
         ),
         TableSchema(
             "battery_intensity",
@@ -299,12 +327,35 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("owner_iso3", "iso3"),
                 _c("equity_share", "float", **SHARE),
                 _c("offtake_share", "float", nullable=True, **SHARE),
-                _c("year", "year", nullable=True, required=False),
+                _c("year", "year", nullable=True, required=False,
+                   description="year the stake was reported"),
+                _c("valid_from", "year", nullable=True, required=False,
+                   description="first year the stake applies (empty: since before the data)"),
+                _c("valid_to", "year", nullable=True, required=False,
+                   description="last year the stake applies (empty: still held)"),
                 SOURCE,
                 NOTE,
             ),
-            key=("facility_id", "owner"),
-            description="Owners of facilities with equity and offtake shares.",
+            key=("facility_id", "owner", "valid_from"),
+            description="Owners of facilities with equity and offtake shares, each valid in its "
+                        "years; the stakes of one facility add up to at most 1 in every year.",
+        ),
+        TableSchema(
+            "facility_output",
+            "suppliers/facility_output.csv",
+            (
+                _c("facility_id"),
+                _c("year", "year"),
+                _c("output_t", "float", minimum=0.0,
+                   description="output in the facility's unit, 100% basis (0 before start-up)"),
+                _c("unit"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("facility_id", "year"),
+            required=False,
+            description="Output of a facility by year; where a facility has none, its "
+                        "facilities.csv output_t stands for every year (flagged).",
         ),
         TableSchema(
             "candidates",

@@ -48,7 +48,9 @@ def secured_shares(dataset: Dataset, iso3: str = "JPN", basis: str = "offtake_or
     True
     """
     owners = dataset.ownership
-    owners = owners.loc[owners["owner_iso3"] == iso3]
+    # undated callers get the stakes held now (open-ended rows)
+    current = owners["valid_to"].isna() if "valid_to" in owners else True
+    owners = owners.loc[(owners["owner_iso3"] == iso3) & current]
     if basis == "equity":
         share = owners["equity_share"]
     elif basis == "offtake":
