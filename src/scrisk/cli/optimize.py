@@ -139,9 +139,13 @@ def _records(frame) -> list[dict]:
 
 @app.command("optimize")
 def optimize_cmd(
-    budget: Annotated[float, typer.Option(
-        "--budget", help="Budget in oku-yen (100 million yen); default 1597, the FY2024 "
-        "supplementary budget for copper and rights acquisition.")] = 1597.0,
+    budget: Annotated[list[str] | None, typer.Option(
+        "--budget", help="Budget envelope in oku-yen (100 million yen): AMOUNT for one "
+        "envelope over every commodity, or SCOPE=AMOUNT limited to a group (base_metals, "
+        "battery, rare_metal) or commodities (copper+zinc); repeatable. Default: the envelopes "
+        "of policy_targets.csv (FY2024 supplementary budget: base_metals=1597).")] = None,
+    commodity: Annotated[list[str] | None, typer.Option(
+        "--commodity", help="Consider only candidates of this commodity (repeatable).")] = None,
     target_year: Annotated[int, typer.Option("--target-year", help="Target year.")] = 2030,
     candidates: CandidatesOption = None,
     max_country_share: Annotated[float | None, typer.Option(
@@ -155,7 +159,8 @@ def optimize_cmd(
     robust: Annotated[bool, typer.Option(
         "--robust", help="Keep targets under the disruption scenarios.")] = False,
     robust_mode: Annotated[RobustMode, typer.Option(
-        "--robust-mode", help="Worst case or CVaR over the scenarios.")] = RobustMode.worst,
+        "--robust-mode", help="Worst case or CVaR (weighted by the shocks' probabilities) "
+        "over the scenarios.")] = RobustMode.worst,
     cvar_alpha: Annotated[float, typer.Option("--cvar-alpha", help="CVaR level.")] = 0.8,
     scenarios: Annotated[Path | None, typer.Option(
         "--scenarios", help="Scenario TOML file or folder (default: scenarios/).")] = None,
@@ -182,18 +187,19 @@ def optimize_cmd(
         "both or none.")] = SsrMode.aggregate,
     metal: Annotated[list[str] | None, typer.Option(
         "--metal", help="Base metal to include in self-sufficiency (repeatable).")] = None,
-    ssr_basis: Annotated[str, typer.Option(
+    ssr_basis: Annotated[str | None, typer.Option(
         "--ssr-basis", help="How existing stakes count: procured (share reaching the importer, "
-        "close to the official ratio) or entitlement (full equity/offtake share).")
-    ] = "procured",
+        "close to the official ratio) or entitlement (full equity/offtake share); default "
+        "the basis shared with the report.")] = None,
     battery_gwh: BatteryGwhOption = 150.0,
     battery_scenario: BatteryScenarioOption = "balanced",
     battery_target: Annotated[float, typer.Option(
         "--battery-target", help="Required secured share of each battery material's need.")
     ] = 1.0,
     demand_growth: GrowthOption = 0.0,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Solver time limit, s.")
-                          ] = 30.0,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", help="Bound on the whole solve, s; without a solution in time the "
+        "greedy portfolio is returned, labelled greedy_fallback.")] = 30.0,
     workers: Annotated[int, typer.Option(
         "--workers", help="CP-SAT search workers (threads; 8 runs its full portfolio).")] = 8,
     frontier: Annotated[bool, typer.Option(
@@ -201,56 +207,71 @@ def optimize_cmd(
     frontier_points: Annotated[int, typer.Option(
         "--frontier-points", help="Number of budgets on the frontier.")] = 9,
     frontier_max: Annotated[float | None, typer.Option(
-        "--frontier-max", help="Largest frontier budget (default 2 x --budget).")] = None,
+        "--frontier-max", help="Largest frontier budget (default 2 x the varied envelope).")
+    ] = None,
+    frontier_envelope: Annotated[str | None, typer.Option(
+        "--frontier-envelope", help="Envelope the frontier varies (default the first).")
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for the frontier PNG.")] = Path("out"),
     importer: ImporterOption = "JPN",
     data: DataOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Choose which candidate projects to back, and at what stake, to meet the targets."""
-    from scrisk.optimize.portfolio import optimize_portfolio, portfolio_frontier
+    from scrisk.optimize.budgets import commodity_groups, parse_budget
+    from scrisk.optimize.portfolio import (
+        PortfolioOptions,
+        optimize_portfolio,
+        portfolio_frontier,
+    )
     from scrisk.optimize.problem import PortfolioParameterError
 
     ds = _dataset(data, candidates)
-    scen = None
-    skipped: list[str] = []
-    if robust:
-        from scrisk.optimize.scenarios import country_loss_scenarios, scenario_probabilities
-
-        scen = country_loss_scenarios(scenarios, dataset=ds, skipped=skipped)
-    kwargs = dict(
-        iso3=importer, self_sufficiency_target=ssr_target, self_sufficiency_mode=ssr_mode.value,
-        self_sufficiency_basis=ssr_basis,
-        metals=metal or None, battery_gwh=battery_gwh or None, battery_scenario=battery_scenario,
-        battery_coverage_target=battery_target, demand_growth=demand_growth,
+    groups = commodity_groups(ds)
+    envelopes = [parse_budget(item, groups) for item in budget or []]
+    options = PortfolioOptions.build(
+        budget_oku_yen="policy" if not envelopes else None, budgets=envelopes or None,
+        commodities=tuple(commodity) if commodity else None,
         annual_budget_oku_yen=annual_budget, start_year=start_year,
         stake_levels=_levels(stake_levels), continuous=continuous,
         max_country_share=max_country_share, exclude_groups=tuple(exclude_group or ()),
         group_cost_penalty=_pairs(group_penalty, "--group-penalty"),
-        robust=robust_mode.value if robust else None, scenarios=scen,
+        robust=robust_mode.value if robust else None,
+        scenarios=scenarios if robust else None,
         cvar_alpha=cvar_alpha, objective=objective.value,
         weights=_pairs(weight, "--weight") or None, time_limit_s=time_limit, workers=workers)
-    if robust and robust_mode is RobustMode.cvar:
-        probs = scenario_probabilities(scenarios)
-        kwargs["scenario_probabilities"] = {k: v for k, v in probs.items() if k in scen} or None
+    targets = dict(
+        iso3=importer, self_sufficiency_target=ssr_target, self_sufficiency_mode=ssr_mode.value,
+        self_sufficiency_basis=ssr_basis,
+        metals=metal or None, battery_gwh=battery_gwh or None, battery_scenario=battery_scenario,
+        battery_coverage_target=battery_target, demand_growth=demand_growth)
     if frontier:
         if frontier_points < 2:
             raise PortfolioParameterError(
                 f"--frontier-points must be at least 2, got {frontier_points}")
-        top = frontier_max if frontier_max is not None else 2 * budget
+        from scrisk.optimize.problem import build_problem
+
+        probe = build_problem(ds, target_year, **targets)
+        chosen = options.envelopes(probe)
+        named = {e.name: e for e in chosen}
+        varied = frontier_envelope or (chosen[0].name if chosen else "all")
+        base = named[varied].amount_oku_yen if varied in named else 0.0
+        top = frontier_max if frontier_max is not None else 2 * base
         if top <= 0:
             raise PortfolioParameterError(f"--frontier-max must be > 0, got {top}")
         import numpy as np
 
         budgets = [round(float(b), 1) for b in np.linspace(0.0, top, frontier_points)]
-        result = portfolio_frontier(ds, budgets, target_year, **kwargs)
+        result = portfolio_frontier(ds, budgets, target_year, envelope=frontier_envelope,
+                                    options=options, **targets)
         png = _save_frontier(result, out)
-        emit(result.table, fmt, title="Budget vs targets and diversification",
+        emit(result.table, fmt, title=f"Budget ({varied} envelope) vs targets and "
+             "diversification",
              json_payload={"frontier": _records(result.table), "figure": str(png)})
         if fmt is OutputFormat.table:
             typer.echo(f"figure: {png}")
         return
-    result = optimize_portfolio(ds, budget, target_year, **kwargs)
+    result = optimize_portfolio(ds, target_year=target_year, options=options, **targets)
     if fmt is OutputFormat.json:
         emit(result.selected, fmt, json_payload=result.to_dict())
         return
@@ -258,8 +279,6 @@ def optimize_cmd(
         emit(result.selected, fmt)
         return
     _print_result(result)
-    for note in skipped:
-        sys.stdout.write(f"note: scenario {note}\n")
 
 
 def _save_frontier(result, out: Path) -> Path:
@@ -292,6 +311,18 @@ def _print_result(result) -> None:
         cols[5:5] = ["worst_case_achieved", "robust_shortfall"]
     emit(result.targets[cols], OutputFormat.table,
          title=f"Targets by {result.target_year} (% of demand or need; shortfall in pp)")
+    if len(result.envelopes):
+        emit(result.envelopes.drop(columns=["source"]), OutputFormat.table,
+             title="Budget envelopes (oku-yen)")
+    costs = result.target_costs
+    if len(costs):
+        view = costs[["name", "needed_t", "available_t", "max_achievable",
+                      "cost_to_reach_oku_yen", "envelope_oku_yen", "reachable"]]
+        emit(view, OutputFormat.table, title="What reaching each target would cost at the "
+             "candidates' cost per tonne (fractional stakes: a lower bound)")
+        for row in costs.itertuples(index=False):
+            if not row.reachable or row.reason.startswith("affordable"):
+                sys.stdout.write(f"why: {row.name}: {row.reason}\n")
     emit(result.diversification, OutputFormat.table,
          title="Secured supply by country: HHI before and after")
     for note in result.notes:

@@ -20,6 +20,7 @@ supply of some countries.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from types import MappingProxyType
@@ -98,11 +99,15 @@ class PortfolioOptions:
         in the objective (the budget uses the real cost).
     robust : {None, "worst", "cvar"}
         Shortfall under the worst scenario, or its CVaR at ``cvar_alpha``.
-    scenarios : mapping name -> {key: loss share}, optional
-        See :mod:`scrisk.optimize.scenarios` (default with a dataset: the
-        shipped ``scenarios/`` folder).
+    scenarios : mapping name -> {key: loss share}, path-like, optional
+        See :mod:`scrisk.optimize.scenarios`. With a dataset, a scenario
+        file or folder (default: the shipped ``scenarios/`` folder) read by
+        the strict reader of :mod:`scrisk.disruption`.
     scenario_probabilities : mapping name -> float, optional
         Probability of each scenario (CVaR); the nominal case gets the rest.
+        Default from files: the probabilities of their shocks (see
+        :func:`scrisk.optimize.scenarios.scenario_set`); from a mapping:
+        all scenarios and the nominal case equally likely.
     cvar_alpha : float
     objective : {"lexicographic", "weighted"}
     order : tuple of {"targets", "cost", "diversification"}
@@ -165,7 +170,7 @@ class PortfolioOptions:
         for key, value in fields.items():
             if isinstance(value, list) and key not in ("budgets",):
                 value = tuple(value)
-            if key in ("scenarios",) and value is not None:
+            if key in ("scenarios",) and isinstance(value, Mapping):
                 value = {k: dict(v) for k, v in value.items()}
             if key in ("scenario_probabilities", "group_cost_penalty", "weights") and \
                     value is not None:
@@ -423,6 +428,27 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
     ['name', 'label', 'unit', 'target', 'baseline', 'achieved', 'shortfall']
     """
     opts = PortfolioOptions.build(options, budget_oku_yen=budget_oku_yen, **fields)
+    problem, opts = _prepare(dataset, target_year, opts, iso3=iso3,
+                             self_sufficiency_target=self_sufficiency_target,
+                             self_sufficiency_mode=self_sufficiency_mode, metals=metals,
+                             battery_gwh=battery_gwh, battery_scenario=battery_scenario,
+                             battery_coverage_target=battery_coverage_target,
+                             demand_growth=demand_growth, target_weights=target_weights,
+                             self_sufficiency_basis=self_sufficiency_basis)
+    return solve_portfolio(problem, options=opts)
+
+
+PROBLEM_PARAMETERS = ("iso3", "self_sufficiency_target", "self_sufficiency_mode", "metals",
+                      "battery_gwh", "battery_scenario", "battery_coverage_target",
+                      "demand_growth", "target_weights", "self_sufficiency_basis")
+
+
+def _prepare(dataset, target_year: int, opts: PortfolioOptions, *, iso3: str = "JPN",
+             self_sufficiency_target=None, self_sufficiency_mode="aggregate", metals=None,
+             battery_gwh=150.0, battery_scenario="balanced", battery_coverage_target=1.0,
+             demand_growth=0.0, target_weights=None, self_sufficiency_basis=None
+             ) -> tuple[PortfolioProblem, PortfolioOptions]:
+    """The problem of a dataset, and the options with scenario files read and groups checked."""
     problem = build_problem(dataset, target_year, iso3=iso3,
                             self_sufficiency_target=self_sufficiency_target,
                             self_sufficiency_mode=self_sufficiency_mode, metals=metals,
@@ -437,14 +463,18 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
     for commodity in opts.commodities or ():  # checked against commodities.csv
         if commodity not in set(dataset.commodities["commodity"]):
             raise UnknownChoiceError("commodity", commodity, dataset.commodities["commodity"])
-    if opts.robust and opts.scenarios is None:
+    if opts.robust and (opts.scenarios is None or isinstance(opts.scenarios, str | os.PathLike)):
         from scrisk.optimize.scenarios import scenario_set
 
-        found = scenario_set(dataset=dataset)
+        cvar = opts.robust == "cvar"
+        found = scenario_set(opts.scenarios, dataset=dataset, expand=cvar)
         opts = replace(opts, scenarios=found.losses,
                        scenario_probabilities=opts.scenario_probabilities
-                       or found.probabilities)
-    return solve_portfolio(problem, options=opts)
+                       or (found.probabilities if cvar else None))
+        if found.skipped:
+            problem = replace(problem, notes=(*problem.notes, *(
+                f"scenario {s}" for s in found.skipped)))
+    return problem, opts
 
 
 def solve_portfolio(problem: PortfolioProblem, budget_oku_yen: float | str | None = POLICY, *,
@@ -899,42 +929,64 @@ class FrontierResult:
         return plot_frontier(self, ax=ax)
 
 
-def portfolio_frontier(source, budgets: Sequence[float], target_year: int = 2030,
+def portfolio_frontier(source, budgets: Sequence[float], target_year: int = 2030, *,
+                       envelope: str | None = None, options: PortfolioOptions | None = None,
                        **kwargs) -> FrontierResult:
     """Solve the portfolio for each budget: the budget vs self-sufficiency trade-off.
+
+    Each point sets the amount of one budget envelope (``envelope``,
+    default the first of the run: the policy's base-metal envelope unless
+    ``budgets``/``budget_oku_yen`` say otherwise) and keeps the others.
 
     Parameters
     ----------
     source : Dataset or PortfolioProblem
     budgets : sequence of float
-        Budgets in oku-yen.
+        Amounts of the varied envelope, oku-yen.
     target_year : int
         Used when ``source`` is a Dataset.
+    envelope : str, optional
+        Name of the envelope to vary (``base_metal``, ``all``, ``battery``, ...).
+    options : PortfolioOptions, optional
     **kwargs
-        Passed to :func:`optimize_portfolio` (Dataset) or :func:`solve_portfolio`.
+        Target parameters (as for :func:`optimize_portfolio`, Dataset only)
+        and fields of :class:`PortfolioOptions`.
 
     Examples
     --------
     >>> from scrisk.optimize.synthetic import synthetic_problem
     >>> f = portfolio_frontier(synthetic_problem(8, seed=1), [0, 200, 800], workers=1)
-    >>> f.table["budget_oku_yen"].tolist()
-    [0.0, 200.0, 800.0]
+    >>> f.table["budget_oku_yen"].tolist(), f.table["envelope"].iloc[0]
+    ([0.0, 200.0, 800.0], 'all')
     >>> bool(f.table["total_shortfall_pp"].is_monotonic_decreasing)
     True
     """
     budgets = [float(b) for b in budgets]
     if not budgets:
         raise PortfolioParameterError("give at least one budget for the frontier")
+    target_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in PROBLEM_PARAMETERS}
+    opts = PortfolioOptions.build(options, **kwargs)
+    if isinstance(source, PortfolioProblem):
+        if target_kwargs:
+            raise TypeError(f"target parameters need a Dataset: {', '.join(target_kwargs)}")
+        problem = source
+    else:
+        problem, opts = _prepare(source, target_year, opts, **target_kwargs)
+    base = list(opts.envelopes(problem)) or [make_envelope(
+        ALL, 0.0, problem.commodity_group or DEFAULT_GROUPS)]
+    names = [e.name for e in base]
+    varied = envelope if envelope is not None else names[0]
+    if varied not in names:
+        raise UnknownChoiceError("budget envelope of the frontier", varied, names)
     results = []
     for budget in budgets:
-        if isinstance(source, PortfolioProblem):
-            results.append(solve_portfolio(source, budget, **kwargs))
-        else:
-            results.append(optimize_portfolio(source, budget, target_year, **kwargs))
+        run = tuple(e.with_amount(budget) if e.name == varied else e for e in base)
+        results.append(solve_portfolio(problem, None, options=replace(
+            opts, budget_oku_yen=None, budgets=run)))
     rows = []
     for budget, r in zip(budgets, results, strict=True):
-        row = {"budget_oku_yen": budget, "spend_oku_yen": r.spend_oku_yen, "status": r.status,
-               "gap": r.gap}
+        row = {"budget_oku_yen": budget, "envelope": varied, "spend_oku_yen": r.spend_oku_yen,
+               "status": r.status, "gap": r.gap}
         for t in r.targets.itertuples(index=False):
             row[f"achieved:{t.name}"] = t.achieved
         row["total_shortfall_pp"] = float(r.targets["shortfall"].sum())

@@ -6,15 +6,15 @@ Scenarios are plain mappings::
 
     {"chile_drought": {"CHL": 0.3}, "indonesia_ban": {"nickel:IDN": 1.0}}
 
-A key ``"<commodity>:<ISO3>"`` applies to that commodity only and takes
-precedence over a bare ``"<ISO3>"`` key, which applies to every commodity.
+A key ``"<commodity>:<ISO3>"`` applies to that commodity only; a bare
+``"<ISO3>"`` key applies to every commodity. When both exist the shares
+that survive multiply (see :func:`loss_of`).
 
-:func:`country_loss_scenarios` also reads scenario files (the
-``scenarios/`` folder of the repository by default). Each file is one
-scenario with all of its shocks applied at once. With a dataset, files are
-read and validated by :func:`scrisk.disruption.load_scenario`
-(``docs/scenarios.md``) and each shock becomes country losses of the
-secured supply, at its effective size (size x months / 12):
+Scenario files are read by the one strict reader of scrisk,
+:func:`scrisk.disruption.load_scenario` (``docs/scenarios.md``): a file that
+the disruption commands reject is rejected here too. Each shock becomes
+country losses of the secured supply, at its effective size
+(size x months / 12):
 
 * ``export_ban``, ``export_quota``, ``production_cut``, ``trade_link``:
   the shock's commodity from its country (the largest shock over the
@@ -26,37 +26,73 @@ secured supply, at its effective size (size x months / 12):
 * ``facility_outage`` and ``demand_shock`` do not map to a country loss of
   the secured supply and are skipped (listed in ``skipped``).
 
-Several shocks on the same key combine as ``1 - prod(1 - loss)``.
-Without a dataset, a tolerant reader takes shock tables (under ``shocks``)
-naming a country (``iso3``, ``country`` or ``exporter``), an optional
-``commodity`` and a loss (``loss``, ``size``, ``loss_share`` or ``share``).
+Probabilities (for CVaR)
+------------------------
+Each shock of a file happens in a year with its ``probability`` (default 1),
+independently of the others, as in the Monte Carlo. With ``expand=True`` a
+file becomes the joint outcomes of its uncertain shocks: ``2^k`` outcomes
+for ``k`` shocks with probability below 1, each with probability
+``prod(p_i in) x prod(1 - p_i out)`` (shocks with probability 1 are in
+every outcome); outcomes with equal losses are merged and the outcome with
+no loss is the nominal case. Several files are alternative worlds with equal
+weight ``1 / F``: the files say nothing about how likely one file is
+against another. With ``expand=False`` (worst case) each file is one
+scenario with all of its shocks at once.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
-import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrisk.exceptions import ScenarioError
 
-COUNTRY_KEYS = ("iso3", "country", "exporter")
-LOSS_KEYS = ("loss", "size", "loss_share", "capacity_loss", "share")
 COUNTRY_KINDS = ("export_ban", "export_quota", "production_cut", "trade_link")
-SHOCK_KEYS = ("shocks", "shock", "disruptions", "events")
+MAX_UNCERTAIN_SHOCKS = 10
+
+
+@dataclass(frozen=True)
+class ScenarioSet:
+    """Country-loss scenarios with their probabilities.
+
+    Attributes
+    ----------
+    losses : dict
+        Scenario name -> {key: share of supply lost}.
+    probabilities : dict or None
+        Scenario name -> probability (the nominal, no-loss case gets the
+        rest); ``None`` when the source gives none (all equally likely).
+    skipped : tuple of str
+        Shocks that are not a country loss of secured supply.
+    """
+
+    losses: dict[str, dict[str, float]]
+    probabilities: dict[str, float] | None = None
+    skipped: tuple[str, ...] = field(default=())
 
 
 def loss_of(scenario: Mapping[str, float], commodity: str, iso3: str) -> float:
     """Share of ``commodity`` supply lost in ``iso3`` under a scenario.
 
+    A commodity-specific key and a bare country key both apply: the shares
+    that survive multiply.
+
     Examples
     --------
-    >>> s = {"CHL": 0.3, "copper:PER": 0.5}
+    >>> s = {"CHL": 0.3, "copper:PER": 0.5, "PER": 0.2}
     >>> loss_of(s, "copper", "CHL"), loss_of(s, "copper", "PER"), loss_of(s, "zinc", "PER")
-    (0.3, 0.5, 0.0)
+    (0.3, 0.6, 0.2)
     """
-    return float(scenario.get(f"{commodity}:{iso3}", scenario.get(iso3, 0.0)))
+    specific = float(scenario.get(f"{commodity}:{iso3}", 0.0))
+    general = float(scenario.get(iso3, 0.0))
+    if not specific:
+        return general
+    if not general:
+        return specific
+    return round(1.0 - (1.0 - specific) * (1.0 - general), 12)
 
 
 def default_scenario_folder() -> Path:
@@ -66,160 +102,189 @@ def default_scenario_folder() -> Path:
     return shipped_data_path().parent / "scenarios"
 
 
-def country_loss_scenarios(source: Mapping | str | os.PathLike | None = None, *, dataset=None,
-                           skipped: list[str] | None = None) -> dict[str, dict[str, float]]:
-    """Scenarios as ``{name: {key: loss share}}`` from a mapping, a TOML file or a folder.
+def scenario_set(source: Mapping | str | os.PathLike | None = None, *, dataset=None,
+                 expand: bool = True) -> ScenarioSet:
+    """Scenarios and their probabilities from a mapping, a scenario file or a folder.
 
     Parameters
     ----------
     source : mapping, path-like or None
-        A mapping (checked and returned as plain dicts), a ``.toml`` file,
-        or a folder of them (default: the repository's ``scenarios/``).
+        A mapping name -> {key: loss} (checked; no probabilities), a
+        scenario file, or a folder of ``*.toml`` files (default: the
+        repository's ``scenarios/``).
     dataset : Dataset, optional
-        Resolves country names to ISO3 and checks them.
-    skipped : list, optional
-        Receives a line per shock that is not a country loss.
+        The data the files are validated against (default: the shipped data).
+    expand : bool
+        Expand each file into the joint outcomes of its uncertain shocks
+        (for CVaR); ``False``: one scenario per file, every shock at once.
 
     Returns
     -------
-    dict
+    ScenarioSet
 
     Raises
     ------
     ScenarioError
-        For a missing folder, no usable scenario, or a loss outside [0, 1].
+        For a file the strict reader rejects, a missing folder, no usable
+        shock, a loss outside [0, 1], or more than ``MAX_UNCERTAIN_SHOCKS``
+        uncertain shocks in one file.
+
+    Examples
+    --------
+    >>> s = scenario_set({"drought": {"CHL": 0.3}})
+    >>> s.losses, s.probabilities
+    ({'drought': {'CHL': 0.3}}, None)
+    """
+    if isinstance(source, Mapping):
+        out = {str(name): {str(k): float(v) for k, v in losses.items()}
+               for name, losses in source.items()}
+        _check(out, "scenarios")
+        return ScenarioSet(_resolve(out, dataset))
+    if dataset is None:
+        from scrisk.data.load import load_dataset
+
+        dataset = load_dataset()
+    path = Path(source) if source is not None else default_scenario_folder()
+    files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+    if not path.exists() or not files:
+        raise ScenarioError([f"no scenario files (*.toml) in {path}; pass scenarios as "
+                             "{name: {iso3: loss}} instead"], str(path))
+    skipped: list[str] = []
+    per_file = []
+    for file in files:
+        name, outcomes = _outcomes(file, dataset, skipped, expand)
+        if outcomes:
+            per_file.append((name, outcomes))
+        else:
+            skipped.append(f"{file.name}: no shock changes the secured supply by country")
+    if not per_file:
+        raise ScenarioError([f"no shock in {path} maps to a country loss of secured supply "
+                             "(export bans/quotas, production cuts, trade links, sea-lane "
+                             "closures)"], str(path))
+    losses: dict[str, dict[str, float]] = {}
+    probabilities: dict[str, float] = {}
+    weight = 1.0 / len(per_file)
+    for _, outcomes in per_file:
+        for label, loss, prob in outcomes:
+            if not loss:  # no loss: part of the nominal case
+                continue
+            if label in losses:
+                raise ScenarioError([f"two scenario files are both called {label!r}; give "
+                                     "each file its own name"], str(path))
+            losses[label] = loss
+            probabilities[label] = prob * weight
+    if not losses:
+        raise ScenarioError([f"no shock in {path} causes a loss"], str(path))
+    return ScenarioSet(losses, probabilities, tuple(skipped))
+
+
+def country_loss_scenarios(source: Mapping | str | os.PathLike | None = None, *, dataset=None,
+                           skipped: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """Scenarios as ``{name: {key: loss share}}``, one per file with every shock at once.
+
+    The losses of :func:`scenario_set` with ``expand=False``.
 
     Examples
     --------
     >>> country_loss_scenarios({"drought": {"CHL": 0.3}})
     {'drought': {'CHL': 0.3}}
     """
-    if isinstance(source, Mapping):
-        out = {str(name): {str(k): float(v) for k, v in losses.items()}
-               for name, losses in source.items()}
-        _check(out, "scenarios")
-        return _resolve(out, dataset)
-    path = Path(source) if source is not None else default_scenario_folder()
-    files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
-    if not path.exists() or not files:
-        raise ScenarioError([f"no scenario files (*.toml) in {path}; pass scenarios as "
-                             "{name: {iso3: loss}} instead"], str(path))
-    if dataset is not None:
-        out = {}
-        for file in files:
-            name, losses = _from_disruption(file, dataset, skipped)
-            if losses:
-                out[name] = losses
-            elif skipped is not None:
-                skipped.append(f"{file.name}: no shock changes the secured supply by country")
-        if not out:
-            raise ScenarioError([f"no shock in {path} maps to a country loss of secured supply "
-                                 "(export bans/quotas, production cuts, trade links, sea-lane "
-                                 "closures)"], str(path))
-        return out
-    out: dict[str, dict[str, float]] = {}
-    problems: list[str] = []
-    for file in files:
-        try:
-            doc = tomllib.loads(file.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as err:
-            problems.append(f"{file.name}: not readable TOML ({err})")
-            continue
-        name = str(doc.get("name", doc.get("id", file.stem)))
-        losses = _losses(doc, file.name, problems, skipped)
-        if losses:
-            out[name] = losses
-    if problems:
-        raise ScenarioError(problems, str(path))
-    if not out:
-        raise ScenarioError([f"no country-loss shocks in {path}"], str(path))
-    _check(out, str(path))
+    found = scenario_set(source, dataset=dataset, expand=False)
+    if skipped is not None:
+        skipped.extend(found.skipped)
+    return found.losses
+
+
+def _shock_losses(shock, dataset) -> dict[str, float] | None:
+    """Surviving share per key of one shock (``None``: not a country loss)."""
+    size = float(shock.effective_size)
+    if shock.kind in COUNTRY_KINDS:
+        return {f"{shock.commodity}:{shock.country}": size}
+    if shock.kind != "sea_lane_closure":
+        return None
+    routes = dataset.sea_routes
+    regions = dataset.sea_regions.set_index("iso3")["origin_region"]
+    through = routes["chokepoints"].fillna("").astype(str).str.split(";").apply(
+        lambda ids, cp=shock.chokepoint: cp in [i.strip() for i in ids])
+    share = routes.loc[through].groupby("origin_region")["share"].sum()
+    out: dict[str, float] = {}
+    for iso3, region in regions.items():
+        part = float(share.get(region, 0.0))
+        if part > 0:
+            for commodity in (shock.commodities or (None,)):
+                out[f"{commodity}:{iso3}" if commodity else str(iso3)] = size * part
     return out
 
 
-def _from_disruption(file: Path, dataset, skipped: list[str] | None
-                     ) -> tuple[str, dict[str, float]]:
-    """Country losses of one scenario file, validated by scrisk.disruption."""
+def _combine(shocks: list[tuple[str, dict[str, float]]]) -> dict[str, float]:
+    """Losses of shocks happening together.
+
+    Country shocks on the same commodity and country take the largest
+    (stages of one mine's supply); everything else combines as
+    ``1 - prod(1 - loss)``.
+    """
+    largest: dict[str, float] = {}
+    survive: dict[str, float] = {}
+    for kind, losses in shocks:
+        for key, loss in losses.items():
+            if kind in COUNTRY_KINDS:
+                largest[key] = max(largest.get(key, 0.0), loss)
+            elif loss > 0:
+                survive[key] = survive.get(key, 1.0) * (1.0 - min(1.0, loss))
+    for key, loss in largest.items():
+        if loss > 0:
+            survive[key] = survive.get(key, 1.0) * (1.0 - min(1.0, loss))
+    return {k: round(1.0 - v, 12) for k, v in sorted(survive.items()) if v < 1.0}
+
+
+def _outcomes(file: Path, dataset, skipped: list[str], expand: bool
+              ) -> tuple[str, list[tuple[str, dict[str, float], float]]]:
+    """``(label, losses, probability)`` of each outcome of one file (strict reader)."""
     from scrisk.disruption import load_scenario
 
     scenario = load_scenario(file, dataset)
-    survive: dict[str, float] = {}
-
-    def hit(key: str, loss: float) -> None:
-        if loss > 0:
-            survive[key] = survive.get(key, 1.0) * (1.0 - min(1.0, loss))
-
-    routes = dataset.sea_routes
-    regions = dataset.sea_regions.set_index("iso3")["origin_region"]
-    by_country: dict[str, float] = {}  # the largest shock of any stage per commodity and country
+    mapped = []
     for shock in scenario.shocks:
-        size = float(shock.effective_size)
-        if shock.kind in COUNTRY_KINDS:
-            key = f"{shock.commodity}:{shock.country}"
-            by_country[key] = max(by_country.get(key, 0.0), size)
-        elif shock.kind == "sea_lane_closure":
-            through = routes["chokepoints"].fillna("").astype(str).str.split(";").apply(
-                lambda ids, cp=shock.chokepoint: cp in [i.strip() for i in ids])
-            share = routes.loc[through].groupby("origin_region")["share"].sum()
-            for iso3, region in regions.items():
-                part = float(share.get(region, 0.0))
-                if part <= 0:
-                    continue
-                for commodity in (shock.commodities or (None,)):
-                    hit(f"{commodity}:{iso3}" if commodity else str(iso3), size * part)
-        elif skipped is not None:
+        losses = _shock_losses(shock, dataset)
+        if losses is None:
             skipped.append(f"{file.name}: shock {shock.id} ({shock.kind}) is not a country "
                            "loss of secured supply")
-    for key, size in by_country.items():
-        hit(key, size)
-    return scenario.name, {k: round(1.0 - v, 12) for k, v in sorted(survive.items())}
-
-
-def scenario_probabilities(source: str | os.PathLike | None = None) -> dict[str, float]:
-    """``probability`` of each TOML scenario that states one."""
-    path = Path(source) if source is not None else default_scenario_folder()
-    files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
-    out = {}
-    for file in files:
-        try:
-            doc = tomllib.loads(file.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
+        elif losses:
+            mapped.append((shock, losses))
+    if not mapped:
+        return scenario.name, []
+    every = _combine([(s.kind, loss) for s, loss in mapped])
+    if not expand:
+        prob = 1.0
+        for s, _ in mapped:
+            prob *= s.probability
+        return scenario.name, [(scenario.name, every, prob)]
+    certain = [(s, loss) for s, loss in mapped if s.probability >= 1.0]
+    uncertain = [(s, loss) for s, loss in mapped if s.probability < 1.0]
+    if len(uncertain) > MAX_UNCERTAIN_SHOCKS:
+        raise ScenarioError([f"{len(uncertain)} shocks with a probability below 1 give "
+                             f"2^{len(uncertain)} joint outcomes; at most "
+                             f"{MAX_UNCERTAIN_SHOCKS} per file (split the file)"], str(file))
+    merged: dict[tuple, list] = {}
+    for happens in itertools.product((False, True), repeat=len(uncertain)):
+        prob = 1.0
+        chosen = list(certain)
+        for (shock, loss), on in zip(uncertain, happens, strict=True):
+            prob *= shock.probability if on else 1.0 - shock.probability
+            if on:
+                chosen.append((shock, loss))
+        if prob <= 0:
             continue
-        if "probability" in doc:
-            out[str(doc.get("name", doc.get("id", file.stem)))] = float(doc["probability"])
-    return out
-
-
-def _losses(doc: dict, label: str, problems: list[str], skipped: list[str] | None
-            ) -> dict[str, float]:
-    shocks = []
-    for key in SHOCK_KEYS:
-        value = doc.get(key)
-        if isinstance(value, list):
-            shocks.extend(value)
-        elif isinstance(value, dict):
-            shocks.append(value)
-    if isinstance(doc.get("losses"), dict):  # [losses] CHL = 0.3
-        shocks.extend({"iso3": k, "loss": v} for k, v in doc["losses"].items())
-    out: dict[str, float] = {}
-    for i, shock in enumerate(shocks):
-        if not isinstance(shock, dict):
-            continue
-        country = next((shock[k] for k in COUNTRY_KEYS if k in shock), None)
-        loss = next((shock[k] for k in LOSS_KEYS if k in shock), None)
-        if country is None or loss is None:
-            if skipped is not None:
-                skipped.append(f"{label}: shock {i + 1} is not a country loss")
-            continue
-        try:
-            loss = float(loss)
-        except (TypeError, ValueError):
-            problems.append(f"{label}: shock {i + 1}: loss {loss!r} is not a number")
-            continue
-        commodity = shock.get("commodity")
-        key = f"{commodity}:{country}" if commodity else str(country)
-        out[key] = max(out.get(key, 0.0), loss)
-    return out
+        losses = _combine([(s.kind, loss) for s, loss in chosen])
+        key = tuple(sorted(losses.items()))
+        ids = [s.id for s, _ in chosen if s.probability < 1.0]
+        if key in merged:
+            merged[key][2] += prob
+        else:
+            label = scenario.name if not uncertain else (
+                f"{scenario.name} [{'+'.join(ids) if ids else 'certain shocks only'}]")
+            merged[key] = [label, losses, prob]
+    return scenario.name, [(label, losses, prob) for label, losses, prob in merged.values()]
 
 
 def _check(scenarios: dict[str, dict[str, float]], label: str) -> None:
