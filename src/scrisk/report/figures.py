@@ -402,7 +402,7 @@ def self_sufficiency_chart(table: pd.DataFrame, ax=None, *, lang: str = "en",
             part = table.loc[table["commodity"] == com].sort_values("year")
             label = cat("label.base_metals") if com == "base_metals" else _name(names, com,
                                                                                    lang)
-            ax.plot(part["year"], 100 * part["ratio"], marker="o", markersize=3.5,
+            ax.plot(part["year"], 100 * part["ratio_procured"], marker="o", markersize=3.5,
                     linewidth=2.4 if com == "base_metals" else 1.2,
                     color=REFERENCE_COLOUR if com == "base_metals" else OKABE_ITO[i % 7],
                     label=label)
@@ -498,6 +498,83 @@ def budget_frontier_chart(frontier: pd.DataFrame, ax=None, *, lang: str = "en",
     return ax
 
 
+def target_path_chart(path: pd.DataFrame, ax=None, *, lang: str = "en",
+                      estimates: pd.DataFrame | None = None,
+                      reported: pd.DataFrame | None = None, target: float | None = None,
+                      target_year: int | None = None, small: bool = False,
+                      title: str | None = None, source: str | None = None):
+    """The straight path to a target beside the estimated and reported ratios.
+
+    Parameters
+    ----------
+    path : pandas.DataFrame
+        ``year, required`` (:func:`scrisk.metrics.summary.target_path`).
+    estimates : pandas.DataFrame, optional
+        ``year, ratio_procured`` (scrisk's estimate per year).
+    reported : pandas.DataFrame, optional
+        ``year, ratio`` of reported figures.
+    target, target_year : optional
+    small : bool
+        A compact chart for the summary page.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    cat = catalogue(lang)
+    with report_style(lang):
+        ax = _axes(ax, (6.4, 2.5) if small else (7.2, 3.4))
+        ax.plot(path["year"], 100 * path["required"], linestyle="--", color=OKABE_ITO[3],
+                linewidth=1.4, label=cat("exec.path_label"))
+        if estimates is not None and len(estimates):
+            est = estimates.sort_values("year")
+            ax.plot(est["year"], 100 * est["ratio_procured"], marker="o", markersize=3.5,
+                    color=REFERENCE_COLOUR, linewidth=2, label=cat("exec.estimate_label"))
+        if reported is not None and len(reported):
+            ax.scatter(reported["year"], 100 * reported["ratio"], marker="*", s=110,
+                       color=OKABE_ITO[3], edgecolor="black", linewidth=0.5, zorder=4,
+                       label=cat("fig.ssr.reported"))
+        if target is not None and np.isfinite(target) and target_year is not None:
+            ax.scatter([target_year], [100 * target], marker="D", s=50, color=OKABE_ITO[3],
+                       zorder=4, label=cat("fig.ssr.target", year=target_year,
+                                           value=f"{100 * target:.0f}"))
+        ax.set_ylabel(cat("fig.ssr.axis"))
+        ax.set_ylim(0, 100)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        _finish(ax, title, source, lang, legend=_LEGEND_RIGHT, grid="y")
+    return ax
+
+
+def top_share_trend_chart(trend: pd.DataFrame, ax=None, *, lang: str = "en",
+                          names: Mapping[str, str] | None = None, stage: str = "mining",
+                          title: str | None = None, source: str | None = None):
+    """Share of the top producing country per commodity over the years (one stage).
+
+    Parameters
+    ----------
+    trend : pandas.DataFrame
+        ``commodity, stage, year, top1_share`` (:func:`scrisk.metrics.summary.concentration_trend`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    cat = catalogue(lang)
+    with report_style(lang):
+        ax = _axes(ax, (7.2, 3.2))
+        part = trend.loc[trend["stage"] == stage]
+        for i, com in enumerate(dict.fromkeys(part["commodity"])):
+            rows = part.loc[part["commodity"] == com].sort_values("year")
+            ax.plot(rows["year"], 100 * rows["top1_share"], marker="o", markersize=3,
+                    color=OKABE_ITO[i % 7], linestyle="-" if i < 7 else "--",
+                    label=_name(names, com, lang))
+        ax.set_ylabel(cat("exec.top_share_axis"))
+        ax.set_ylim(0, 100)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        _finish(ax, title, source, lang, legend=_LEGEND_RIGHT, grid="y")
+    return ax
+
+
 def loss_distribution_chart(losses: pd.DataFrame, ax=None, *, lang: str = "en",
                             title: str | None = None, source: str | None = None):
     """Exceedance curves of simulated supply losses: P(loss > x), one line per series.
@@ -532,8 +609,8 @@ def loss_distribution_chart(losses: pd.DataFrame, ax=None, *, lang: str = "en",
         ax.set_ylabel(cat("fig.loss.y"))
         ax.set_ylim(0, None)
         ax.set_xlim(left=0)
-        _finish(ax, title, source, lang,
-                legend={"loc": "upper right", "title": cat("fig.loss.legend")}, grid="both")
+        _finish(ax, title, source, lang,  # legend beside the plot, never on the lines
+                legend={**_LEGEND_RIGHT, "title": cat("fig.loss.legend")}, grid="both")
     return ax
 
 

@@ -38,6 +38,7 @@ from scrisk.data.load import Dataset
 from scrisk.report import figures as fg
 from scrisk.report import maps
 from scrisk.report.i18n import Catalogue, catalogue
+from scrisk.report.sections.summary import summary_section
 from scrisk.report.tables import (
     NO_CHOKEPOINT,
     UNATTRIBUTED,
@@ -96,6 +97,19 @@ class Localiser:
         points = dataset.chokepoints.set_index("chokepoint_id")
         self._chokepoint = points["name_ja" if lang == "ja" else "name_en"].astype(str).to_dict()
         self._countries: dict[str, str] = {}
+        self._names_ja: dict[str, dict[str, str]] = {"facility": {}, "company": {}}
+        if lang == "ja":
+            from scrisk.data.names import japanese_names
+
+            self._names_ja = japanese_names(dataset)
+
+    def facility(self, facility_id: object, name: object) -> str:
+        """A facility's name in the report's language (its Japanese name where one is known)."""
+        return self._names_ja["facility"].get(str(facility_id), "" if name is None else str(name))
+
+    def company(self, name: object) -> str:
+        """A company's name in the report's language."""
+        return self._names_ja["company"].get(str(name), str(name))
 
     def country(self, iso3: object) -> str:
         if iso3 is None or (isinstance(iso3, float) and np.isnan(iso3)):
@@ -103,6 +117,8 @@ class Localiser:
         code = str(iso3)
         if code == UNATTRIBUTED:
             return self.cat("label.unattributed")
+        if code.startswith("untraced:"):
+            return self.cat("exec.untraced", country=self.country(code.split(":", 1)[1]))
         if code == fg.OTHER:
             return self.cat("label.other")
         if code not in self._countries:
@@ -269,6 +285,7 @@ class Figure:
     caption: str
     source: str
     png: bytes = field(repr=False, default=b"")
+    spec: str = field(repr=False, default="")
 
 
 # --------------------------------------------------------------------------- builder
@@ -298,6 +315,7 @@ class Builder:
         self.cat = self.loc.cat
         self.tables: list[Table] = []
         self.figures: list[Figure] = []
+        self.interactive = True
 
     # -- helpers
     def t(self, key: str, **fields: object) -> str:
@@ -308,10 +326,16 @@ class Builder:
         return sep.join(self.t(SOURCE_KEYS[k]) for k in keys)
 
     def figure(self, draw: Callable[..., object], alt: str, caption: str, sources: str,
-               **kwargs) -> Figure:
+               spec: Mapping | None = None, **kwargs) -> Figure:
+        """A static chart (PNG, for print and Excel), with an interactive twin for screens.
+
+        ``spec`` is a Vega-Lite specification (:mod:`scrisk.report.interactive`);
+        the page shows it on screen and prints the PNG.
+        """
         ax = draw(lang=self.lang, source=sources, **kwargs)
         png = figure_png(ax)
-        fig = Figure(data_uri(png), alt, caption, sources, png)
+        fig = Figure(data_uri(png), alt, caption, sources, png,
+                     spec_json(spec) if spec is not None and self.interactive else "")
         self.figures.append(fig)
         return fig
 
@@ -339,7 +363,8 @@ class Builder:
         sections = []
         wanted = data.params.get("sections", ())
         if "summary" in wanted:
-            sections.append(self.summary())
+            sections.append(summary_section(self))
+            sections.append(self.overview_section())
         if "commodities" in wanted and data.details:
             sections.append(self.commodity_section())
         if "self_sufficiency" in wanted:
@@ -350,6 +375,8 @@ class Builder:
             sections.append(self.scenario_section())
         if "portfolio" in wanted:
             sections.append(self.portfolio_section())
+        if "summary" in wanted and data.appendix:
+            sections.append(self.appendix_section())
         if "provenance" in wanted:
             sections.append(self.provenance_section())
         for number, section in enumerate(sections, start=1):
@@ -374,76 +401,39 @@ class Builder:
             "table_label": self.t("table.label"),
         }
 
-    # ...................................................................... summary
-    def summary(self) -> dict[str, object]:
-        data, loc, t = self.data, self.loc, self.t
-        paragraphs = []
-        head = data.headline.loc[data.headline["score"].notna()]
+    def scenario_name(self, sc) -> str:
+        """A scenario's title in the report's language (``name_ja`` in Japanese)."""
+        return (sc.name_ja or sc.name) if self.lang == "ja" else sc.name
+
+    def scenario_description(self, sc) -> str:
+        return (sc.description_ja or sc.description) if self.lang == "ja" else sc.description
+
+    def shock_target(self, row) -> str:
+        """What a shock hits, in the report's language."""
+        loc, cat = self.loc, self.cat
+        parts = {"country": loc.country(row.country) if _present(row.country) else "",
+                 "commodity": loc.commodity(row.commodity) if _present(row.commodity) else "",
+                 "stage": cat.get(f"stage.{row.stage}", str(row.stage))
+                 if _present(row.stage) else "",
+                 "chokepoint": loc.chokepoint(row.chokepoint) if _present(row.chokepoint)
+                 else "",
+                 "facility": loc.facility(row.facility, row.facility)
+                 if _present(row.facility) else "",
+                 "commodities": cat("fmt.list_sep").join(
+                     loc.commodity(c) for c in str(row.commodities).split(";"))
+                 if _present(row.commodities) else cat("exec.all_commodities")}
+        return cat(f"exec.target_{row.kind}", **parts)
+
+    # ...................................................................... overview
+    def overview_section(self) -> dict[str, object]:
+        data, t = self.data, self.t
         importer = self.importer_name()
-        if len(head):
-            top = head.head(3)
-            listed = t("fmt.list_sep").join(
-                t("summary.risk_item", commodity=loc.commodity(r.commodity),
-                  score=self.cat.sig(r.score, 2)) for r in top.itertuples(index=False))
-            paragraphs.append(t("summary.top_risks", importer=importer, year=data.year,
-                                items=listed))
-            first = top.iloc[0]
-            if _present(first["mining_top_iso3"]):
-                paragraphs.append(t(
-                    "summary.top_detail", commodity=loc.commodity(first["commodity"]),
-                    country=loc.country(first["mining_top_iso3"]),
-                    share=self.cat.pct(first["mining_top_share"]),
-                    hhi=self.cat.sig(first["mining_hhi"], 2)))
-            if _present(first.get("origin_top_iso3")):
-                paragraphs.append(t(
-                    "summary.top_origin", importer=importer,
-                    commodity=loc.commodity(first["commodity"]),
-                    direct=loc.country(first["direct_top_iso3"]),
-                    direct_share=self.cat.pct(first["direct_top_share"]),
-                    origin=loc.country(first["origin_top_iso3"]),
-                    origin_share=self.cat.pct(first["origin_top_share"])))
-        refining = data.headline.loc[data.headline["refining_top_share"].notna()]
-        if len(refining):
-            r = refining.sort_values("refining_top_share", ascending=False,
-                                     kind="stable").iloc[0]
-            paragraphs.append(t("summary.refining", commodity=loc.commodity(r["commodity"]),
-                                country=loc.country(r["refining_top_iso3"]),
-                                share=self.cat.pct(r["refining_top_share"])))
-        targets_rows = self._target_rows()
-        paragraphs.extend(self._target_sentences())
-        frame = data.headline.assign(**{
-            f"{k}_text": [loc.with_share(c, v) for c, v in zip(
-                data.headline[f"{k}_iso3"], data.headline[f"{k}_share"], strict=True)]
-            for k in ("mining_top", "refining_top", "direct_top", "origin_top")})
-        headline = self.table("headline", frame, [
-            Col("commodity", "commodity", "commodity"), Col("group", "group", "group"),
-            Col("score", "gpr_score", "sig"), Col("score_change", "gpr_change", "sig"),
-            Col("mining_top_text", "mining_top", "text", "html"),
-            Col("mining_top_iso3", "mining_top", "country", "xlsx"),
-            Col("mining_top_share", "mining_top_share", "pct", "xlsx"),
-            Col("mining_hhi", "mining_hhi", "sig"),
-            Col("refining_top_text", "refining_top", "text", "html"),
-            Col("refining_top_iso3", "refining_top", "country", "xlsx"),
-            Col("refining_top_share", "refining_top_share", "pct", "xlsx"),
-            Col("refining_hhi", "refining_hhi", "sig", "xlsx"),
-            Col("import_stage", "import_stage", "stage", "xlsx"),
-            Col("direct_top_text", "direct_top", "text", "html"),
-            Col("direct_top_iso3", "direct_top", "country", "xlsx"),
-            Col("direct_top_share", "direct_top_share", "pct", "xlsx"),
-            Col("origin_top_text", "origin_top", "text", "html"),
-            Col("origin_top_iso3", "origin_top", "country", "xlsx"),
-            Col("origin_top_share", "origin_top_share", "pct", "xlsx"),
-        ], title=t("table.headline", importer=importer, year=data.year),
-            note=t("table.headline_note", first=data.years[0] if data.years else data.year))
-        targets = self.table("targets", targets_rows, [
-            Col("target", "target_name"), Col("current", "current", "pct"),
-            Col("basis", "basis"), Col("required", "required", "pct"),
-            Col("year", "target_year", "year"), Col("gap", "gap", "pp"),
-        ], title=t("table.targets"))
-        blocks: list[dict] = [{"paragraphs": paragraphs}, {"table": targets},
-                              {"table": headline}]
+        priority = data.headline.loc[~data.headline["commodity"].isin(list(data.appendix))]
+        blocks: list[dict] = [{"paragraphs": [t("exec.overview_note")]},
+                              {"table": self._headline_table("headline", priority)}]
+        blocks.extend(self._overview_figures())
         if len(data.criticality):
-            names = {c: loc.commodity(c) for c in data.criticality["commodity"]}
+            names = {c: self.loc.commodity(c) for c in data.criticality["commodity"]}
             blocks.append({"figure": self.figure(
                 fg.criticality_matrix, t("fig.criticality.alt"),
                 t("fig.criticality.caption", importer=importer, year=data.year),
@@ -463,101 +453,89 @@ class Builder:
                                Col("score", "gpr_score", "sig")],
                                title=t("table.criticality", importer=importer, year=data.year),
                                note=t("table.criticality_note"))})
-        return {"id": "summary", "title": t("section.summary"), "blocks": blocks}
+        return {"id": "overview", "title": t("exec.overview"), "blocks": blocks}
 
-    def _target_rows(self) -> pd.DataFrame:
+    def _overview_figures(self) -> list[dict]:
+        """Trend of concentration and the production map, each with an interactive twin."""
+        from scrisk.report import interactive as iv
+
+        data, t, loc = self.data, self.t, self.loc
+        blocks: list[dict] = []
+        trend = data.trend
+        if len(trend):
+            names = {c: loc.commodity(c) for c in trend["commodity"].unique()}
+            values = trend.assign(
+                commodity_name=trend["commodity"].map(names),
+                stage_name=[t(f"stage.{s}") for s in trend["stage"]])
+            spec = iv.line_chart(values, x="year", y="top1_share", series="stage_name",
+                                 chooser="commodity_name",
+                                 chooser_label=t("exec.choose_commodity"),
+                                 x_title=t("fig.year"), y_title=t("exec.top_share_axis"))
+            blocks.append({"figure": self.figure(
+                fg.top_share_trend_chart, t("exec.trend_alt"),
+                t("exec.trend_caption", first=int(trend["year"].min()),
+                  last=int(trend["year"].max())),
+                self.sources("production", "shares"), spec=spec, trend=trend, names=names)})
+        shares = [cd.shares.loc[cd.shares["stage"] == "mining"].assign(commodity=c)
+                  for c, cd in data.details.items() if len(cd.shares)]
+        shares = [s for s in shares if len(s)]
+        if shares:
+            frame = pd.concat(shares, ignore_index=True)
+            frame = frame.loc[~frame["iso3"].isin([UNATTRIBUTED, fg.OTHER, "ROW"])]
+            frame = frame.assign(commodity_name=[loc.commodity(c) for c in frame["commodity"]],
+                                 name=[loc.country(c) for c in frame["iso3"]])
+            spec = iv.share_map(frame, choosers={"commodity_name": t("exec.choose_commodity")},
+                                zoom_label=t("exec.zoom"),
+                                legend=t("fig.map_production.legend"),
+                                name_title=t("col.country"), share_title=t("col.share"))
+            first = frame.loc[frame["commodity"] == frame["commodity"].iloc[0]]
+            blocks.append({"figure": self.figure(
+                maps.choropleth, t("exec.map_alt"), t("exec.map_caption", year=data.year),
+                self.sources("production", "geo"), spec=spec,
+                values=maps.map_values(first), chokepoints=self.ds.chokepoints,
+                legend_label=t("fig.map_production.legend"), highlight=data.importer,
+                title=loc.commodity(first["commodity"].iloc[0]))})
+        return blocks
+
+    def appendix_section(self) -> dict[str, object]:
         data, t = self.data, self.t
-        rows = []
-        ss = data.self_sufficiency
-        if len(ss):
-            base = ss.loc[ss["commodity"] == "base_metals"].sort_values("year")
-            if len(base):
-                last = base.iloc[-1]
-                rows.append({"target": t("target.ssr"), "current": last["ratio"],
-                             "basis": t("target.basis_estimate", year=int(last["year"])),
-                             "required": data.ssr_target, "year": data.ssr_target_year,
-                             "gap": max(0.0, data.ssr_target - last["ratio"])
-                             if np.isfinite(data.ssr_target) else np.nan})
-            if len(data.ssr_reported):
-                rep = data.ssr_reported.iloc[-1]
-                rows.append({"target": t("target.ssr"), "current": rep["ratio"],
-                             "basis": t("target.basis_reported", year=int(rep["year"])),
-                             "required": data.ssr_target, "year": data.ssr_target_year,
-                             "gap": max(0.0, data.ssr_target - rep["ratio"])
-                             if np.isfinite(data.ssr_target) else np.nan})
-        bat = self._battery_focus()
-        for row in bat.itertuples(index=False):
-            rows.append({"target": t("target.battery", material=self.cat.get(
-                f"material.{row.material}", row.material), gwh=self.cat.num(data.gwh)),
-                "current": row.coverage,
-                "basis": t("target.basis_battery", scenario=self.cat.get(
-                    f"scenario.{row.scenario}", row.scenario)),
-                "required": 1.0, "year": data.params.get("target_year"),
-                "gap": max(0.0, 1.0 - row.coverage)})
-        return pd.DataFrame(rows, columns=["target", "current", "basis", "required", "year",
-                                           "gap"])
+        rest = data.headline.loc[data.headline["commodity"].isin(list(data.appendix))]
+        return {"id": "appendix-commodities", "title": t("exec.appendix"), "blocks": [
+            {"paragraphs": [t("exec.appendix_intro")]},
+            {"table": self._headline_table("headline_other", rest)}]}
 
-    def _battery_focus(self) -> pd.DataFrame:
-        bat = self.data.battery
-        if bat is None or bat.empty:
-            return pd.DataFrame(columns=["scenario", "material", "coverage"])
-        scenarios = list(dict.fromkeys(bat["scenario"]))
-        focus = "balanced" if "balanced" in scenarios else scenarios[0]
-        return bat.loc[bat["scenario"] == focus].reset_index(drop=True)
-
-    def _target_sentences(self) -> list[str]:
-        data, t, cat = self.data, self.t, self.cat
-        out = []
-        ss = data.self_sufficiency
-        base = ss.loc[ss["commodity"] == "base_metals"].sort_values("year") if len(ss) else ss
-        if len(base):
-            last = base.iloc[-1]
-            text = t("summary.ssr", importer=self.importer_name(), ratio=cat.pct(last["ratio"]),
-                     year=int(last["year"]), target=cat.pct(data.ssr_target),
-                     target_year=data.ssr_target_year or "", gap=cat.pp(
-                         max(0.0, data.ssr_target - last["ratio"]), 0))
-            if len(data.ssr_reported):
-                rep = data.ssr_reported.iloc[-1]
-                text += t("summary.ssr_reported", ratio=cat.pct(rep["ratio"]),
-                          year=int(rep["year"]))
-            out.append(text)
-        bat = self._battery_focus()
-        if len(bat):
-            low = bat.sort_values("coverage", kind="stable").iloc[0]
-            high = bat.sort_values("coverage", ascending=False, kind="stable").iloc[0]
-            out.append(t("summary.battery", gwh=cat.num(data.gwh),
-                         scenario=cat.get(f"scenario.{low['scenario']}", low["scenario"]),
-                         low_material=cat.get(f"material.{low['material']}", low["material"]),
-                         low=cat.pct(low["coverage"]),
-                         high_material=cat.get(f"material.{high['material']}",
-                                               high["material"]),
-                         high=cat.pct(high["coverage"])))
-        result = data.portfolio
-        if result is not None:
-            targets = result.targets
-            ssr = targets.loc[targets["name"].astype(str).str.startswith("self_sufficiency")] \
-                if "name" in targets else targets.iloc[0:0]
-            common = {"n": len(result.selected), "spend": cat.num(result.spend_oku_yen),
-                      "budget": cat.num(data.params.get("budget_oku_yen"))}
-            if len(ssr):
-                out.append(t("summary.portfolio", **common,
-                             achieved=cat.pct(float(ssr["achieved"].iloc[0]) / 100),
-                             target_year=data.params.get("target_year")))
-            else:
-                out.append(t("summary.portfolio_battery", **common))
-        elif data.status.get("portfolio") is not None:
-            out.append(t("summary.portfolio_missing"))
-        if not data.status.get("scenarios", SectionStatus(True)).available:
-            out.append(t("summary.scenarios_missing"))
-        for sc in data.scenarios[:3]:
-            hit = sc.table.loc[sc.table["loss_share"].fillna(0) >= 0.005]  # >= 0.5 %
-            if len(hit):
-                worst = hit.iloc[0]
-                out.append(t("summary.scenario", name=sc.name,
-                             commodity=self.loc.commodity(worst["commodity"]),
-                             loss=cat.pct(worst["loss_share"]),
-                             p95=cat.pct(worst.get("p95_loss_share"))))
-        return out
+    def _headline_table(self, key: str, table: pd.DataFrame) -> Table:
+        data, t, loc = self.data, self.t, self.loc
+        values = data.import_value
+        now = (values.loc[values["year"] == data.year].set_index("commodity")["value_kusd"]
+               if len(values) else pd.Series(dtype=float))
+        frame = table.assign(**{
+            f"{k}_text": [loc.with_share(c, v) for c, v in zip(
+                table[f"{k}_iso3"], table[f"{k}_share"], strict=True)]
+            for k in ("mining_top", "refining_top", "direct_top", "origin_top")})
+        frame["import_musd"] = frame["commodity"].map(now).astype(float) / 1000.0
+        return self.table(key, frame, [
+            Col("commodity", "commodity", "commodity"),
+            Col("score", "gpr_score", "sig"), Col("score_change", "gpr_change", "sig"),
+            Col("import_musd", "import_musd", "num1"),
+            Col("mining_top_text", "mining_top", "text", "html"),
+            Col("mining_top_iso3", "mining_top", "country", "xlsx"),
+            Col("mining_top_share", "mining_top_share", "pct", "xlsx"),
+            Col("mining_hhi", "mining_hhi", "sig"),
+            Col("refining_top_text", "refining_top", "text", "html"),
+            Col("refining_top_iso3", "refining_top", "country", "xlsx"),
+            Col("refining_top_share", "refining_top_share", "pct", "xlsx"),
+            Col("refining_hhi", "refining_hhi", "sig", "xlsx"),
+            Col("import_stage", "import_stage", "stage", "xlsx"),
+            Col("direct_top_text", "direct_top", "text", "html"),
+            Col("direct_top_iso3", "direct_top", "country", "xlsx"),
+            Col("direct_top_share", "direct_top_share", "pct", "xlsx"),
+            Col("origin_top_text", "origin_top", "text", "html"),
+            Col("origin_top_iso3", "origin_top", "country", "xlsx"),
+            Col("origin_top_share", "origin_top_share", "pct", "xlsx"),
+            Col("origin_gap_share", "origin_gap", "pct"),
+        ], title=t("table.headline", importer=self.importer_name(), year=data.year),
+            note=t("table.headline_note", first=data.years[0] if data.years else data.year))
 
     # ...................................................................... commodities
     def commodity_section(self) -> dict[str, object]:
@@ -616,12 +594,9 @@ class Builder:
                               "detail": ""}}]
         for stage, table in cd.imports.items():
             top = table.head(12)
-            cols = [Col("iso3", "country", "country"), Col("direct_t", "direct_t", "tonnes"),
+            cols = [Col("origin", "country", "country"), Col("direct_t", "direct_t", "tonnes"),
                     Col("direct_share", "direct_share", "pct"),
-                    Col("lookthrough_share", "refined_share" if stage == "refining"
-                        else "lookthrough_share", "pct")]
-            if stage == "refining":
-                cols.append(Col("mined_share", "mined_share", "pct"))
+                    Col("share", "mined_share", "pct")]
             blocks.append({"table": self.table(
                 f"imports_{commodity}_{stage}", top, cols,
                 title=t("table.imports", commodity=name, importer=self.importer_name(),
@@ -692,13 +667,15 @@ class Builder:
             Col("commodity", "commodity", "commodity"), Col("year", "year", "year"),
             Col("equity_t", "equity_t", "tonnes"), Col("procured_t", "procured_t", "tonnes"),
             Col("recycling_t", "recycling_t", "tonnes"),
-            Col("demand_t", "demand_t", "tonnes"), Col("ratio", "ratio", "pct"),
-            Col("ratio_entitlement", "ratio_entitlement", "pct"),
+            Col("demand_t", "demand_t", "tonnes"), Col("ratio_procured", "ratio", "pct"),
+            Col("ratio", "ratio_entitlement", "pct"),
             Col("reported_ratio", "reported_ratio", "pct"), Col("target", "target", "pct"),
-            Col("gap_to_target", "gap", "pp")], title=t("table.ssr"),
+            ], title=t("table.ssr"),
             note=t("table.ssr_note"))})
         if len(data.secured):
-            blocks.append({"table": self.table("secured_facilities", data.secured, [
+            secured = data.secured.assign(name=[self.loc.facility(f, n) for f, n in zip(
+                data.secured["facility_id"], data.secured["name"], strict=True)])
+            blocks.append({"table": self.table("secured_facilities", secured, [
                 Col("name", "facility"), Col("commodity", "commodity", "commodity"),
                 Col("stage", "stage", "stage"), Col("iso3", "country", "country"),
                 Col("status", "status_facility", "status"),
@@ -740,19 +717,45 @@ class Builder:
         if status is not None and not status.available:
             blocks.append({"note": self.missing(status)})
             return {"id": "scenarios", "title": t("section.scenarios"), "blocks": blocks}
+        losses = [sc.table.assign(scenario_name=self.scenario_name(sc))
+                  for sc in data.scenarios]
+        if losses:
+            from scrisk.report import interactive as iv
+
+            frame = pd.concat(losses, ignore_index=True)
+            frame = frame.loc[frame["loss_share"].fillna(0) > 0]
+            if len(frame):
+                frame = frame.assign(commodity_name=[self.loc.commodity(c)
+                                                     for c in frame["commodity"]])
+                spec = iv.bar_chart(frame, category="commodity_name", value="loss_share",
+                                    chooser="scenario_name",
+                                    chooser_label=t("exec.choose_scenario"),
+                                    value_title=t("col.loss_all"),
+                                    category_title=t("col.commodity"))
+                first = frame.loc[frame["scenario_name"] == frame["scenario_name"].iloc[0]]
+                blocks.append({"figure": self.figure(
+                    fg.bar_chart, t("exec.losses_alt"),
+                    t("exec.losses_caption", importer=self.importer_name()),
+                    self.sources("trade", "production", "geo", "scrisk"), spec=spec,
+                    values=pd.Series(first["loss_share"].to_numpy(float),
+                                     index=first["commodity_name"]),
+                    xlabel=t("col.loss_all"), title=first["scenario_name"].iloc[0])})
         subsections = []
         for k, sc in enumerate(data.scenarios, start=1):
             sub: list[dict] = []
+            name = self.scenario_name(sc)
             text = [t("scenarios.file", file=sc.file, shocks=len(sc.shocks))]
-            if sc.description:
-                text.insert(0, sc.description)
+            if self.scenario_description(sc):
+                text.insert(0, self.scenario_description(sc))
             sub.append({"paragraphs": text})
-            shocks = sc.shocks.assign(kind_text=[cat.get(f"shock.{k}", k)
-                                                 for k in sc.shocks["kind"]])
+            shocks = sc.shocks.assign(
+                kind_text=[cat.get(f"shock.{k}", k) for k in sc.shocks["kind"]],
+                target=[self.shock_target(r) for r in sc.shocks.itertuples(index=False)]
+                if "country" in sc.shocks else sc.shocks["target"])
             sub.append({"table": self.table(f"scenario{k}_shocks", shocks, [
                 Col("id", "shock"), Col("kind_text", "kind"), Col("target", "target_of"),
                 Col("size", "size", "pct"), Col("probability", "probability", "pct")],
-                title=t("table.shocks", name=sc.name))})
+                title=t("table.shocks", name=name))})
             top = sc.table.loc[sc.table["loss_share"].fillna(0) >= 0.005]  # a visible loss
             if len(sc.losses) and len(top):
                 keep = list(top.sort_values("mean_loss_share", ascending=False,
@@ -762,7 +765,7 @@ class Builder:
                 sub.append({"figure": self.figure(
                     fg.loss_distribution_chart, t("fig.loss.alt"),
                     t("fig.loss.caption", importer=self.importer_name(),
-                      draws=cat.num(data.params.get("draws")), name=sc.name),
+                      draws=cat.num(data.params.get("draws")), name=name),
                     self.sources("trade", "production", "geo", "scrisk"),
                     losses=frame[["label", "loss"]])})
             sub.append({"table": self.table(f"scenario{k}_results", sc.table, [
@@ -772,10 +775,10 @@ class Builder:
                 Col("mean_loss_share", "loss_mean", "pct"),
                 Col("p95_loss_share", "loss_p95", "pct"),
                 Col("prob_loss", "prob_loss", "pct")],
-                title=t("table.scenario_results", name=sc.name),
+                title=t("table.scenario_results", name=name),
                 note=t("table.scenario_note", draws=cat.num(data.params.get("draws")),
                        seed=data.params.get("seed")))})
-            subsections.append({"id": f"scenario-{k}", "title": sc.name, "blocks": sub})
+            subsections.append({"id": f"scenario-{k}", "title": name, "blocks": sub})
         return {"id": "scenarios", "title": t("section.scenarios"), "blocks": blocks,
                 "subsections": subsections}
 
@@ -919,7 +922,24 @@ def font_face_css(text: str) -> str:
             "font-weight: normal; font-style: normal; }")
 
 
-def render_html(data: ReportData, dataset: Dataset, lang: str = "en"
+def spec_json(spec: Mapping) -> str:
+    """A chart specification as JSON that is safe inside ``<script type="application/json">``."""
+    import json
+
+    text = json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=_json_default)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _json_default(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+def render_html(data: ReportData, dataset: Dataset, lang: str = "en", interactive: bool = True
                 ) -> tuple[str, list[Table], list[Figure]]:
     """The report as one HTML string, plus its tables (for Excel) and figures.
 
@@ -936,11 +956,18 @@ def render_html(data: ReportData, dataset: Dataset, lang: str = "en"
     (html, tables, figures)
     """
     builder = Builder(data, dataset, lang)
+    builder.interactive = interactive
     context = builder.build()
+    context["interactive_hint"] = builder.t("exec.interactive_hint")
     template = _environment().get_template("report.html.j2")
-    draft = template.render(**context, font_css="", font_family=FONT_FAMILY)
+    draft = template.render(**context, font_css="", font_family=FONT_FAMILY, vega_bundle="")
+    bundle = ""
+    if any(f.spec for f in builder.figures):
+        from scrisk.report.interactive import vega_bundle
+
+        bundle = vega_bundle()
     html = template.render(**context, font_css=font_face_css(_visible_text(draft)),
-                           font_family=FONT_FAMILY)
+                           font_family=FONT_FAMILY, vega_bundle=bundle)
     return html, builder.tables, builder.figures
 
 

@@ -6,9 +6,11 @@ commodity slugs, fractions, tonnes). The renderer (:mod:`scrisk.report.render`)
 turns them into localised tables, charts and maps; the Excel workbook holds
 the same tables. Nothing here formats text.
 
-Sections whose module is not importable in this build (or whose data are
-missing) carry a :class:`SectionStatus` saying what is missing instead of
-failing the whole report.
+Sections whose data are missing (or whose computation raises a
+``ScriskError``) carry a :class:`SectionStatus` saying what is missing
+instead of failing the whole report. Every number comes from a public
+scrisk function (``scrisk.metrics.*``, ``scrisk.disruption.*``,
+``scrisk.optimize.*``); this module only collects them.
 
 Examples
 --------
@@ -25,7 +27,6 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
 
 import numpy as np
@@ -159,6 +160,18 @@ class ReportData:
     files : tuple of str
         Data files used (relative names).
     params : Mapping[str, object]
+    appendix : tuple of str
+        Overview commodities outside the policy priority (shown in the appendix).
+    findings : pandas.DataFrame
+        :func:`scrisk.metrics.summary.key_findings` (the five findings).
+    trend : pandas.DataFrame
+        :func:`scrisk.metrics.summary.concentration_trend` of the priority commodities.
+    import_value : pandas.DataFrame
+        :func:`scrisk.metrics.summary.import_values` of the importer (every year).
+    disruptions : pandas.DataFrame
+        :func:`scrisk.metrics.summary.rank_disruptions` over every scenario.
+    ssr_path : pandas.DataFrame
+        :func:`scrisk.metrics.summary.target_path` from the last reported ratio.
     """
 
     importer: str
@@ -186,6 +199,12 @@ class ReportData:
     fingerprint: str
     files: tuple[str, ...]
     params: Mapping[str, object] = field(default_factory=dict)
+    appendix: tuple[str, ...] = ()
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trend: pd.DataFrame = field(default_factory=pd.DataFrame)
+    import_value: pd.DataFrame = field(default_factory=pd.DataFrame)
+    disruptions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ssr_path: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # --------------------------------------------------------------------------- options
@@ -203,10 +222,14 @@ def resolve_commodities(dataset: Dataset, commodities: Iterable[str] | None
                         ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Detail and overview commodities.
 
-    Without a list: details for the ``base_metal`` and ``battery`` groups of
-    ``commodities.csv``, overview of every commodity. With a list: both
-    are that list (each name checked, with the valid choices on error).
+    Without a list: details for the policy-priority commodities
+    (:data:`scrisk.metrics.summary.POLICY_PRIORITY`: battery and base metals,
+    in that order), overview of every commodity (priority ones first, the rest
+    alphabetically, for the appendix). With a list: both are that list in the
+    same order (each name checked, with the valid choices on error).
     """
+    from scrisk.metrics.summary import policy_order
+
     if commodities:
         chosen: list[str] = []
         for item in commodities:
@@ -216,10 +239,10 @@ def resolve_commodities(dataset: Dataset, commodities: Iterable[str] | None
                     chosen.append(dataset.check_commodity(slug))
         if not chosen:
             raise ReportError("--commodities was given without any commodity name")
-        return tuple(chosen), tuple(chosen)
-    com = dataset.commodities
-    detail = tuple(com.loc[com["group"].isin(DETAIL_GROUPS), "commodity"])
-    return detail, tuple(com["commodity"])
+        first, rest = policy_order(chosen)
+        return first + rest, first + rest
+    first, rest = policy_order(dataset.commodities["commodity"])
+    return first, first + rest
 
 
 def policy_value(dataset: Dataset, iso3: str, metric: str) -> tuple[float, int | None]:
@@ -251,98 +274,30 @@ def stage_share_table(dataset: Dataset, commodity: str, year: int) -> pd.DataFra
         ["stage", "share"], ascending=[True, False], ignore_index=True, kind="stable")
 
 
-def supply_flows(network, importer: str, stage: str) -> pd.DataFrame:
-    """The importer's supply of one stage split by mining country and middle country.
-
-    For ``stage="mining"`` (ores), ``via`` is the direct exporter and
-    ``origin`` the country where the ore was mined (proportional re-export
-    tracing, as in :func:`scrisk.metrics.exposure.supply_by_origin`). For
-    ``stage="refining"``, ``via`` is the country where the metal was refined
-    (look-through) and ``origin`` where its ore was mined (as in
-    :func:`scrisk.metrics.exposure.mined_origin_of_refined`). Summed over
-    ``via``, the shares equal the look-through columns of
-    :func:`scrisk.metrics.exposure.lookthrough_exposure`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``origin, via, share`` (shares of the importer's imports, sum 1).
-    """
-    from scrisk.metrics.exposure import (
-        mined_origin_of_refined,
-        origin_matrix,
-        supply_by_origin,
-    )
-
-    empty = pd.DataFrame({"origin": pd.Series(dtype=object), "via": pd.Series(dtype=object),
-                          "share": pd.Series(dtype=float)})
-    if stage not in network.flows or not network.has_country(importer):
-        return empty
-    rows: list[tuple[str, str, float]] = []
-    if stage == "mining":
-        imports = network.imports_of(importer, "mining")
-        total = float(imports.sum())
-        if total <= 0:
-            return empty
-        mine = network.production.get("mining", np.zeros(len(network.countries)))
-        origins = origin_matrix(mine, network.flows["mining"])
-        for partner, qty in imports.items():
-            row = origins[network.index(partner)]
-            share = float(qty) / total
-            for k in np.nonzero(row > 1e-12)[0]:
-                rows.append((network.countries[k], str(partner), share * float(row[k])))
-            missing = 1.0 - float(row.sum())
-            if missing > 1e-9:
-                rows.append((UNATTRIBUTED, str(partner), share * missing))
-    else:
-        refined = supply_by_origin(network, importer, "refining")
-        if refined.empty:
-            return empty
-        for refiner, share in refined["lookthrough_share"].items():
-            if share <= 0:
-                continue
-            # an untraced refiner is spread like world mine production, as the metric does
-            mined = mined_origin_of_refined(network, pd.Series({refiner: float(share)}))
-            for origin, value in mined.items():
-                rows.append((str(origin), str(refiner), float(value)))
-            missing = float(share) - float(mined.sum())
-            if missing > 1e-9:
-                rows.append((UNATTRIBUTED, str(refiner), missing))
-    if not rows:
-        return empty
-    frame = pd.DataFrame(rows, columns=["origin", "via", "share"])
-    return frame.groupby(["origin", "via"], as_index=False)["share"].sum().sort_values(
-        "share", ascending=False, ignore_index=True, kind="stable")
-
-
 def commodity_data(dataset: Dataset, importer: str, commodity: str, year: int,
                    trend: pd.DataFrame, concentration_table: pd.DataFrame) -> CommodityData:
     """Concentration, import sources, flows, exposure and trend of one commodity."""
-    from scrisk.metrics.exposure import lookthrough_exposure
     from scrisk.network import build_network
+    from scrisk.report import exposure as ex
 
     network = build_network(dataset, commodity, year)
     imports: dict[str, pd.DataFrame] = {}
-    values: dict[str, float] = {}
-    for stage in ("mining", "refining"):
-        if stage not in network.values or not network.has_country(importer):
-            continue
-        col = network.values[stage][:, network.index(importer)]
-        qty = network.flows[stage][:, network.index(importer)]
-        if qty.sum() <= 0:
-            continue
-        imports[stage] = lookthrough_exposure(dataset, importer, commodity, year, stage)
-        values[stage] = float(col.sum())
-    main = max(values, key=lambda s: (values[s], s == "refining")) if values else None
-    flows = supply_flows(network, importer, main) if main else supply_flows(network, importer,
-                                                                            "none")
-    if main is not None:
-        table = imports[main]
-        column = "mined_share" if main == "refining" else "lookthrough_share"
-        exposure = table.set_index("iso3")[column]
-        exposure = exposure[(exposure > 0) & (exposure.index != UNATTRIBUTED)]
-    else:
-        exposure = pd.Series(dtype=float)
+    main = None
+    if network.has_country(importer):
+        headline = ex.exposure(dataset, importer, commodity, year)
+        main = headline.attrs.get("stage") if len(headline) else None
+        if main == "none":
+            main = None
+        if main is not None and main != "mining":
+            mining = ex.exposure(dataset, importer, commodity, year, "mining") \
+                if "mining" in network.stages else headline.iloc[0:0]
+            if len(mining) and float(mining["direct_share"].sum()) > 0:
+                imports["mining"] = mining
+        if main is not None:
+            imports[main] = headline
+    flows = (ex.flows(dataset, importer, commodity, year, main) if main
+             else ex.flows(dataset, importer, commodity, year, "mining").iloc[0:0])
+    exposure = ex.mined_origins(imports[main]) if main else pd.Series(dtype=float)
     conc = concentration_table.loc[concentration_table["commodity"] == commodity]
     chokepoints, status = chokepoint_exposure(dataset, importer, commodity, year)
     return CommodityData(
@@ -364,13 +319,15 @@ def commodity_data(dataset: Dataset, importer: str, commodity: str, year: int,
 # --------------------------------------------------------------------------- optional modules
 
 
-def _api(module: str, *names: str):
-    """The named attributes of a module, or ``None`` when any is missing in this build."""
-    try:
-        mod = import_module(module)
-        return tuple(getattr(mod, n) for n in names)
-    except (ImportError, AttributeError):
-        return None
+# A section whose computation fails is reported with the error instead of failing the
+# whole report (the other sections still help); programming errors are named by type.
+COMPUTE_ERRORS = (ScriskError, ValueError, KeyError, ImportError, AttributeError, TypeError)
+
+
+def _describe(err: Exception, call: str) -> str:
+    text = str(err) if isinstance(err, ScriskError | ValueError) else \
+        f"{type(err).__name__}: {err}"
+    return f"{text} (call: {call})"
 
 
 CHOKEPOINT_CALL = ("scrisk.disruption.chokepoints(dataset, importer, commodity, year, "
@@ -389,7 +346,9 @@ class ScenarioData:
     ----------
     name, description, file : str
     shocks : pandas.DataFrame
-        ``id, kind, target, size, probability`` (the scenario as written).
+        ``id, kind, target, size, probability`` (the scenario as written) and
+        the target's parts ``country, commodity, stage, chokepoint, facility,
+        commodities`` (for a translated description).
     table : pandas.DataFrame
         Per commodity (headline stage): ``commodity, stage, unit, supply_t,
         loss_share`` (all shocks at once), ``mean_loss_share, p95_loss_share,
@@ -409,6 +368,8 @@ class ScenarioData:
     losses: pd.DataFrame
     coverage: pd.DataFrame
     notes: tuple[str, ...] = ()
+    name_ja: str = ""
+    description_ja: str = ""
 
 
 @dataclass(frozen=True)
@@ -441,13 +402,12 @@ def chokepoint_exposure(dataset: Dataset, importer: str, commodity: str, year: i
         through it, share of supply lost if it closed), largest first; the
         ``(no chokepoint)`` row holds the rest.
     """
-    api = _api("scrisk.disruption", "chokepoints")
-    if api is None:
-        return None, SectionStatus(False, "module", CHOKEPOINT_CALL)
     try:
-        result = api[0](dataset, importer, commodity, year, structure=False)
-    except (ScriskError, ValueError) as err:
-        return None, SectionStatus(False, "error", str(err))
+        from scrisk.disruption import chokepoints
+
+        result = chokepoints(dataset, importer, commodity, year, structure=False)
+    except COMPUTE_ERRORS as err:
+        return None, SectionStatus(False, "error", _describe(err, CHOKEPOINT_CALL))
     table = getattr(result, "sea_lanes", None)
     needed = {"chokepoint", "import_share", "stage"}
     if table is None or not needed <= set(table.columns):
@@ -487,10 +447,12 @@ def scenario_tables(dataset: Dataset, importer: str, year: int, seed: int, draws
                     gwh: float, files: Sequence[Path]
                     ) -> tuple[tuple[ScenarioData, ...], SectionStatus]:
     """Deterministic and Monte Carlo results of each scenario file (disruption module)."""
-    api = _api("scrisk.disruption", "load_scenario", "run_scenario", "monte_carlo")
-    if api is None:
-        return (), SectionStatus(False, "module", SCENARIO_CALL)
-    load, run, monte = api
+    try:
+        from scrisk.disruption import load_scenario as load
+        from scrisk.disruption import monte_carlo as monte
+        from scrisk.disruption import run_scenario as run
+    except COMPUTE_ERRORS as err:  # the engine raised while importing: name the error
+        return (), SectionStatus(False, "error", _describe(err, SCENARIO_CALL))
     if not files:
         return (), SectionStatus(False, "data", "no scenario files in scenarios/; pass "
                                  "--scenario FILE (see docs/scenarios.md)")
@@ -518,9 +480,15 @@ def scenario_tables(dataset: Dataset, importer: str, year: int, seed: int, draws
         losses = (pd.concat(frames, ignore_index=True) if frames
                   else pd.DataFrame({"commodity": [], "loss": []}))
         shocks = pd.DataFrame(scenario.to_frame())
+        for part in ("country", "commodity", "stage", "chokepoint", "facility"):
+            shocks[part] = [getattr(s, part, None) for s in scenario.shocks]
+        shocks["commodities"] = [";".join(s.commodities) if getattr(s, "commodities", None)
+                                 else None for s in scenario.shocks]
         out.append(ScenarioData(scenario.name, scenario.description, Path(path).name, shocks,
                                 table, losses, pd.DataFrame(mc.coverage),
-                                tuple(det.notes) + tuple(mc.notes)))
+                                tuple(det.notes) + tuple(mc.notes),
+                                getattr(scenario, "name_ja", ""),
+                                getattr(scenario, "description_ja", "")))
     if not out:
         return (), SectionStatus(False, "data", f"no scenario file is for importer {importer}")
     return tuple(out), OK
@@ -580,14 +548,12 @@ def _optional_call(status: dict[str, SectionStatus], key: str, name: str, call: 
     compute : callable
         Takes the function and returns the part's table(s).
     """
-    api = _api("scrisk.optimize", name)
-    if api is None:
-        status[key] = SectionStatus(False, "module", call)
-        return None
     try:
-        value = compute(api[0])
-    except (ScriskError, ValueError) as err:
-        status[key] = SectionStatus(False, "error", str(err))
+        import scrisk.optimize as optimize
+
+        value = compute(getattr(optimize, name))
+    except COMPUTE_ERRORS as err:
+        status[key] = SectionStatus(False, "error", _describe(err, call))
         return None
     status[key] = OK
     return value
@@ -633,7 +599,7 @@ def headline_table(dataset: Dataset, importer: str, year: int, commodities: Sequ
         score_change, import_stage, direct_top_iso3, direct_top_share,
         origin_top_iso3, origin_top_share``, highest GeoPolRisk score first.
     """
-    from scrisk.metrics.exposure import lookthrough_exposure
+    from scrisk.report import exposure as ex
 
     com = dataset.commodities.set_index("commodity")
     rows = []
@@ -655,35 +621,26 @@ def headline_table(dataset: Dataset, importer: str, year: int, commodities: Sequ
             stage = data.main_stage
             table = data.imports.get(stage) if stage else None
         else:
-            stage, table = _main_import(dataset, importer, commodity, year, lookthrough_exposure)
+            table = ex.exposure(dataset, importer, commodity, year)
+            stage = table.attrs.get("stage") if len(table) else None
         row["import_stage"] = stage
-        if table is not None and len(table):
+        if table is not None and len(table) and stage not in (None, "none"):
             direct = table.sort_values("direct_share", ascending=False, kind="stable")
-            origin_col = "mined_share" if stage == "refining" else "lookthrough_share"
-            origin = table.loc[table["iso3"] != UNATTRIBUTED].sort_values(
-                origin_col, ascending=False, kind="stable")
-            row["direct_top_iso3"] = direct["iso3"].iloc[0]
+            origin = table.loc[table["kind"] == ex.MINED].sort_values(
+                "share", ascending=False, kind="stable")
+            row["direct_top_iso3"] = direct["origin"].iloc[0]
             row["direct_top_share"] = float(direct["direct_share"].iloc[0])
-            row["origin_top_iso3"] = origin["iso3"].iloc[0] if len(origin) else None
-            row["origin_top_share"] = float(origin[origin_col].iloc[0]) if len(origin) else np.nan
+            row["origin_top_iso3"] = origin["origin"].iloc[0] if len(origin) else None
+            row["origin_top_share"] = float(origin["share"].iloc[0]) if len(origin) else np.nan
+            row["origin_gap_share"] = ex.gap_share(table)
         else:
             row.update({"direct_top_iso3": None, "direct_top_share": np.nan,
-                        "origin_top_iso3": None, "origin_top_share": np.nan})
+                        "origin_top_iso3": None, "origin_top_share": np.nan,
+                        "origin_gap_share": np.nan})
         rows.append(row)
     table = pd.DataFrame(rows)
     return table.sort_values(["score", "commodity"], ascending=[False, True], ignore_index=True,
                              na_position="last", kind="stable")
-
-
-def _main_import(dataset, importer, commodity, year, lookthrough_exposure):
-    trade = dataset.trade
-    rows = trade.loc[(trade["commodity"] == commodity) & (trade["year"] == year)
-                     & (trade["importer"] == importer)]
-    if rows.empty:
-        return None, None
-    by_stage = rows.groupby("stage", observed=True)["value_kusd"].sum()
-    stage = str(by_stage.idxmax())
-    return stage, lookthrough_exposure(dataset, importer, commodity, year, stage)
 
 
 def criticality_table(dataset: Dataset, importer: str, year: int, commodities: Sequence[str],
@@ -715,11 +672,9 @@ def self_sufficiency_data(dataset: Dataset, importer: str):
     """Self-sufficiency table, the target (value, year) and officially reported ratios."""
     from scrisk.metrics.self_sufficiency import self_sufficiency
 
-    # The headline ratio is the procurement proxy, the measure closest to the official one;
-    # the entitlement ratio stays beside it.
-    table = self_sufficiency(dataset, importer).rename(
-        columns={"ratio": "ratio_entitlement", "ratio_procured": "ratio"})
-    table["gap_to_target"] = table["target"] - table["ratio"]
+    # The headline ratio is the procurement proxy (``ratio_procured``), the measure closest
+    # to the official one; the entitlement ratio (``ratio``) stays beside it.
+    table = self_sufficiency(dataset, importer)
     target, target_year = policy_value(dataset, importer, "base_metal_self_sufficiency")
     targets = dataset.policy_targets
     actual = targets.loc[(targets["iso3"] == importer)
@@ -1019,6 +974,32 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
         scores, portfolio, frontier, parts = portfolio_parts(
             dataset, importer, target_year, gwh, budget_oku_yen, seed, workers, time_limit_s)
         status.update(parts)
+    from scrisk.metrics.summary import (
+        POLICY_PRIORITY,
+        concentration_trend,
+        import_values,
+        key_findings,
+        rank_disruptions,
+        target_path,
+    )
+
+    priority = tuple(c for c in overview if c in POLICY_PRIORITY)
+    appendix = tuple(c for c in overview if c not in POLICY_PRIORITY)
+    trend_years = [y for y in years if y >= year - 6]
+    trend = concentration_trend(dataset, priority or overview, years=trend_years)
+    values = import_values(dataset, importer)
+    findings = key_findings(trend, self_sufficiency=ss if len(ss) else None,
+                            reported=reported, target=target, target_year=target_y,
+                            battery=_battery_focus(battery),
+                            priority=priority or overview)
+    results = [sc.table.assign(scenario=k) for k, sc in enumerate(scenario_results)]
+    now_values = values.loc[values["year"] == year].set_index("commodity")["value_kusd"]
+    disruptions = (rank_disruptions(pd.concat(results, ignore_index=True), now_values,
+                                    priority or None) if results else pd.DataFrame())
+    path = pd.DataFrame()
+    if len(reported) and np.isfinite(target) and target_y:
+        last = reported.sort_values("year").iloc[-1]
+        path = target_path(float(last["ratio"]), int(last["year"]), target, int(target_y))
     families, citations = provenance_tables(dataset)
     fingerprint, files = data_fingerprint(dataset)
     return ReportData(
@@ -1030,7 +1011,18 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
         citations=citations, status=status, fingerprint=fingerprint, files=files,
         params={"importer": importer, "year": year, "target_year": target_year,
                 "gwh": float(gwh), "budget_oku_yen": float(budget_oku_yen), "seed": seed,
-                "draws": draws, "sections": tuple(s for s in SECTIONS if s in wanted)})
+                "draws": draws, "sections": tuple(s for s in SECTIONS if s in wanted)},
+        appendix=appendix, findings=findings, trend=trend, import_value=values,
+        disruptions=disruptions, ssr_path=path)
+
+
+def _battery_focus(battery: pd.DataFrame) -> pd.DataFrame | None:
+    """Rows of the ``balanced`` chemistry mix (else the first) of the battery table."""
+    if battery is None or battery.empty:
+        return None
+    scenarios = list(dict.fromkeys(battery["scenario"]))
+    focus = "balanced" if "balanced" in scenarios else scenarios[0]
+    return battery.loc[battery["scenario"] == focus].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- cache

@@ -1,0 +1,1 @@
+"""Report sections that only present: each builds its part of the page from ReportData."""
