@@ -256,6 +256,7 @@ def load_dataset(path: str | os.PathLike | None = None,
         if name != "countries":
             tables[name] = _convert(schema, raw[name], resolver, failures)
     _fill_defaults(tables)
+    _check_hs_map_and_derive_trade(tables, failures)
     for name, schema in SCHEMAS.items():
         _check_keys(schema, tables[name], failures)
     _check_cross_file(tables, failures)
@@ -659,3 +660,35 @@ def _finalise(frame: pd.DataFrame) -> pd.DataFrame:
             else:
                 out[name] = out[name].astype("str").where(out[name].notna(), None)
     return out
+
+
+def _check_hs_map_and_derive_trade(t: dict[str, pd.DataFrame],
+                                   failures: list[ValidationFailure]) -> None:
+    """Check the HS map; fill trade columns an older trade file lacks.
+
+    ``contained_t`` missing (an overlay written before the HS map existed)
+    becomes ``quantity_t`` x the map's factor; ``quantity_t_reported``
+    missing on an unrepaired row is the quantity itself.
+    """
+    from scrisk.data.hs_map import map_trade, validate_hs_map
+
+    hs_map, trade = t.get("hs_map"), t.get("trade")
+    if hs_map is None or hs_map.empty:
+        return
+    before = len(failures)
+    failures.extend(validate_hs_map(
+        hs_map, set(t["commodities"]["commodity"].dropna()),
+        set(t["countries"]["iso3"].dropna()), lines=hs_map[_LINE_COL], files=hs_map[_FILE_COL]))
+    if len(failures) > before or trade is None or trade.empty:
+        return
+    if "contained_t" in trade:
+        todo = trade["contained_t"].isna() & trade["quantity_t"].notna()
+        if todo.any():
+            rows = trade.loc[todo, ["hs6", "exporter"]].astype(str)
+            factor = map_trade(rows, hs_map, keep_unmapped=True)["contained_factor"]
+            trade.loc[todo, "contained_t"] = (trade.loc[todo, "quantity_t"].to_numpy()
+                                              * factor.to_numpy(dtype="float64"))
+    if "quantity_t_reported" in trade and "repair" in trade:
+        unrepaired = trade["repair"].isna() | (trade["repair"].astype(str) == "")
+        trade["quantity_t_reported"] = trade["quantity_t_reported"].where(
+            trade["quantity_t_reported"].notna() | ~unrepaired, trade["quantity_t"])
