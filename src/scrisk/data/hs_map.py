@@ -103,7 +103,8 @@ def normalise_hs_map(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("contained_factor", "factor_low", "factor_high"):
         if col in out:
             out[col] = pd.to_numeric(out[col]).astype("float64")
-    out["exporters"] = out["exporters"].fillna("").map(_canonical_exporters)
+    out["exporters"] = out["exporters"].astype(object).where(out["exporters"].notna(), "")
+    out["exporters"] = out["exporters"].map(_canonical_exporters)
     out["_default"] = out["exporters"] == ""
     out = out.sort_values(["hs6", "_default", "exporters"], kind="stable", ignore_index=True)
     return out.drop(columns="_default")
@@ -114,8 +115,9 @@ def _canonical_exporters(text: str) -> str:
 
 
 def validate_hs_map(frame: pd.DataFrame, commodities: set[str] | None = None,
-                    countries: set[str] | None = None,
-                    label: str = _LABEL, first_line: int = 2) -> list[ValidationFailure]:
+                    countries: set[str] | None = None, label: str = _LABEL,
+                    first_line: int = 2, lines: pd.Series | None = None,
+                    files: pd.Series | None = None) -> list[ValidationFailure]:
     """Every rule the HS map must satisfy, as a list of failures (empty when valid).
 
     Rules: ``hs6`` has 6 digits; ``stage`` is on the ladder; ``commodity``
@@ -133,10 +135,14 @@ def validate_hs_map(frame: pd.DataFrame, commodities: set[str] | None = None,
     ['hs6', 'stage', 'contained_factor']
     """
     failures: list[ValidationFailure] = []
+    line_of = (np.asarray(lines, dtype="int64") if lines is not None
+               else np.arange(first_line, first_line + len(frame)))
+    file_of = np.asarray(files, dtype=object) if files is not None else np.full(len(frame), label)
 
     def fail(i: int, column: str, value: object, expected: str) -> None:
-        failures.append(ValidationFailure(label, first_line + i, column,
-                                          None if value in (None, "") else str(value), expected))
+        shown = None if value is None or str(value).strip() in ("", "nan", "None") else str(value)
+        failures.append(ValidationFailure(str(file_of[i]), int(line_of[i]), column, shown,
+                                          expected))
 
     numbers = {}
     for col in ("contained_factor", "factor_low", "factor_high"):
@@ -160,9 +166,10 @@ def validate_hs_map(frame: pd.DataFrame, commodities: set[str] | None = None,
         if np.isfinite([factor, low, high]).all() and not low <= factor <= high:
             fail(i, "contained_factor", getattr(row, "contained_factor"),
                  f"a value in [factor_low, factor_high] = [{low:g}, {high:g}]")
-        if not str(row.source or "").strip():
+        if row.source is None or not str(row.source).strip():
             fail(i, "source", None, "a citation (publisher, document, year)")
-        exporters = _canonical_exporters(row.exporters or "").split(";")
+        exporters = _canonical_exporters(row.exporters if isinstance(row.exporters, str)
+                                         else "").split(";")
         for exporter in filter(None, exporters):
             if len(exporter) != 3 or (countries is not None and exporter not in countries):
                 fail(i, "exporters", exporter, "';'-separated ISO3 codes of known countries")
@@ -172,7 +179,7 @@ def validate_hs_map(frame: pd.DataFrame, commodities: set[str] | None = None,
                 who = f"exporter {exporter}" if exporter else "every other exporter (default row)"
                 fail(i, "exporters", row.exporters,
                      f"one row per code and exporter: {hs6} for {who} is mapped on line "
-                     f"{first_line + seen[key]} already")
+                     f"{line_of[seen[key]]} already")
             else:
                 seen[key] = i
     return failures
@@ -210,7 +217,7 @@ def map_trade(rows: pd.DataFrame, hs_map: pd.DataFrame, hs6: str = "hs6",
     >>> map_trade(rows, hs_map)[["exporter", "stage", "contained_factor"]].values.tolist()
     [['COD', 'intermediate', 0.32], ['FIN', 'refining', 0.72]]
     """
-    table = normalise_hs_map(hs_map) if hs_map["contained_factor"].dtype == object else hs_map
+    table = normalise_hs_map(hs_map)
     base = rows.drop(columns=[c for c in MAPPED_COLUMNS if c in rows]).reset_index(drop=True)
     specific = table.loc[table["exporters"] != "", ["hs6", "exporters", "commodity", "stage",
                                                      "contained_factor"]]
