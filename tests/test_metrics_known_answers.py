@@ -133,11 +133,11 @@ def test_dependency_partners_and_groups(tiny_ds):
 
 
 def test_self_sufficiency_japan_copper(tiny_ds):
-    table = self_sufficiency(tiny_ds, "JPN").set_index("commodity")
+    table = self_sufficiency(tiny_ds, "JPN", basis="entitlement").set_index("commodity")
     # offtake-or-equity: 0.25 x 400 + 0.30 x 100 = 130 ; (130 + 200) / 1000
     assert table.loc["copper", "equity_t"] == pytest.approx(130)
-    assert table.loc["copper", "ratio"] == pytest.approx(0.33)
-    assert table.loc["base_metals", "ratio"] == pytest.approx(0.33)
+    assert table.loc["copper", "ratio_entitlement"] == pytest.approx(0.33)
+    assert table.loc["base_metals", "ratio_entitlement"] == pytest.approx(0.33)
     assert table.loc["base_metals", "reported_ratio"] == pytest.approx(0.3)
     assert table.loc["base_metals", "gap_to_target"] == pytest.approx(0.47)
     # procurement proxy: Chile sends 200 of its 250 t of ore exports to Japan (0.8),
@@ -148,7 +148,7 @@ def test_self_sufficiency_japan_copper(tiny_ds):
 
 def test_self_sufficiency_equity_basis(tiny_ds):
     table = self_sufficiency(tiny_ds, "JPN", basis="equity").set_index("commodity")
-    assert table.loc["copper", "ratio"] == pytest.approx((100 + 10 + 200) / 1000)
+    assert table.loc["copper", "ratio_entitlement"] == pytest.approx((100 + 10 + 200) / 1000)
 
 
 def test_battery_needs_150_gwh(tiny_ds):

@@ -121,15 +121,133 @@ def exposure_cmd(commodity: CommodityOption = None, year: YearOption = None,
 
 @metrics_app.command("self-sufficiency")
 def self_sufficiency_cmd(importer: ImporterOption = "JPN", data: DataOption = None,
+                         year: Annotated[int | None, typer.Option(
+                             "--year", help="Year (default: the latest year with demand data).")
+                         ] = None,
                          basis: Annotated[str, typer.Option(
-                             help="offtake_or_equity, equity or offtake.")] = "offtake_or_equity",
+                             "--basis", help="procured (default), entitlement or both.")
+                         ] = "procured",
+                         share_basis: Annotated[str, typer.Option(
+                             "--share-basis", help="How an owner's share is read: "
+                             "offtake_or_equity, equity or offtake.")] = "offtake_or_equity",
+                         all_years: Annotated[bool, typer.Option(
+                             "--all-years", help="Every year with demand data.")] = False,
                          fmt: FormatOption = OutputFormat.table) -> None:
-    """Base-metal self-sufficiency ratio per metal and together, against the 2030 target."""
-    from scrisk.metrics.self_sufficiency import self_sufficiency
+    """Base-metal self-sufficiency (copper, zinc, lead and together) beside the published ratio.
+
+    Stakes count only in the years they were held, with that year's mine output.
+    """
+    _self_sufficiency_run(importer, data, year, basis, share_basis, all_years, fmt)
+
+
+def _self_sufficiency_run(importer, data, year, basis, share_basis, all_years, fmt) -> None:
+    from scrisk.exceptions import ScriskError, UnknownChoiceError
+    from scrisk.metrics.self_sufficiency import (
+        BASE_METALS_ROW,
+        DEFAULT_BASIS,
+        SHARE_BASES,
+        self_sufficiency,
+    )
 
     ds = load(data)
-    table = self_sufficiency(ds, ds.check_country(importer), basis=basis)
-    emit(table, fmt, title="Self-sufficiency ratio")
+    iso3 = ds.check_country(importer)
+    if basis not in ("procured", "entitlement", "both"):
+        raise UnknownChoiceError("basis", basis, ("procured", "entitlement", "both"))
+    if share_basis not in SHARE_BASES:
+        raise UnknownChoiceError("share basis", share_basis, SHARE_BASES)
+    cons = ds.consumption
+    held = sorted(int(y) for y in cons.loc[(cons["iso3"] == iso3) & cons["demand_t"].notna(),
+                                           "year"].unique())
+    if not held:
+        raise UnknownChoiceError("country with demand data in consumption.csv", iso3,
+                                 sorted(set(cons.loc[cons["demand_t"].notna(), "iso3"])))
+    if year is not None and not held[0] <= year <= held[-1]:
+        raise ScriskError(f"--year {year}: demand data cover {held[0]}-{held[-1]}; "
+                          "for later years use `scrisk metrics trajectory`")
+    years = held if all_years else [year if year is not None else held[-1]]
+    table = self_sufficiency(ds, iso3, years=years, basis=basis, share_basis=share_basis)
+    shown = _ssr_columns(basis)
+    how = ("year given" if year is not None else
+           "all years with demand data" if all_years else
+           "latest year with demand data; give --year for another")
+    used = basis if basis != "both" else f"both; gap on the default {DEFAULT_BASIS}"
+    emit(table[shown], fmt, title=f"Self-sufficiency, {iso3}, {', '.join(map(str, years))} "
+                                  f"({how}; basis: {used})")
+    if fmt is OutputFormat.table:
+        for line in _ssr_closing_lines(table, BASE_METALS_ROW):
+            typer.echo(line)
+
+
+def _ssr_columns(basis: str) -> list[str]:
+    cols = ["commodity", "year", "demand_t", "recycling_t"]
+    if basis in ("entitlement", "both"):
+        cols += ["entitled_t", "ratio_entitlement"]
+    if basis in ("procured", "both"):
+        cols += ["procured_t", "ratio_procured"]
+    return cols + ["published", "target", "gap_to_target_pp", "flag"]
+
+
+def _ssr_closing_lines(table, total_row: str) -> list[str]:
+    """One line per year: computed ratios beside the published one, and the flags."""
+    lines = []
+    for row in table.loc[table["commodity"] == total_row].itertuples(index=False):
+        text = (f"{row.year}: base metals {row.ratio_procured:.0%} procured, "
+                f"{row.ratio_entitlement:.0%} entitlement")
+        if row.published == row.published:  # not NaN
+            text += (f"; published {row.published:.0%} (METI). The computed ratios count all "
+                     "secondary cathode as recycling and every equity tonne (entitlement) or "
+                     "the mine country's export share to Japan (procured); METI counts "
+                     "companies' reported procurement and domestic scrap only "
+                     "(docs/methods.md, self-sufficiency)")
+        lines.append(text)
+    flags = sorted({f for text in table["flag"] for f in str(text).split(";") if f})
+    if flags:
+        lines.append("fallbacks used: " + ", ".join(flags))
+    return lines
+
+
+@metrics_app.command("trajectory")
+def trajectory_cmd(importer: ImporterOption = "JPN", data: DataOption = None,
+                   projects: Annotated[str | None, typer.Option(
+                       "--projects", help="Candidate project ids, comma-separated "
+                       "(suppliers/candidates.csv), counted from their online year.")] = None,
+                   basis: Annotated[str, typer.Option(
+                       "--basis", help="procured (default) or entitlement.")] = "procured",
+                   first: Annotated[int, typer.Option("--from", help="First year.")] = 2023,
+                   last: Annotated[int, typer.Option("--to", help="Last year.")] = 2035,
+                   fmt: FormatOption = OutputFormat.table) -> None:
+    """Base-metal self-sufficiency per year to 2035: existing stakes plus chosen projects."""
+    _trajectory_run(importer, data, projects, basis, first, last, fmt)
+
+
+def _trajectory_run(importer, data, projects, basis, first, last, fmt) -> None:
+    from scrisk.exceptions import ScriskError
+    from scrisk.metrics.self_sufficiency import BASE_METALS_ROW
+    from scrisk.metrics.trajectory import trajectory
+
+    ds = load(data)
+    iso3 = ds.check_country(importer)
+    if not 1990 <= first <= last <= 2100:
+        raise ScriskError(f"--from/--to must be years with --from <= --to, got {first}-{last}")
+    chosen = [p.strip() for p in projects.split(",") if p.strip()] if projects else None
+    table = trajectory(ds, chosen, years=range(first, last + 1), basis=basis, iso3=iso3)
+    if fmt is OutputFormat.json:
+        from scrisk.metrics.trajectory import trajectory_payload
+
+        emit(table, fmt, json_payload=_jsonable(trajectory_payload(table)))
+        return
+    shown = table if fmt is OutputFormat.csv else table.loc[
+        table["commodity"] == BASE_METALS_ROW, ["year", "demand_t", "demand_source",
+                                                 "recycling_t", "existing_t", "portfolio_t",
+                                                 "ratio_existing", "ratio", "published",
+                                                 "target", "gap_to_target_pp"]]
+    label = f"with {len(chosen)} project(s)" if chosen else "existing stakes only"
+    emit(shown, fmt, title=f"Self-sufficiency trajectory, {iso3}, {first}-{last} "
+                           f"({label}; basis: {basis})")
+    if fmt is OutputFormat.table:
+        notes = table.attrs.get("notes", [])
+        for note in notes:
+            typer.echo(note)
 
 
 @metrics_app.command("battery")

@@ -303,6 +303,9 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("reported_self_sufficiency", "float", nullable=True, minimum=0.0,
                    maximum=2.0),
                 _c("unit"),
+                _c("quality", nullable=True, required=False, allowed=("reported", "estimated"),
+                   description="demand_t: a published statistic, or an estimate the note "
+                               "derives from cited figures"),
                 SOURCE,
                 NOTE,
             ),

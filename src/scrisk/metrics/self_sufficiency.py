@@ -1,8 +1,20 @@
-"""Self-sufficiency ratio of base metals, Japan's definition, for any country.
+"""Self-sufficiency ratio of base metals, Japan's definition, for any country, by year.
 
-ratio = (equity supply + domestic recycling) / domestic demand, where the
-equity supply is the sum over mines of the country's companies' share of
-each mine's output (offtake share where one is reported, else equity share).
+ratio = (mine supply secured by the country's companies + domestic recycling)
+/ domestic demand. The secured mine supply is counted on one of two bases:
+
+- ``entitlement``: each mine's output of the year x the share the country's
+  companies hold that year (offtake share where reported, else equity);
+- ``procured``: the part of that entitlement that reaches the country: all of
+  it where a mine-level offtake to the country is disclosed, otherwise the
+  share of the mine country's concentrate exports (contained metal) that go
+  to the country that year. This is the closer proxy of the official figure,
+  which counts what companies actually procure, and the default
+  (:data:`DEFAULT_BASIS`) of the CLI, the report and the optimiser.
+
+Stakes count only in the years they were held (``ownership.csv``
+``valid_from``/``valid_to``) and mines with that year's output
+(``facility_output.csv``); every fallback is flagged in the result.
 """
 
 from __future__ import annotations
@@ -16,10 +28,127 @@ from scrisk.data.load import Dataset
 
 BASE_METALS_ROW = "base_metals"
 TARGET_METRIC = "base_metal_self_sufficiency"
+PUBLISHED_METRIC = "base_metal_self_sufficiency_actual"
+#: The one default basis of the CLI, the report and the optimiser.
+DEFAULT_BASIS = "procured"
+BASES = ("procured", "entitlement")
+#: Japan's base metals in the self-sufficiency statistic.
+BASE_METALS = ("copper", "zinc", "lead")
+SHARE_BASES = ("offtake_or_equity", "equity", "offtake")
+MINE_STAGE = "mining"
+
+RESULT_COLUMNS = [
+    "commodity", "year", "basis", "demand_t", "recycling_t", "entitled_t", "procured_t",
+    "ratio_entitlement", "ratio_procured", "published", "target", "gap_to_target_pp",
+    "gap_to_target", "equity_t", "reported_ratio", "flag", "note",
+]
 
 
-def secured_shares(dataset: Dataset, iso3: str = "JPN", basis: str = "offtake_or_equity"
-                   ) -> pd.DataFrame:
+# --------------------------------------------------------------------------- stakes and output
+
+
+def stakes_in_year(dataset: Dataset, year: int | None = None) -> pd.DataFrame:
+    """Ownership rows that apply in ``year``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    year : int, optional
+        Calendar year. ``None`` gives the stakes held now (rows without
+        ``valid_to``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``ownership.csv`` valid that year.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> ds = load_dataset()
+    >>> held = stakes_in_year(ds, 2019)
+    >>> "Sumitomo Metal Mining" in set(held.loc[held["facility_id"] == "CU-CHL-SIERRAGORDA", "owner"])
+    True
+    >>> "Sumitomo Metal Mining" in set(stakes_in_year(ds, 2023).loc[
+    ...     lambda t: t["facility_id"] == "CU-CHL-SIERRAGORDA", "owner"])
+    False
+    """
+    owners = dataset.ownership
+    if "valid_to" not in owners:  # data written before stakes were dated
+        return owners
+    start = owners["valid_from"].astype("Float64")
+    end = owners["valid_to"].astype("Float64")
+    if year is None:
+        keep = end.isna()
+    else:
+        keep = (start.isna() | (start <= year)) & (end.isna() | (end >= year))
+    return owners.loc[keep.fillna(False).to_numpy(dtype=bool)]
+
+
+def output_in_year(dataset: Dataset, year: int | None = None) -> pd.DataFrame:
+    """Output of every facility in ``year`` with where the figure comes from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``facility_id``: ``output_t``, ``output_year`` and
+        ``output_source``: ``year`` (facility_output.csv has the year),
+        ``nearest`` (its nearest year; after the last year the last one is
+        held), ``undated`` (no yearly rows: facilities.csv ``output_t`` of
+        its reported year, counted only for operating facilities).
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> out = output_in_year(load_dataset(), 2015)
+    >>> float(out.loc["CU-PER-QUELLAVECO", "output_t"])
+    0.0
+    """
+    fac = dataset.facilities.set_index("facility_id")
+    undated_t = fac["output_t"].astype(float).where(fac["status"] == "operating", 0.0)
+    table = pd.DataFrame({"output_t": undated_t.fillna(0.0),
+                          "output_year": fac["year"].astype("Int64"),
+                          "output_source": "undated"}, index=fac.index)
+    yearly = _optional_table(dataset, "facility_output")
+    if yearly is None or yearly.empty or year is None:
+        if yearly is not None and not yearly.empty and year is None:
+            latest = yearly.sort_values("year").groupby("facility_id").last()
+            latest = latest.loc[latest.index.isin(table.index)]
+            table.loc[latest.index, "output_t"] = latest["output_t"].astype(float).to_numpy()
+            table.loc[latest.index, "output_year"] = latest["year"].astype("Int64").to_numpy()
+            table.loc[latest.index, "output_source"] = "nearest"
+        return table
+    yearly = yearly.loc[yearly["facility_id"].isin(table.index)].copy()
+    yearly["distance"] = (yearly["year"].astype(int) - int(year)).abs()
+    # nearest year; a tie prefers the earlier year (no peeking at the future)
+    yearly = yearly.sort_values(["facility_id", "distance", "year"], kind="stable")
+    nearest = yearly.groupby("facility_id").first()
+    table.loc[nearest.index, "output_t"] = nearest["output_t"].astype(float).to_numpy()
+    table.loc[nearest.index, "output_year"] = nearest["year"].astype("Int64").to_numpy()
+    table.loc[nearest.index, "output_source"] = np.where(
+        nearest["distance"].to_numpy() == 0, "year", "nearest")
+    return table
+
+
+def _optional_table(dataset: Dataset, name: str) -> pd.DataFrame | None:
+    try:
+        return dataset[name]
+    except (KeyError, AttributeError):
+        return None
+
+
+def _share_of(owners: pd.DataFrame, share_basis: str) -> pd.Series:
+    if share_basis == "equity":
+        return owners["equity_share"].astype(float)
+    if share_basis == "offtake":
+        return owners["offtake_share"].astype(float).fillna(0.0)
+    if share_basis == "offtake_or_equity":
+        return owners["offtake_share"].astype(float).fillna(owners["equity_share"].astype(float))
+    raise ValueError(f"share_basis must be one of {', '.join(SHARE_BASES)}, got {share_basis!r}")
+
+
+def secured_shares(dataset: Dataset, iso3: str = "JPN", basis: str = "offtake_or_equity",
+                   year: int | None = None) -> pd.DataFrame:
     """Share of each facility's output secured by companies of ``iso3``.
 
     Parameters
@@ -31,14 +160,18 @@ def secured_shares(dataset: Dataset, iso3: str = "JPN", basis: str = "offtake_or
         ``offtake_or_equity`` takes an owner's offtake share where reported,
         else its equity share (Japan's definition counts both); ``equity``
         and ``offtake`` use one column only (offtake missing counts as 0).
+    year : int, optional
+        Only stakes valid that year, with that year's output (see
+        :func:`output_in_year`). ``None``: the stakes held now with each
+        facility's latest output.
 
     Returns
     -------
     pandas.DataFrame
         One row per facility with any such owner: ``facility_id``,
         ``commodity``, ``stage``, ``iso3`` (facility country), ``status``,
-        ``output_t``, ``unit``, ``secured_share`` (capped at 1) and
-        ``secured_t`` = share x output.
+        ``output_t``, ``unit``, ``secured_share`` (capped at 1),
+        ``secured_t`` = share x output, ``output_year`` and ``output_source``.
 
     Examples
     --------
@@ -47,149 +180,462 @@ def secured_shares(dataset: Dataset, iso3: str = "JPN", basis: str = "offtake_or
     >>> bool((table["secured_share"] <= 1).all())
     True
     """
-    owners = dataset.ownership
-    # undated callers get the stakes held now (open-ended rows)
-    current = owners["valid_to"].isna() if "valid_to" in owners else True
-    owners = owners.loc[(owners["owner_iso3"] == iso3) & current]
-    if basis == "equity":
-        share = owners["equity_share"]
-    elif basis == "offtake":
-        share = owners["offtake_share"].fillna(0.0)
-    elif basis == "offtake_or_equity":
-        share = owners["offtake_share"].fillna(owners["equity_share"])
-    else:
-        raise ValueError(f"basis must be 'offtake_or_equity', 'equity' or 'offtake', got {basis!r}")
+    owners = stakes_in_year(dataset, year)
+    owners = owners.loc[owners["owner_iso3"] == iso3]
+    share = _share_of(owners, basis)
     per_facility = share.groupby(owners["facility_id"]).sum().clip(upper=1.0)
     facilities = dataset.facilities.set_index("facility_id")
     table = facilities.loc[per_facility.index, ["commodity", "stage", "iso3", "status",
                                                  "output_t", "unit"]].copy()
+    output = output_in_year(dataset, year).reindex(per_facility.index)
+    table["output_t"] = output["output_t"].to_numpy(dtype=float)
     table["secured_share"] = per_facility.to_numpy()
     table["secured_t"] = table["secured_share"] * table["output_t"].fillna(0.0)
+    table["output_year"] = output["output_year"].to_numpy()
+    table["output_source"] = output["output_source"].to_numpy()
     return table.reset_index().sort_values(["commodity", "secured_t"], ascending=[True, False],
                                            ignore_index=True, kind="stable")
 
 
-def equity_supply(dataset: Dataset, iso3: str = "JPN", stage: str = "mining",
-                  basis: str = "offtake_or_equity") -> pd.Series:
-    """Secured output of operating facilities of one stage, per commodity (tonnes).
+def equity_supply(dataset: Dataset, iso3: str = "JPN", stage: str = MINE_STAGE,
+                  basis: str = "offtake_or_equity", year: int | None = None) -> pd.Series:
+    """Secured output of one stage per commodity (tonnes), stakes and output of ``year``.
 
-    Facility outputs are the figures of their reported year and are held
-    constant across years (documented in docs/methods.md).
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> supply = equity_supply(load_dataset(), "JPN", year=2023)
+    >>> bool(supply["copper"] > 0)
+    True
     """
-    table = secured_shares(dataset, iso3, basis)
-    table = table.loc[(table["stage"] == stage) & (table["status"] == "operating")]
+    table = secured_shares(dataset, iso3, basis, year)
+    table = table.loc[table["stage"] == stage]
     return table.groupby("commodity")["secured_t"].sum().rename("equity_t")
 
 
-def export_share_to(dataset: Dataset, importer: str, commodity: str, year: int,
-                    stage: str = "mining") -> pd.Series:
-    """Share of each country's exports of one stage that goes to ``importer``.
+# --------------------------------------------------------------------------- procurement
 
-    Uses the trade year nearest to ``year`` when ``year`` has no trade data.
+
+def _contained_trade(dataset: Dataset, commodity: str, year: int,
+                     stage: str) -> tuple[pd.DataFrame, str]:
+    """Trade rows of one commodity, year and stage with a contained-metal column.
+
+    Returns the rows (column ``contained``) and how the metal was obtained:
+    ``contained_t`` (trade.parquet column), ``hs_map`` (gross x the map's
+    factor) or ``gross`` (no factor known: gross weight; the shares below
+    are then exact only where one product code carries the stage).
+    """
+    rows = dataset.select("trade", commodity=commodity, year=year)
+    rows = rows.loc[rows["stage"] == stage].copy()
+    if "contained_t" in rows and rows["contained_t"].notna().any():
+        rows["contained"] = rows["contained_t"].astype(float)
+        return rows, "contained_t"
+    hs_map = _optional_table(dataset, "hs_map")
+    if hs_map is not None and not hs_map.empty and len(rows):
+        factors = _hs_factors(hs_map, rows)
+        if factors.notna().any():
+            rows["contained"] = rows["quantity_t"].astype(float) * factors.fillna(1.0)
+            return rows, "hs_map"
+    rows["contained"] = rows["quantity_t"].astype(float)
+    return rows, "gross"
+
+
+def _hs_factors(hs_map: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
+    """Contained factor per trade row: an exporter-limited map row wins over a general one."""
+    hs = rows["hs6"].astype(str)
+    exporter = rows["exporter"].astype(str)
+    factors = pd.Series(np.nan, index=rows.index)
+    general = hs_map.loc[hs_map["exporters"].fillna("").astype(str).str.strip() == ""]
+    factors = hs.map(general.drop_duplicates("hs6").set_index(
+        general.drop_duplicates("hs6")["hs6"].astype(str))["contained_factor"]).astype(float)
+    limited = hs_map.loc[hs_map["exporters"].fillna("").astype(str).str.strip() != ""]
+    for row in limited.itertuples(index=False):
+        members = {c.strip() for c in str(row.exporters).split(";") if c.strip()}
+        mask = (hs == str(row.hs6)) & exporter.isin(members)
+        factors[mask] = float(row.contained_factor)
+    return factors
+
+
+def procurement_share(dataset: Dataset, importer: str, commodity: str, year: int,
+                      stage: str = MINE_STAGE) -> pd.Series:
+    """Share of each country's stage exports (contained metal) that goes to ``importer``.
+
+    Uses the trade year nearest to ``year`` when ``year`` has no trade data
+    (ties: the earlier year). ``Series.attrs`` records ``trade_year`` and
+    ``metal_from`` (``contained_t``, ``hs_map`` or ``gross``).
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> share = procurement_share(load_dataset(), "JPN", "copper", 2023)
+    >>> bool(0 < share["CHL"] < 1)
+    True
     """
     years = dataset.years("trade")
-    nearest = min(years, key=lambda y: (abs(y - year), -y))
-    rows = dataset.select("trade", commodity=commodity, year=nearest)
-    rows = rows.loc[rows["stage"] == stage]
-    exports = rows.groupby("exporter", observed=True)["quantity_t"].sum()
+    if not years:
+        share = pd.Series(dtype=float)
+        share.attrs.update(trade_year=None, metal_from="none")
+        return share
+    nearest = min(years, key=lambda y: (abs(y - year), y))
+    rows, metal_from = _contained_trade(dataset, commodity, nearest, stage)
+    exports = rows.groupby("exporter", observed=True)["contained"].sum()
     to_importer = rows.loc[rows["importer"] == importer].groupby(
-        "exporter", observed=True)["quantity_t"].sum()
+        "exporter", observed=True)["contained"].sum()
     share = (to_importer / exports).reindex(exports.index).fillna(0.0)
     share.index = share.index.astype(str)
-    return share.clip(0.0, 1.0)
+    share = share.clip(0.0, 1.0)
+    share.attrs.update(trade_year=int(nearest), metal_from=metal_from)
+    return share
 
 
-def procured_supply(dataset: Dataset, iso3: str, commodity: str, year: int,
-                    basis: str = "offtake_or_equity") -> float:
-    """Secured mine output that plausibly reaches ``iso3``: a proxy of procurement.
-
-    Each mine's secured tonnes x the share of its country's ore exports that
-    go to ``iso3`` (BACI, nearest trade year). Official ratios count what the
-    country's companies actually procure from their mines; this proxy scales
-    the equity entitlement by the observed trade instead of company surveys.
-    """
-    table = secured_shares(dataset, iso3, basis)
-    table = table.loc[(table["commodity"] == commodity) & (table["stage"] == "mining")
-                      & (table["status"] == "operating")]
-    if table.empty:
-        return 0.0
-    share = export_share_to(dataset, iso3, commodity, year)
-    weights = table["iso3"].astype(str).map(share).fillna(0.0)
-    return float((table["secured_t"] * weights).sum())
+def export_share_to(dataset: Dataset, importer: str, commodity: str, year: int,
+                    stage: str = MINE_STAGE) -> pd.Series:
+    """Alias of :func:`procurement_share` (kept for existing callers)."""
+    return procurement_share(dataset, importer, commodity, year, stage)
 
 
-def self_sufficiency(dataset: Dataset, iso3: str = "JPN", years: Iterable[int] | None = None,
-                     commodities: Iterable[str] | None = None,
-                     basis: str = "offtake_or_equity") -> pd.DataFrame:
-    """Self-sufficiency ratio per base metal and for the base metals together.
+def secured_supply(dataset: Dataset, iso3: str = "JPN", year: int | None = None,
+                   commodities: Iterable[str] | None = BASE_METALS,
+                   share_basis: str = "offtake_or_equity") -> pd.DataFrame:
+    """Per mine: entitled and procured tonnes of ``iso3``'s companies in ``year``.
 
     Parameters
     ----------
     dataset : Dataset
     iso3 : str
-        The consuming country; its demand and recycling come from
-        ``consumption.csv``, its companies' stakes from ``ownership.csv``.
-    years : iterable of int, optional
-        Years with demand data (default: all).
+    year : int, optional
+        Stakes valid and output of this year; ``None``: current stakes, latest
+        output, latest trade year.
     commodities : iterable of str, optional
-        Metals to include (default: the ``base_metal`` group with demand data).
-    basis : str
-        See :func:`secured_shares`.
+        Metals (default the base metals); ``None`` for all.
+    share_basis : {"offtake_or_equity", "equity", "offtake"}
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``commodity, year, equity_t, procured_t, recycling_t,
-        demand_t, ratio, ratio_procured, reported_ratio, target,
-        gap_to_target`` with one ``base_metals`` row per year aggregating the
-        metals (sum of numerators / sum of demand). ``ratio`` follows the
-        definition (equity or offtake entitlement); ``ratio_procured`` uses
-        :func:`procured_supply`, closer to how the official figure counts.
+        ``facility_id, commodity, iso3, output_t, output_year, output_source,
+        secured_share, entitled_t, procured_share, procured_t, offtake_t``.
+        ``procured_share`` is 1 for the part under a disclosed offtake of an
+        ``iso3`` owner and the mine country's export share to ``iso3``
+        otherwise (blended per mine); ``procured_t = entitled_t x
+        procured_share``. ``attrs`` carries ``trade_year`` and ``metal_from``
+        per commodity.
 
     Examples
     --------
     >>> from scrisk import load_dataset
-    >>> table = self_sufficiency(load_dataset(), "JPN")
-    >>> sorted(set(table["commodity"]))[:2]
-    ['base_metals', 'copper']
+    >>> mines = secured_supply(load_dataset(), "JPN", 2023)
+    >>> bool((mines["procured_t"] <= mines["entitled_t"] + 1e-9).all())
+    True
     """
-    com = dataset.commodities
-    if commodities is None:
-        commodities = com.loc[com["group"] == "base_metal", "commodity"]
-    wanted = [dataset.check_commodity(c) for c in commodities]
+    owners = stakes_in_year(dataset, year)
+    owners = owners.loc[owners["owner_iso3"] == iso3].copy()
+    fac = dataset.facilities.set_index("facility_id")
+    owners = owners.loc[owners["facility_id"].isin(fac.index)]
+    owners["commodity"] = owners["facility_id"].map(fac["commodity"])
+    owners["stage"] = owners["facility_id"].map(fac["stage"])
+    owners = owners.loc[owners["stage"] == MINE_STAGE]
+    if commodities is not None:
+        owners = owners.loc[owners["commodity"].isin(list(commodities))]
+    owners["share"] = _share_of(owners, share_basis).to_numpy()
+    owners["offtake_disclosed"] = owners["offtake_share"].notna().to_numpy()
+    columns = ["facility_id", "commodity", "iso3", "output_t", "output_year", "output_source",
+               "secured_share", "entitled_t", "procured_share", "procured_t", "offtake_t"]
+    if owners.empty:
+        return pd.DataFrame(columns=columns)
+    output = output_in_year(dataset, year)
+    when = int(year) if year is not None else max(dataset.years("trade") or [0])
+    attrs: dict[str, dict] = {}
+    shares: dict[str, pd.Series] = {}
+    for metal in sorted(set(owners["commodity"])):
+        share = procurement_share(dataset, iso3, metal, when)
+        shares[metal] = share
+        attrs[metal] = dict(share.attrs)
+    owners["country"] = owners["facility_id"].map(fac["iso3"]).astype(str)
+    country_share = np.array([float(shares[m].get(c, 0.0)) for m, c in
+                              zip(owners["commodity"], owners["country"], strict=True)])
+    owners["delivered"] = np.where(owners["offtake_disclosed"], 1.0, country_share)
+    grouped = owners.groupby("facility_id", sort=True)
+    secured = grouped["share"].sum().clip(upper=1.0)
+    raw = grouped["share"].sum()
+    # the cap at 1 scales every owner's part alike
+    scale = (secured / raw.where(raw > 0, 1.0)).fillna(0.0)
+    owners["part"] = owners["share"] * owners["facility_id"].map(scale)
+    delivered = (owners["part"] * owners["delivered"]).groupby(owners["facility_id"]).sum()
+    offtake = (owners["part"] * owners["offtake_disclosed"]).groupby(owners["facility_id"]).sum()
+    table = pd.DataFrame({"facility_id": secured.index})
+    table["commodity"] = table["facility_id"].map(fac["commodity"]).to_numpy()
+    table["iso3"] = table["facility_id"].map(fac["iso3"]).astype(str).to_numpy()
+    out = output.reindex(secured.index)
+    table["output_t"] = out["output_t"].to_numpy(dtype=float)
+    table["output_year"] = out["output_year"].to_numpy()
+    table["output_source"] = out["output_source"].to_numpy()
+    table["secured_share"] = secured.to_numpy()
+    table["entitled_t"] = table["secured_share"] * table["output_t"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        blend = np.where(secured.to_numpy() > 0, delivered.to_numpy() / secured.to_numpy(), 0.0)
+    table["procured_share"] = blend
+    table["procured_t"] = table["entitled_t"] * table["procured_share"]
+    table["offtake_t"] = offtake.to_numpy() * table["output_t"]
+    table = table.sort_values(["commodity", "entitled_t"], ascending=[True, False],
+                              ignore_index=True, kind="stable")
+    table.attrs["trade"] = attrs
+    return table[columns]
+
+
+def procured_supply(dataset: Dataset, iso3: str, commodity: str, year: int,
+                    basis: str = "offtake_or_equity") -> float:
+    """Secured mine output of ``year`` that plausibly reaches ``iso3`` (tonnes).
+
+    See :func:`secured_supply`; ``basis`` is the share basis.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> procured_supply(load_dataset(), "JPN", "copper", 2023) > 0
+    True
+    """
+    mines = secured_supply(dataset, iso3, year, (commodity,), basis)
+    return float(mines["procured_t"].sum()) if len(mines) else 0.0
+
+
+# --------------------------------------------------------------------------- the ratio
+
+
+def _resolve_basis(basis: str, share_basis: str) -> tuple[str, str]:
+    if basis in SHARE_BASES:  # the old meaning of the argument: an owner-share basis
+        return "entitlement", basis
+    if basis == "both":
+        return DEFAULT_BASIS, share_basis
+    if basis not in BASES:
+        from scrisk.exceptions import UnknownChoiceError
+
+        raise UnknownChoiceError("self-sufficiency basis", basis, (*BASES, "both"))
+    return basis, share_basis
+
+
+def _carry(frame: pd.DataFrame, column: str, year: int) -> tuple[float, int | None]:
+    """Value of ``column`` in ``year``, else of the nearest earlier year, else the nearest one."""
+    held = frame.loc[frame[column].notna(), ["year", column]]
+    if held.empty:
+        return float("nan"), None
+    exact = held.loc[held["year"] == year]
+    if len(exact):
+        return float(exact[column].iloc[0]), year
+    earlier = held.loc[held["year"] < year]
+    pick = earlier.loc[earlier["year"].idxmax()] if len(earlier) else held.loc[
+        (held["year"] - year).abs().idxmin()]
+    return float(pick[column]), int(pick["year"])
+
+
+def demand_and_recycling(dataset: Dataset, iso3: str, commodity: str,
+                         year: int) -> dict[str, object]:
+    """Demand and recycling of one metal in ``year`` with the fallbacks used.
+
+    Returns a dict with ``demand_t``, ``recycling_t``, ``demand_year``,
+    ``recycling_year`` (the year whose figure was used), ``estimated``
+    (the demand row is an estimate, not a statistic) and ``flags``.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> demand_and_recycling(load_dataset(), "JPN", "copper", 2019)["demand_t"]
+    1001537.0
+    """
     cons = dataset.consumption
-    cons = cons.loc[(cons["iso3"] == iso3) & cons["commodity"].isin(wanted)
-                    & cons["demand_t"].notna()]
-    if years is not None:
-        cons = cons.loc[cons["year"].isin(list(years))]
-    equity = equity_supply(dataset, iso3, "mining", basis)
-    table = cons[["commodity", "year", "recycling_t", "demand_t",
-                  "reported_self_sufficiency"]].copy()
-    table["recycling_t"] = table["recycling_t"].fillna(0.0)
-    table["equity_t"] = table["commodity"].map(equity).fillna(0.0).astype(float)
-    table["procured_t"] = [procured_supply(dataset, iso3, c, int(y), basis)
-                           for c, y in zip(table["commodity"], table["year"], strict=True)]
-    agg = table.groupby("year", as_index=False)[["equity_t", "procured_t", "recycling_t",
-                                                  "demand_t"]].sum()
-    agg["commodity"] = BASE_METALS_ROW
-    reported = dataset.consumption
-    reported = reported.loc[(reported["iso3"] == iso3)
-                            & (reported["commodity"] == BASE_METALS_ROW)]
-    agg["reported_self_sufficiency"] = agg["year"].map(
-        reported.set_index("year")["reported_self_sufficiency"]).astype(float)
-    table = pd.concat([table, agg], ignore_index=True)
-    table["ratio"] = (table["equity_t"] + table["recycling_t"]) / table["demand_t"]
-    table["ratio_procured"] = (table["procured_t"] + table["recycling_t"]) / table["demand_t"]
-    table = table.rename(columns={"reported_self_sufficiency": "reported_ratio"})
+    rows = cons.loc[(cons["iso3"] == iso3) & (cons["commodity"] == commodity)]
+    demand, demand_year = _carry(rows, "demand_t", year)
+    recycling, recycling_year = _carry(rows, "recycling_t", year)
+    flags = []
+    if demand_year is None:
+        flags.append("no_demand")
+    elif demand_year != year:
+        flags.append(f"demand_from_{demand_year}")
+    if recycling_year is None:
+        flags.append("no_recycling")
+        recycling = 0.0
+    elif recycling_year != year:
+        flags.append(f"recycling_from_{recycling_year}")
+    estimated = False
+    if demand_year is not None and "quality" in rows:
+        quality = rows.loc[rows["year"] == demand_year, "quality"]
+        estimated = bool(len(quality)) and str(quality.iloc[0]) == "estimated"
+        if estimated:
+            flags.append("demand_estimated")
+    return {"demand_t": demand, "recycling_t": recycling, "demand_year": demand_year,
+            "recycling_year": recycling_year, "estimated": estimated, "flags": flags}
+
+
+def self_sufficiency(dataset: Dataset, iso3: str = "JPN", years: Iterable[int] | None = None,
+                     basis: str = DEFAULT_BASIS,
+                     commodities: Iterable[str] | None = BASE_METALS,
+                     share_basis: str = "offtake_or_equity") -> pd.DataFrame:
+    """Self-sufficiency ratio per base metal and for the base metals together, by year.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    iso3 : str
+        The consuming country; demand and recycling from ``consumption.csv``,
+        its companies' stakes from ``ownership.csv`` (valid that year) and
+        mine output of that year from ``facility_output.csv``.
+    years : iterable of int, optional
+        Default: every year with demand data for any of the metals. A year
+        without a metal's demand uses its nearest earlier year (flagged).
+    basis : {"procured", "entitlement", "both"}
+        The basis of ``gap_to_target_pp`` (both ratios are always returned;
+        ``both`` uses :data:`DEFAULT_BASIS` for the gap). The old owner-share
+        values (``offtake_or_equity``, ``equity``, ``offtake``) are still
+        accepted: they set ``share_basis`` and the entitlement basis.
+    commodities : iterable of str, optional
+        Default the base metals copper, zinc and lead; ``None``: every
+        ``base_metal`` commodity with demand data.
+    share_basis : {"offtake_or_equity", "equity", "offtake"}
+        How an owner's share is read (see :func:`secured_shares`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per metal and year plus a ``base_metals`` row per year (sums
+        of numerators over the sum of demand): ``commodity, year, basis,
+        demand_t, recycling_t, entitled_t, procured_t, ratio_entitlement,
+        ratio_procured, published, target, gap_to_target_pp`` (target minus
+        the ratio on ``basis``, percentage points), ``gap_to_target``
+        (the same as a fraction), ``equity_t`` and ``reported_ratio``
+        (older names of ``entitled_t`` and ``published``), ``flag``
+        (``;``-separated fallbacks: ``demand_from_Y``, ``recycling_from_Y``,
+        ``demand_estimated``, ``output_nearest:N``, ``output_undated:N``,
+        ``trade_from_Y``, ``gross_weight_shares``) and ``note``.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> table = self_sufficiency(load_dataset(), "JPN", years=[2023])
+    >>> row = table.set_index("commodity").loc["base_metals"]
+    >>> float(row["published"])
+    0.34
+    >>> bool(0 < row["ratio_procured"] <= row["ratio_entitlement"])
+    True
+    """
+    basis, share_basis = _resolve_basis(basis, share_basis)
+    cons = dataset.consumption
+    cons = cons.loc[cons["iso3"] == iso3]
+    if commodities is None:
+        com = dataset.commodities
+        group = set(com.loc[com["group"] == "base_metal", "commodity"])
+        wanted = sorted(group & set(cons.loc[cons["demand_t"].notna(), "commodity"]))
+    elif commodities is BASE_METALS:  # the default: those of the three the data knows
+        wanted = [c for c in BASE_METALS if c in dataset.commodities_list]
+    else:
+        wanted = [dataset.check_commodity(c) for c in commodities]
+    with_demand = cons.loc[cons["commodity"].isin(wanted) & cons["demand_t"].notna()]
+    if years is None:
+        years = sorted(int(y) for y in with_demand["year"].unique())
+    years = sorted({int(y) for y in years})
     target = _target(dataset, iso3)
+    published = _published(dataset, iso3)
+    rows = []
+    for year in years:
+        mines = secured_supply(dataset, iso3, year, wanted, share_basis)
+        trade = mines.attrs.get("trade", {})
+        for metal in wanted:
+            need = demand_and_recycling(dataset, iso3, metal, year)
+            if need["demand_year"] is None:
+                continue  # no demand for this metal in any year: nothing to divide by
+            part = mines.loc[mines["commodity"] == metal]
+            flags = list(need["flags"])
+            nearest = int((part["output_source"] == "nearest").sum())
+            undated = int((part["output_source"] == "undated").sum())
+            if nearest:
+                flags.append(f"output_nearest:{nearest}")
+            if undated:
+                flags.append(f"output_undated:{undated}")
+            info = trade.get(metal, {})
+            if info.get("trade_year") not in (None, year):
+                flags.append(f"trade_from_{info['trade_year']}")
+            if info.get("metal_from") == "gross":
+                flags.append("gross_weight_shares")
+            rows.append({
+                "commodity": metal, "year": year, "demand_t": need["demand_t"],
+                "recycling_t": need["recycling_t"],
+                "entitled_t": float(part["entitled_t"].sum()),
+                "procured_t": float(part["procured_t"].sum()),
+                "published": published.get((metal, year), np.nan),
+                "flag": ";".join(flags),
+                "note": _note(need, len(part)),
+            })
+    table = pd.DataFrame(rows, columns=["commodity", "year", "demand_t", "recycling_t",
+                                        "entitled_t", "procured_t", "published", "flag",
+                                        "note"])
+    if len(table):
+        agg = table.groupby("year", as_index=False)[
+            ["demand_t", "recycling_t", "entitled_t", "procured_t"]].sum()
+        agg["commodity"] = BASE_METALS_ROW
+        agg["published"] = [published.get((BASE_METALS_ROW, y), np.nan) for y in agg["year"]]
+        agg["flag"] = [_merge_flags(table.loc[table["year"] == y, "flag"]) for y in agg["year"]]
+        agg["note"] = "sum over " + ", ".join(wanted)
+        table = pd.concat([table, agg[table.columns]], ignore_index=True)
+    table["basis"] = basis
+    table["ratio_entitlement"] = (table["entitled_t"] + table["recycling_t"]) / table["demand_t"]
+    table["ratio_procured"] = (table["procured_t"] + table["recycling_t"]) / table["demand_t"]
     table["target"] = target
-    table["gap_to_target"] = target - table["ratio"] if not np.isnan(target) else np.nan
-    cols = ["commodity", "year", "equity_t", "procured_t", "recycling_t", "demand_t", "ratio",
-            "ratio_procured", "reported_ratio", "target", "gap_to_target"]
-    return table[cols].sort_values(["commodity", "year"], ignore_index=True)
+    headline = table[f"ratio_{basis}"]
+    table["gap_to_target"] = target - headline if not np.isnan(target) else np.nan
+    table["gap_to_target_pp"] = table["gap_to_target"] * 100.0
+    table["equity_t"] = table["entitled_t"]
+    table["reported_ratio"] = table["published"]
+    table["year"] = table["year"].astype(int)
+    order = {m: i for i, m in enumerate([*wanted, BASE_METALS_ROW])}
+    table = table.sort_values(["year", "commodity"], key=lambda s: s.map(order)
+                              if s.name == "commodity" else s, ignore_index=True, kind="stable")
+    return table[RESULT_COLUMNS]
+
+
+def _note(need: dict, mines: int) -> str:
+    parts = [f"{mines} mine(s) held"]
+    if need["estimated"]:
+        parts.append(f"demand of {need['demand_year']} is an estimate (see consumption.csv)")
+    return "; ".join(parts)
+
+
+def _merge_flags(flags: Iterable[str]) -> str:
+    seen: dict[str, None] = {}
+    for text in flags:
+        for flag in str(text).split(";"):
+            if flag:
+                seen.setdefault(flag, None)
+    return ";".join(seen)
+
+
+def _published(dataset: Dataset, iso3: str) -> dict[tuple[str, int], float]:
+    """Official ratios: consumption.csv ``reported_self_sufficiency``, policy_targets actuals."""
+    out: dict[tuple[str, int], float] = {}
+    targets = dataset.policy_targets
+    actual = targets.loc[(targets["iso3"] == iso3) & (targets["metric"] == PUBLISHED_METRIC)]
+    for row in actual.itertuples(index=False):
+        out[(BASE_METALS_ROW, int(row.year))] = float(row.value)
+    cons = dataset.consumption
+    rep = cons.loc[(cons["iso3"] == iso3) & cons["reported_self_sufficiency"].notna()]
+    for row in rep.itertuples(index=False):
+        out[(str(row.commodity), int(row.year))] = float(row.reported_self_sufficiency)
+    return out
 
 
 def _target(dataset: Dataset, iso3: str) -> float:
     targets = dataset.policy_targets
     rows = targets.loc[(targets["iso3"] == iso3) & (targets["metric"] == TARGET_METRIC)]
     return float(rows["value"].iloc[0]) if len(rows) else float("nan")
+
+
+def target_year(dataset: Dataset, iso3: str = "JPN") -> int | None:
+    """Year of the base-metal self-sufficiency target (2030 for Japan), if any.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> target_year(load_dataset())
+    2030
+    """
+    targets = dataset.policy_targets
+    rows = targets.loc[(targets["iso3"] == iso3) & (targets["metric"] == TARGET_METRIC)]
+    return int(rows["year"].iloc[0]) if len(rows) else None
