@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -37,3 +39,51 @@ def data_summary(data: DataOption = None, fmt: FormatOption = OutputFormat.table
     """What the dataset covers: tables, years, commodities, countries, sources."""
     ds = load(data)
     emit(ds.sources() if sources else ds.summary(), fmt, title="scrisk dataset")
+
+
+@data_app.command("check-trade")
+def data_check_trade(
+    data: DataOption = None,
+    year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
+    commodity: Annotated[str | None, typer.Option(help="Only this commodity.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List every repaired trade quantity (unit-value checks, missing quantities)."""
+    from scrisk.data.trade_repair import repair_summary, repairs_of
+
+    ds = load(data)
+    trade = ds.trade
+    if year is not None:
+        trade = trade.loc[trade["year"] == ds.check_year(year, "trade")]
+    if commodity is not None:
+        trade = trade.loc[trade["commodity"] == ds.check_commodity(commodity)]
+    repairs = repairs_of(trade)
+    summary = repair_summary(trade, repairs)
+    if fmt is OutputFormat.table:
+        shown = repairs.drop(columns=["repair", "stage"])
+        emit(shown, fmt, title="Trade quantities repaired (t gross; unit values in kUSD/t)")
+        typer.echo(summary)
+        return
+    emit(repairs, fmt, json_payload={"summary": summary, "repairs": json.loads(
+        repairs.to_json(orient="records", force_ascii=False))} if fmt is OutputFormat.json
+        else None)
+
+
+@data_app.command("import-baci")
+def data_import_baci(
+    path: Annotated[Path, typer.Argument(help="BACI HS92 release: the .zip download or its "
+                                              "folder (BACI_HS92_Y*_V*.csv, country_codes_V*.csv, "
+                                              "product_codes_HS92_V*.csv).")],
+    out: Annotated[Path, typer.Option("--out", help="Your data folder; the trade table is "
+                                                     "written to OUT/minerals/trade.parquet.")],
+    years: Annotated[str, typer.Option(help="Years to import, e.g. 2018-2024 or 2019,2021.")]
+    = "2018-2024",
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Stream a full BACI release into your data folder (use it with --data OUT)."""
+    from scrisk.data.baci import import_baci
+
+    result = import_baci(path, out, years=years,
+                         progress=lambda msg: typer.echo(msg, err=True))
+    emit(result.summary(), fmt, title="BACI import")
+    typer.echo(f"use it with: scrisk ... --data {out}", err=True)

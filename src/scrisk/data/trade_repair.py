@@ -316,3 +316,83 @@ def _rule_text(rule: np.ndarray, uv: np.ndarray, expected: np.ndarray, median: n
         else:
             out[i] = f"{RULE_MISSING}: {basis}; q = value / expected"
     return out
+
+
+def repairs_of(trade: pd.DataFrame) -> pd.DataFrame:
+    """The repairs recorded in a repaired trade table (its ``repair`` column), one row each.
+
+    Parameters
+    ----------
+    trade : pandas.DataFrame
+        A trade table with ``quantity_t``, ``quantity_t_reported``, ``value_kusd``
+        and ``repair`` (as written by the build or ``scrisk data import-baci``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        year, hs6, commodity, stage, exporter, importer, value_kusd,
+        reported_t, repaired_t, unit_value_reported and unit_value_used
+        (kUSD/t), rule (``unit_value``, ``exporter_break`` or
+        ``missing_quantity``) and repair (the full text), sorted by year,
+        hs6, exporter and importer.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"year": [2021, 2021], "hs6": ["260300"] * 2,
+    ...                   "commodity": ["copper"] * 2, "stage": ["mining"] * 2,
+    ...                   "exporter": ["CHL", "PER"], "importer": ["CHN"] * 2,
+    ...                   "quantity_t": [100.0, 50.0], "quantity_t_reported": [40.0, 50.0],
+    ...                   "value_kusd": [200.0, 100.0],
+    ...                   "repair": ["unit_value: reported 5 kUSD/t; ...", ""]})
+    >>> repairs_of(t)[["exporter", "reported_t", "repaired_t", "rule"]].values.tolist()
+    [['CHL', 40.0, 100.0, 'unit_value']]
+    """
+    if "repair" not in trade:
+        return pd.DataFrame(columns=["year", "hs6", "commodity", "stage", "exporter",
+                                     "importer", "value_kusd", "reported_t", "repaired_t",
+                                     "unit_value_reported", "unit_value_used", "rule", "repair"])
+    text = trade["repair"].astype(object).where(trade["repair"].notna(), "").astype(str)
+    rows = trade.loc[text.to_numpy() != ""]
+    reported = rows["quantity_t_reported"].to_numpy(dtype="float64", na_value=np.nan)
+    repaired = rows["quantity_t"].to_numpy(dtype="float64", na_value=np.nan)
+    value = rows["value_kusd"].to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        uv_reported = np.where(reported > 0, value / reported, np.nan)
+        uv_used = value / repaired
+    out = pd.DataFrame({
+        "year": rows["year"].astype("int64").to_numpy(),
+        "hs6": rows["hs6"].astype(str).to_numpy(),
+        "commodity": rows["commodity"].astype(str).to_numpy(),
+        "stage": rows["stage"].astype(str).to_numpy(),
+        "exporter": rows["exporter"].astype(str).to_numpy(),
+        "importer": rows["importer"].astype(str).to_numpy(),
+        "value_kusd": value, "reported_t": reported, "repaired_t": repaired,
+        "unit_value_reported": uv_reported, "unit_value_used": uv_used,
+        "rule": text.loc[rows.index].str.split(":").str[0].to_numpy(),
+        "repair": text.loc[rows.index].to_numpy(),
+    })
+    return out.sort_values(["year", "hs6", "exporter", "importer"], ignore_index=True)
+
+
+def repair_summary(trade: pd.DataFrame, repairs: pd.DataFrame) -> str:
+    """One line: flows and gross tonnage repaired, by rule.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"quantity_t_reported": [40.0, 50.0], "repair": ["unit_value: x", ""]})
+    >>> r = pd.DataFrame({"rule": ["unit_value"], "reported_t": [40.0], "repaired_t": [100.0]})
+    >>> repair_summary(t, r)
+    '1 of 2 flows repaired (50.0 %): reported 40 t -> 100 t (44.4 % of reported tonnage); unit_value 1'
+    """
+    total_flows = len(trade)
+    total_t = float(np.nansum(trade["quantity_t_reported"].to_numpy(dtype="float64",
+                                                                    na_value=np.nan)))
+    reported = float(np.nansum(repairs["reported_t"].to_numpy(dtype="float64")))
+    repaired = float(np.nansum(repairs["repaired_t"].to_numpy(dtype="float64")))
+    by_rule = repairs["rule"].value_counts().sort_index()
+    share = 100 * len(repairs) / total_flows if total_flows else 0.0
+    t_share = 100 * reported / total_t if total_t else 0.0
+    rules = ", ".join(f"{rule} {count}" for rule, count in by_rule.items())
+    return (f"{len(repairs):,} of {total_flows:,} flows repaired ({share:.1f} %): reported "
+            f"{reported:,.0f} t -> {repaired:,.0f} t ({t_share:.1f} % of reported tonnage)"
+            f"{'; ' + rules if rules else ''}")
