@@ -36,8 +36,8 @@ def enumerate_objectives(m):
     assert combos <= MAX_COMBOS, combos
     u = np.array(list(itertools.product(*choices)), dtype=np.int64).reshape(combos, m.n)
     ok = np.ones(len(u), dtype=bool)
-    if m.budget is not None:
-        ok &= u @ m.cost <= m.budget
+    for e in range(len(m.envelope_names)):  # every budget envelope
+        ok &= u @ np.where(m.envelope_member[e], m.cost, 0) <= m.envelope_budget[e]
     for y in range(len(m.years)):
         ok &= u @ m.annual_cost[y] <= m.annual_budget[y]
 

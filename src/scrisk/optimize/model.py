@@ -653,6 +653,8 @@ class _Built:
     variables: list
     exprs: dict
     levels: list = field(default_factory=list)  # (candidate, stake units, Boolean) per level
+    shorts: list = field(default_factory=list)  # shortfall variable per target
+    hinges: list = field(default_factory=list)  # (commodity, country, threshold, variable)
 
 
 def build_cp_model(m: IntegerModel, binary_levels: bool = True) -> _Built:
@@ -734,6 +736,7 @@ def build_cp_model(m: IntegerModel, binary_levels: bool = True) -> _Built:
         for c, k in m.cap_pairs:
             _add(model, SHARE_SCALE * supply(c, k) <= int(m.cap_limit[c, k]) * totals[c])
     hinge_terms = []
+    hinges: list = []
     for c, k in m.hinge_pairs:
         x = supply(c, k)
         upper = int(m.supply_base[c, k] + m.supply_coef[(m.cand_commodity == c)
@@ -742,6 +745,7 @@ def build_cp_model(m: IntegerModel, binary_levels: bool = True) -> _Built:
             e = model.new_int_var(0, max(upper, 0), f"e{c}_{k}_{j}")
             model.add(SHARE_SCALE * e >= SHARE_SCALE * x - int(theta) * totals[c])
             hinge_terms.append((int(m.hhi_slopes[j]), e))
+            hinges.append((c, k, j, e))
             variables.append(e)
 
     exprs = {
@@ -751,7 +755,33 @@ def build_cp_model(m: IntegerModel, binary_levels: bool = True) -> _Built:
         "diversification": cp_model.LinearExpr.weighted_sum(
             [e for _, e in hinge_terms], [w for w, _ in hinge_terms]) if hinge_terms else 0,
     }
-    return _Built(model, u, variables, exprs, built_levels)
+    return _Built(model, u, variables, exprs, built_levels, short, hinges)
+
+
+def complete_hint(built: _Built, m: IntegerModel, units: np.ndarray) -> list[tuple]:
+    """``(variable, value)`` for every stake, level, shortfall and hinge variable of a choice.
+
+    A complete hint lets CP-SAT accept the greedy portfolio as its first
+    solution at once on large models (a hint of the stakes alone must be
+    completed by search, which can take the whole time limit). CVaR's
+    auxiliary variables are left to the solver.
+    """
+    u = np.asarray(units, dtype=np.int64)
+    out = [(var, int(val)) for var, val in zip(built.u, u, strict=True)]
+    out += [(x, int(u[i] == v)) for i, v, x in built.levels]
+    if m.robust != "cvar":
+        for t, var in enumerate(built.shorts):
+            raw = [int(m.target_required[t] - m.target_base[t, s] - m.target_coef[t, s] @ u)
+                   for s in range(len(m.scenario_names))]
+            out.append((var, max(0, max(raw))))
+    for c, k, j, var in built.hinges:
+        sel = m.cand_commodity == c
+        total = int(m.supply_base[c].sum() + (m.supply_coef[sel] * u[sel]).sum())
+        mine = sel & (m.cand_country == k)
+        x = int(m.supply_base[c, k] + (m.supply_coef[mine] * u[mine]).sum())
+        theta = int(m.hhi_thresholds[j])
+        out.append((var, max(0, -(-(SHARE_SCALE * x - theta * total) // SHARE_SCALE))))
+    return out
 
 
 def weighted_expression(built: _Built, m: IntegerModel):
@@ -806,20 +836,24 @@ def solve_cp(m: IntegerModel, *, objective: str = "lexicographic",
     if deadline is None:
         deadline = time.monotonic() + time_limit_s
     start = greedy_portfolio(m)
-    built = build_cp_model(m, binary_levels=binary_levels)
-    model = built.model
-    stages = ([(name, built.exprs[name]) for name in order] if objective == "lexicographic"
-              else [("weighted", weighted_expression(built, m))])
 
     def value_of(name: str, units: np.ndarray) -> int:
         parts = evaluate(m, units)
         return parts[name] if name in parts else int(
             sum(m.weights[p] * v for p, v in parts.items()))
 
-    for var, val in zip(built.u, start, strict=True):
-        model.add_hint(var, int(val))
-    for i, v, x in built.levels:
-        model.add_hint(x, int(start[i] == v))
+    names = list(order) if objective == "lexicographic" else ["weighted"]
+    if deadline - time.monotonic() <= 0:  # no time left to build the model: greedy
+        return start, [StageResult(name, GREEDY, value_of(name, start), 0.0,
+                                   1.0 if value_of(name, start) > 0 else 0.0, 0.0)
+                       for name in names]
+    built = build_cp_model(m, binary_levels=binary_levels)
+    model = built.model
+    stages = ([(name, built.exprs[name]) for name in order] if objective == "lexicographic"
+              else [("weighted", weighted_expression(built, m))])
+
+    for var, val in complete_hint(built, m, start):
+        model.add_hint(var, val)
     results: list[StageResult] = []
     values = start.copy()
     found = False
@@ -832,7 +866,9 @@ def solve_cp(m: IntegerModel, *, objective: str = "lexicographic",
         if remaining <= 0:
             obj = value_of(name, values)
             status_name = NO_TIME if found else GREEDY
-            results.append(StageResult(name, status_name, obj, float("nan"), float("nan"), 0.0))
+            # no solver bound: every objective part is >= 0, so 0 bounds it (gap 100 %)
+            results.append(StageResult(name, status_name, obj, 0.0, 1.0 if obj > 0 else 0.0,
+                                       0.0))
             continue
         share = STAGE_TIME_SHARE[k] if k < len(stages) - 1 and k < len(STAGE_TIME_SHARE) else 1.0
         model.minimize(expr)

@@ -210,6 +210,8 @@ class PortfolioOptions:
                             for k, v in value.items()}
             elif isinstance(value, tuple):
                 out[key] = list(value)
+            elif isinstance(value, os.PathLike):
+                out[key] = str(value)
         return out
 
 
@@ -354,6 +356,8 @@ class PortfolioResult:
             "objective": self.options.objective,
             "objective_parts": {k: float(v) for k, v in self.objective_parts.items()},
             "notes": list(self.notes),
+            "envelopes": [_plain(r) for r in self.envelopes.to_dict("records")],
+            "target_costs": [_plain(r) for r in self.target_costs.to_dict("records")],
         }
 
 
@@ -362,7 +366,7 @@ def _plain(d: dict) -> dict:
     for k, v in d.items():
         if isinstance(v, np.generic):
             v = v.item()
-        if isinstance(v, float) and np.isnan(v):
+        if isinstance(v, float) and not np.isfinite(v):
             v = None
         out[k] = v
     return out
@@ -780,13 +784,10 @@ def target_costs(problem: PortfolioProblem, model: IntegerModel, fractions: np.n
         available = float(contrib[counts].sum())
         per_t = cost[counts] / contrib[counts]
         order = np.argsort(per_t, kind="stable")
-        to_reach, still = 0.0, needed
-        for j in order:
-            if still <= 0:
-                break
-            take = min(1.0, still / contrib[counts][j])
-            to_reach += take * cost[counts][j]
-            still -= take * contrib[counts][j]
+        tonnes, spend = contrib[counts][order], cost[counts][order]
+        before = np.concatenate([[0.0], np.cumsum(tonnes)[:-1]])  # tonnes bought before each
+        take = np.clip((needed - before) / tonnes, 0.0, 1.0) if len(tonnes) else tonnes
+        to_reach = float((take * spend).sum())
         material = t.name.split(":", 1)[1] if t.kind == BATTERY else None
         late_match = late.loc[late["commodity"].isin(t.commodities) & late["stage"].isin(
             t.stages)]
@@ -831,7 +832,7 @@ def target_costs(problem: PortfolioProblem, model: IntegerModel, fractions: np.n
             reason = ("affordable at the candidates' cost per tonne with any stake; the stake "
                       "levels, the country cap or other targets sharing the envelope keep "
                       "it short")
-        if extra and needed > 0:
+        if extra and needed > 0 and not done:
             reason += "; " + "; ".join(extra)
         rows.append({"name": t.name, "label": t.label, "unit": t.unit, "needed_t": needed,
                      "available_t": available,
@@ -929,7 +930,7 @@ class FrontierResult:
         return plot_frontier(self, ax=ax)
 
 
-def portfolio_frontier(source, budgets: Sequence[float], target_year: int = 2030, *,
+def portfolio_frontier(source, amounts: Sequence[float], target_year: int = 2030, *,
                        envelope: str | None = None, options: PortfolioOptions | None = None,
                        **kwargs) -> FrontierResult:
     """Solve the portfolio for each budget: the budget vs self-sufficiency trade-off.
@@ -941,8 +942,8 @@ def portfolio_frontier(source, budgets: Sequence[float], target_year: int = 2030
     Parameters
     ----------
     source : Dataset or PortfolioProblem
-    budgets : sequence of float
-        Amounts of the varied envelope, oku-yen.
+    amounts : sequence of float
+        Amounts of the varied envelope, oku-yen (the frontier's budgets).
     target_year : int
         Used when ``source`` is a Dataset.
     envelope : str, optional
@@ -961,7 +962,7 @@ def portfolio_frontier(source, budgets: Sequence[float], target_year: int = 2030
     >>> bool(f.table["total_shortfall_pp"].is_monotonic_decreasing)
     True
     """
-    budgets = [float(b) for b in budgets]
+    budgets = [float(b) for b in amounts]
     if not budgets:
         raise PortfolioParameterError("give at least one budget for the frontier")
     target_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in PROBLEM_PARAMETERS}
