@@ -328,6 +328,24 @@ SCHEMAS: dict[str, TableSchema] = {
             description="Battery material intensity, kg per kWh of cells.",
         ),
         TableSchema(
+            "battery_yield",
+            "minerals/battery_yield.csv",
+            (
+                _c("material"),
+                _c("scrap_share", "float", minimum=0.0, maximum=0.9,
+                   description="share of material scrapped in cell making (electrodes, cells)"),
+                _c("process_factor", "float", minimum=1.0, maximum=3.0,
+                   description="material bought per unit in the cell for other losses and uses"),
+                _c("basis"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("material",),
+            required=False,
+            description="Yield and loss factors from cell content to material bought: "
+                        "factor = process_factor / (1 - scrap_share).",
+        ),
+        TableSchema(
             "battery_scenarios",
             "minerals/battery_scenarios.csv",
             (_c("scenario"), _c("chemistry"), _c("share", "float", **SHARE), SOURCE, NOTE),
