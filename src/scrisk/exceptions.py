@@ -66,33 +66,91 @@ class DataValidationError(ScriskError):
 
 
 class UnknownChoiceError(ScriskError, ValueError):
-    """Raised when a name (commodity, country, year, ...) is not among the valid choices."""
+    """Raised when a name (commodity, country, year, ...) is not among the valid choices.
+
+    The message names the closest choices first. A short list of choices (up
+    to :attr:`LIST_LIMIT`) is given in full; a long one (250 country codes)
+    is not: the closest 3-5 and ``hint`` say what to write instead.
+
+    Parameters
+    ----------
+    kind : str
+        What was asked for, e.g. ``"commodity"``.
+    given : object
+        What the user wrote.
+    choices : iterable
+        Every valid choice.
+    suggestions : sequence of str, optional
+        Closest choices, already formatted (e.g. ``"JPN (Japan)"``); by
+        default the closest spellings among ``choices``.
+    hint : str, optional
+        One sentence on what the option accepts, shown instead of a long list.
+
+    Examples
+    --------
+    >>> str(UnknownChoiceError("stage", "minig", ["mining", "refining"]))
+    "unknown stage 'minig'. Did you mean 'mining'? Valid choices: mining, refining"
+    >>> err = UnknownChoiceError("country", "Japn", [f"C{i:02d}" for i in range(99)],
+    ...                          suggestions=["JPN (Japan)", "PAN (Panama)"],
+    ...                          hint="Give an ISO3 code or a name.")
+    >>> str(err)
+    "unknown country 'Japn'. Did you mean JPN (Japan)? Other close choices: PAN (Panama). \
+Give an ISO3 code or a name."
+    """
 
     exit_code = 2
+    LIST_LIMIT = 30
 
-    def __init__(self, kind: str, given: object, choices: Iterable[object]):
+    def __init__(self, kind: str, given: object, choices: Iterable[object],
+                 suggestions: Sequence[str] | None = None, hint: str = ""):
         self.kind = kind
         self.given = given
         self.choices = sorted({str(c) for c in choices})
-        close = difflib.get_close_matches(str(given), self.choices, n=5, cutoff=0.5)
-        rest = [c for c in self.choices if c not in close]
-        listed = ", ".join(close + rest)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        super().__init__(f"unknown {kind} {given!r}.{hint} Valid choices: {listed}")
+        if suggestions is None:
+            close = _closest_spellings(str(given), self.choices)
+            shown = [repr(c) for c in close]
+        else:
+            close = list(suggestions)
+            shown = list(close)
+        self.suggestions = tuple(close)
+        parts = [f"unknown {kind} {given!r}."]
+        if shown:
+            parts.append(f"Did you mean {shown[0]}?")
+        listed = len(self.choices) <= self.LIST_LIMIT
+        if len(shown) > 1 and not listed:
+            parts.append(f"Other close choices: {', '.join(shown[1:5])}.")
+        if hint:
+            parts.append(hint)
+        if listed:
+            rest = [c for c in self.choices
+                    if not any(s in (c, repr(c)) or s.startswith(f"{c!r} ") for s in close)]
+            parts.append(f"Valid choices: {', '.join([*close, *rest])}")
+        elif not hint:
+            parts.append(f"({len(self.choices)} valid choices.)")
+        super().__init__(" ".join(parts))
+
+
+def _closest_spellings(given: str, choices: Sequence[str], n: int = 5) -> list[str]:
+    """Choices spelt most like ``given`` (case-insensitive), best first."""
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(given.lower(), list(lowered), n=n, cutoff=0.5)
+    return [lowered[c] for c in close]
 
 
 class UnknownCommodityError(UnknownChoiceError):
     """Raised for a commodity that is not in the dataset."""
 
-    def __init__(self, given: object, choices: Iterable[object]):
-        super().__init__("commodity", given, choices)
+    def __init__(self, given: object, choices: Iterable[object],
+                 suggestions: Sequence[str] | None = None, hint: str = ""):
+        super().__init__("commodity", given, choices, suggestions, hint)
 
 
 class UnknownCountryError(UnknownChoiceError):
     """Raised for a country name or code that cannot be resolved to ISO3."""
 
-    def __init__(self, given: object, choices: Iterable[object]):
-        super().__init__("country", given, choices)
+    def __init__(self, given: object, choices: Iterable[object],
+                 suggestions: Sequence[str] | None = None, hint: str = ""):
+        super().__init__("country", given, choices, suggestions, hint)
 
 
 class InfeasibleTargetError(ScriskError):

@@ -45,6 +45,16 @@ DataOption = Annotated[
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 
 
+def table_command(func=None, *, groups: bool = False, resolve: bool = True):
+    """Decorator giving a command ``--lang``, ``--out`` and ``--wide`` and resolving names.
+
+    See :func:`scrisk.cli.output.table_command`.
+    """
+    from scrisk.cli.output import table_command as _table_command
+
+    return _table_command(func, groups=groups, resolve=resolve)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"scrisk {__version__}")
@@ -59,49 +69,45 @@ def _root(
     """Critical-mineral supply-chain risk toolkit."""
 
 
+_LOADED: dict = {}
+
+
 def load(data: Path | None):
-    """Load the shipped dataset with the user's folder as overlay."""
-    from scrisk.data.load import load_dataset
+    """Load the shipped dataset with the user's folder as overlay.
 
-    return load_dataset(overlay=data)
+    Loaded once per process and folder (a Dataset is read-only), so that a
+    command and the name resolution before it share one load.
+    """
+    from scrisk.cli.output import set_dataset
+    from scrisk.data.load import load_dataset, shipped_data_path
 
-
-def emit(frame, fmt: OutputFormat, title: str = "", json_payload=None) -> None:
-    """Print a DataFrame as a rich table, CSV or JSON."""
-    import pandas as pd
-
-    if fmt is OutputFormat.csv:
-        sys.stdout.write(frame.to_csv(index=False))
-        return
-    if fmt is OutputFormat.json:
-        payload = json_payload if json_payload is not None else json.loads(
-            frame.to_json(orient="records", force_ascii=False))
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title or None, show_lines=False)
-    for name in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[name])
-        table.add_column(str(name), justify="right" if numeric else "left")
-    for row in frame.itertuples(index=False):
-        table.add_row(*[_fmt_cell(v) for v in row])
-    Console(width=max(120, Console().width)).print(table)
+    key = (str(shipped_data_path()), None if data is None else str(Path(data).resolve()),
+           _folder_signature(data))
+    dataset = _LOADED.get(key)
+    if dataset is None:
+        dataset = _LOADED[key] = load_dataset(overlay=data)
+    set_dataset(dataset)
+    return dataset
 
 
-def _fmt_cell(value) -> str:
-    import math
+def _folder_signature(folder: Path | None) -> tuple:
+    """Names, sizes and times of an overlay folder's files: a changed file means a new load."""
+    if folder is None or not Path(folder).is_dir():
+        return ()
+    return tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                        for p in Path(folder).rglob("*") if p.is_file()))
 
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
-            return f"{value:.4g}"
-        return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
-    return str(value)
+
+def emit(frame, fmt: OutputFormat, title: str = "", json_payload=None, **options) -> None:
+    """Print a DataFrame as a readable table, CSV or JSON (see :func:`scrisk.cli.output.emit`).
+
+    The table is kept for ``--out FILE`` and shown in the command's
+    ``--lang``; ``options`` are ``key`` (table name in the file) and
+    ``units`` (unit kind per column).
+    """
+    from scrisk.cli.output import emit as _emit
+
+    _emit(frame, fmt, title, json_payload, **options)
 
 
 # Command modules register themselves on `app` when imported; each owns one area.
@@ -122,7 +128,7 @@ def main() -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, emoji=False)
     _register_commands()
     try:
         code = app(standalone_mode=False)
@@ -131,11 +137,11 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except DataValidationError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         err.print("Run `scrisk data validate --data DIR` for the full table.")
         sys.exit(exc.exit_code)
     except ScriskError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)

@@ -8,13 +8,14 @@ from typing import Annotated
 
 import typer
 
-from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load
+from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load, table_command
 
 data_app = typer.Typer(help="Validate and describe a dataset.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
 
 @data_app.command("validate")
+@table_command
 def data_validate(data: DataOption = None,
                   fmt: FormatOption = OutputFormat.table) -> None:
     """Check every file against its schema; list every problem and exit 1 if any."""
@@ -33,6 +34,7 @@ def data_validate(data: DataOption = None,
 
 
 @data_app.command("summary")
+@table_command
 def data_summary(data: DataOption = None, fmt: FormatOption = OutputFormat.table,
                  sources: Annotated[bool, typer.Option(help="List every source cited.")] = False
                  ) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load
+from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load, table_command
 
 scenario_app = typer.Typer(help="Validate and run disruption scenarios (docs/scenarios.md).",
                            no_args_is_help=True)
@@ -23,12 +23,21 @@ FileArgument = Annotated[Path, typer.Argument(help="Scenario file (.toml or .yam
 class ChokepointView(StrEnum):
     """Tables of `scrisk chokepoints`."""
 
+    overall = "overall"
+    actors = "actors"
     all = "all"
     ranking = "ranking"
     sea_lanes = "sea-lanes"
     single_points = "single-points"
     betweenness = "betweenness"
     min_cut = "min-cut"
+
+
+class RankBy(StrEnum):
+    """Order of the cross-commodity chokepoint ranking."""
+
+    share = "share"
+    tonnes = "tonnes"
 
 
 class ScenarioView(StrEnum):
@@ -42,11 +51,17 @@ class ScenarioView(StrEnum):
     shocks = "shocks"
 
 
-def _section(frame, fmt: OutputFormat, title: str) -> None:
+def _section(frame, fmt: OutputFormat, title: str, show=None) -> None:
     if fmt is OutputFormat.table and frame.empty:
-        typer.echo(f"{title}: none")
+        from scrisk.cli.output import current, keep_for_file, translate_title_full, names_of
+        from scrisk.i18n_cli import message
+
+        ctx = current()
+        shown = translate_title_full(title, ctx.lang, names_of(ctx.dataset))
+        typer.echo(f"{shown}: {message('none', ctx.lang)}")
+        keep_for_file(frame, title)
         return
-    emit(frame, fmt, title=title)
+    emit(frame, fmt, title=title, show=show)
 
 
 def _records(frame) -> list:
@@ -56,77 +71,123 @@ def _records(frame) -> list:
 
 
 def _emit_views(views: dict, chosen: str, fmt: OutputFormat, default: str,
-                notes: tuple[str, ...] = ()) -> None:
+                notes: tuple[str, ...] = (), show: dict | None = None) -> None:
     """Print one view, or all of them (table: one after another; JSON: one object)."""
     import sys
 
+    show = show or {}
     if chosen != "all":
         title, frame = views[chosen]
-        _section(frame, fmt, title)
+        _section(frame, fmt, title, show.get(chosen))
         return
     if fmt is OutputFormat.csv:
         title, frame = views[default]
         sys.stderr.write(f"(csv shows the {default} table; choose another with --view)\n")
-        emit(frame, fmt)
+        emit(frame, fmt, title=title)
         return
     if fmt is OutputFormat.json:
         payload = {key: _records(frame) for key, (_, frame) in views.items()}
         payload["notes"] = list(notes)
-        emit(views[default][1], fmt, json_payload=payload)
+        emit(views[default][1], fmt, title=views[default][0], json_payload=payload)
         return
-    for title, frame in views.values():
-        _section(frame, fmt, title)
+    for key, (title, frame) in views.items():
+        _section(frame, fmt, title, show.get(key))
     for note in notes:
         typer.echo(f"note: {note}")
 
 
 @app.command("chokepoints")
+@table_command
 def chokepoints_cmd(
-    importer: Annotated[str, typer.Option("--importer", help="Importer: ISO3 code or name.")]
+    importer: Annotated[str, typer.Option(
+        "--importer", help="Importer: ISO3 code, English or Japanese name (JPN, Japan, 日本).")]
     = "JPN",
     commodity: Annotated[str | None, typer.Option(
-        "--commodity", help="One commodity (default: all with supply to the importer).")] = None,
+        "--commodity", help="One commodity (slug, English or Japanese name): its detailed "
+        "tables. Default: every commodity, ranked together.")] = None,
     year: Annotated[int | None, typer.Option(
         "--year", help="Data year (default: the latest with production and trade).")] = None,
     threshold: Annotated[float, typer.Option(
         help="Share above which one country or lane is a single point of failure.",
         min=0.0, max=1.0)] = 0.5,
-    top: Annotated[int, typer.Option(help="Elements shown per commodity in the ranking.",
-                                     min=1)] = 10,
-    view: Annotated[ChokepointView, typer.Option(help="Which table to show.")]
-    = ChokepointView.all,
-    structure: Annotated[bool, typer.Option(
-        help="Compute weighted betweenness and min cuts (networkx).")] = True,
+    top: Annotated[int, typer.Option(
+        help="Rows of the cross-commodity ranking; with --commodity, elements per stage.",
+        min=1)] = 20,
+    by: Annotated[RankBy, typer.Option(
+        "--by", help="Order of the cross-commodity ranking: share of the commodity's supply "
+        "lost, or tonnes lost.")] = RankBy.share,
+    view: Annotated[ChokepointView | None, typer.Option(
+        help="Which table to show (default: overall without --commodity, all with it).",
+        show_default=False)] = None,
+    structure: Annotated[bool | None, typer.Option(
+        "--structure/--no-structure", help="Compute weighted betweenness and min cuts "
+        "(networkx; default: when a table needs them).", show_default=False)] = None,
     data: DataOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Rank the countries, facilities, trade links and sea lanes the importer depends on."""
+    """Rank the countries, trade links, sea lanes and facilities the importer depends on.
+
+    Without --commodity: one ranking across commodities (each country, lane
+    or facility once per commodity, by the share of that commodity's supply
+    its loss would cut) and the actors that hit several commodities. With
+    --commodity: the detail (every element per stage, sea lanes, single
+    points of failure, betweenness, minimum cuts).
+    """
+    from scrisk.cli.output import status
     from scrisk.disruption.chokepoints import chokepoints
+    from scrisk.disruption.ranking import actors_across_commodities, rank_chokepoints
 
     ds = load(data)
     if threshold <= 0:
         raise typer.BadParameter("must be above 0", param_hint="--threshold")
-    result = chokepoints(ds, importer, commodity, year, threshold=threshold,
-                         structure=structure)
+    chosen = (view or (ChokepointView.all if commodity else ChokepointView.overall)).value
+    if structure is None:
+        structure = chosen in ("betweenness", "min-cut") or (chosen == "all" and
+                                                             commodity is not None)
+    with status("ranking chokepoints" + (f" of {commodity}" if commodity else
+                                         " of every commodity")):
+        result = chokepoints(ds, importer, commodity, year, threshold=threshold,
+                             structure=structure)
     label = f"{result.importer}, {result.year}"
-    ranking = result.ranking.groupby(["commodity", "stage"], sort=True, group_keys=False) \
-        .head(top).drop(columns=["headline"])
+    order = "loss share" if by is RankBy.share else "loss in tonnes"
+    overall = rank_chokepoints(result, top, by=by.value)
+    actors = actors_across_commodities(result, top)
     views = {
-        "ranking": (f"Supply lost if each element were lost ({label}; top {top})", ranking),
-        "sea-lanes": (f"Sea-lane chokepoints ({label})", result.sea_lanes),
-        "single-points": (f"Single points of failure (share > {threshold:g})",
-                          result.single_points),
-        "betweenness": ("Weighted betweenness, mines to importer",
-                        result.betweenness.groupby("commodity", group_keys=False).head(top)),
-        "min-cut": ("Minimum cut between world mine production and the importer",
-                    result.min_cuts),
+        "overall": (f"Chokepoints across commodities ({label}; headline stage of each "
+                    f"commodity; top {top}, ranked by {order})", overall),
+        "actors": (f"Elements across commodities ({label}; commodities losing 25 % or more)",
+                   actors),
     }
-    if view.value == "min-cut" or (view.value == "all" and fmt is OutputFormat.json):
-        views["min-cut-edges"] = ("Edges of the minimum cuts", result.min_cut_edges)
-    _emit_views(views, view.value, fmt, "ranking", result.notes)
+    detail = result.ranking.groupby(["commodity", "stage"], sort=True, group_keys=False) \
+        .head(top).drop(columns=["headline"], errors="ignore")
+    views.update({
+        "ranking": (f"Supply lost if each element were lost ({label}; all stages; top {top} "
+                    "per stage)", detail),
+        "sea-lanes": (f"Sea-lane chokepoints ({label})", result.sea_lanes),
+        "single-points": (f"Single points of failure ({label}; share > {threshold:g})",
+                          result.single_points),
+    })
+    if structure:
+        views["betweenness"] = (f"Weighted betweenness, mines to importer ({label})",
+                                result.betweenness.groupby("commodity", group_keys=False)
+                                .head(top))
+        views["min-cut"] = (f"Minimum cut between world mine production and the importer "
+                            f"({label})", result.min_cuts)
+        if chosen == "min-cut" or (chosen == "all" and fmt is OutputFormat.json):
+            views["min-cut-edges"] = (f"Edges of the minimum cuts ({label})",
+                                      result.min_cut_edges)
+    if chosen in ("betweenness", "min-cut") and chosen not in views:
+        raise typer.BadParameter(f"{chosen!r} needs --structure", param_hint="--view")
+    if chosen == "all" and commodity is not None:
+        views = {k: v for k, v in views.items() if k not in ("overall", "actors")}
+    show = {"overall": ["rank", "commodity", "stage", "actor", "name", "kind", "loss_t",
+                        "loss_share", "supply_t"]}
+    _emit_views(views, chosen, fmt, "overall" if commodity is None else "ranking",
+                result.notes, show)
 
 
 @scenario_app.command("validate")
+@table_command(resolve=False)
 def scenario_validate(file: FileArgument, data: DataOption = None,
                       fmt: FormatOption = OutputFormat.table) -> None:
     """Check a scenario file; list every problem and exit 1 if any."""
@@ -141,6 +202,7 @@ def scenario_validate(file: FileArgument, data: DataOption = None,
 
 
 @scenario_app.command("run")
+@table_command(resolve=False)
 def scenario_run(
     file: FileArgument,
     runs: Annotated[int, typer.Option(
@@ -158,8 +220,9 @@ def scenario_run(
     threshold: Annotated[float, typer.Option(
         help="Monte Carlo: battery coverage below which a run counts.", min=0.0)] = 0.5,
     view: Annotated[ScenarioView, typer.Option(help="Which table to show.")] = ScenarioView.all,
-    progress: Annotated[bool, typer.Option(
-        help="Show a progress bar for Monte Carlo runs of 10,000 or more.")] = True,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Progress bar of the Monte Carlo on stderr (default: "
+        "when stderr is a terminal).", show_default=False)] = None,
     data: DataOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -182,46 +245,45 @@ def _deterministic(ds, scenario, options: dict, view: ScenarioView, fmt: OutputF
 
     result = run_scenario(ds, scenario, **options)
     label = f"{scenario.name}, {scenario.importer} {result.year}"
-    supply = result.supply.drop(columns=["headline"])
+    supply = result.supply.drop(columns=["headline"], errors="ignore")
     origin = result.by_origin.loc[result.by_origin["loss_t"] > 0]
     views = {
         "supply": (f"Supply after the shocks ({label})", supply),
-        "origin": ("Loss by mine origin", origin),
-        "self-sufficiency": ("Self-sufficiency (base metals)", result.self_sufficiency),
-        "battery": (f"Battery coverage ({options['gwh']:g} GWh, {options['battery_scenario']})",
-                    result.battery),
-        "shocks": ("Shocks", result.shocks),
+        "origin": (f"Loss by mine origin ({label})", origin),
+        "self-sufficiency": (f"Self-sufficiency (base metals) ({label})",
+                             result.self_sufficiency),
+        "battery": (f"Battery coverage ({label}; {options['gwh']:g} GWh, "
+                    f"{options['battery_scenario']})", result.battery),
+        "shocks": (f"Shocks ({label})", result.shocks),
     }
     _emit_views(views, view.value, fmt, "supply", result.notes)
 
 
+# columns of the Monte Carlo loss table that fit 120 terminal columns (--wide: all)
+MONTE_CARLO_COLUMNS = ["commodity", "stage", "unit", "supply_t", "mean_loss_t", "p95_loss_t",
+                       "mean_loss_share", "p50_loss_share", "p95_loss_share", "p99_loss_share",
+                       "prob_loss"]
+
+
 def _monte_carlo(ds, scenario, runs: int, seed: int, threshold: float, options: dict,
-                 view: ScenarioView, show_progress: bool, fmt: OutputFormat) -> None:
+                 view: ScenarioView, show_progress: bool | None, fmt: OutputFormat) -> None:
+    from scrisk.cli.output import progress
     from scrisk.disruption.montecarlo import monte_carlo
 
     if view.value in ("origin", "self-sufficiency"):
         raise typer.BadParameter(f"{view.value!r} is shown for a deterministic run only "
                                  "(drop --runs)", param_hint="--view")
     kwargs = dict(options, coverage_threshold=threshold)
-    if show_progress and runs >= 10_000:
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        # on stderr, so that csv / json on stdout stay clean
-        with Progress(TextColumn("Monte Carlo"), BarColumn(), TextColumn("{task.completed:,}/"
-                      "{task.total:,} runs"), TimeRemainingColumn(), transient=True,
-                      console=Console(stderr=True)) as bar:
-            task = bar.add_task("runs", total=runs)
-            result = monte_carlo(ds, scenario, runs, seed, progress=lambda done, total:
-                                 bar.update(task, completed=done), **kwargs)
-    else:
-        result = monte_carlo(ds, scenario, runs, seed, **kwargs)
+    # on stderr, so that csv / json on stdout stay clean
+    with progress("Monte Carlo", runs, enabled=show_progress, unit="runs") as update:
+        result = monte_carlo(ds, scenario, runs, seed, progress=update, **kwargs)
     label = f"{scenario.name}, {scenario.importer} {result.year}, {runs:,} runs, seed {seed}"
     views = {
         "supply": (f"Supply loss distribution ({label})",
-                   result.losses.drop(columns=["headline"])),
-        "battery": (f"Battery coverage below {threshold:g} ({options['gwh']:g} GWh)",
+                   result.losses.drop(columns=["headline"], errors="ignore")),
+        "battery": (f"Battery coverage below {threshold:g} ({label}; {options['gwh']:g} GWh)",
                     result.coverage),
-        "shocks": ("Shocks sampled", result.shocks),
+        "shocks": (f"Shocks sampled ({label})", result.shocks),
     }
-    _emit_views(views, view.value, fmt, "supply", result.notes)
+    _emit_views(views, view.value, fmt, "supply", result.notes,
+                {"supply": MONTE_CARLO_COLUMNS})

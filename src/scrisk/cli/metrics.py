@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load
+from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load, table_command
 
 metrics_app = typer.Typer(help="Supply-risk metrics of the dataset.", no_args_is_help=True)
 app.add_typer(metrics_app, name="metrics")
@@ -37,6 +37,7 @@ def _commodity(ds, commodity: str | None, default: str) -> str:
 
 
 @metrics_app.command("concentration")
+@table_command
 def concentration_cmd(commodity: CommodityOption = None, year: YearOption = None,
                       stage: StageOption = None, data: DataOption = None,
                       scale: Annotated[float, typer.Option(help="HHI scale: 1 or 10000.")] = 1.0,
@@ -57,10 +58,12 @@ def concentration_cmd(commodity: CommodityOption = None, year: YearOption = None
         emit(table, fmt, title=title)
         return
     table = concentration(ds, commodity, _stage(stage), _year(ds, year), scale=scale)
-    emit(table, fmt, title="Supply concentration")
+    emit(table, fmt, title=f"Supply concentration ({_stage(stage) or 'all stages'}, "
+                           f"{_year(ds, year)})")
 
 
 @metrics_app.command("dependency")
+@table_command
 def dependency_cmd(commodity: CommodityOption = None, year: YearOption = None,
                    importer: ImporterOption = "JPN", stage: StageOption = None,
                    data: DataOption = None, fmt: FormatOption = OutputFormat.table) -> None:
@@ -77,12 +80,13 @@ def dependency_cmd(commodity: CommodityOption = None, year: YearOption = None,
         emit(dep.partners, fmt, json_payload=_jsonable(payload))
         return
     if fmt is OutputFormat.table:
-        emit(dep.summary(), fmt, title="Import dependency")
-        emit(dep.groups, fmt, title="Imports from country groups")
-    emit(dep.partners, fmt, title="Import partners")
+        emit(dep.summary(), fmt, title=f"Import dependency ({_label(dep.summary())})")
+        emit(dep.groups, fmt, title=f"Imports from country groups ({_label(dep.summary())})")
+    emit(dep.partners, fmt, title=f"Import partners ({_label(dep.summary())})")
 
 
 @metrics_app.command("geopolrisk")
+@table_command(groups=True)
 def geopolrisk_cmd(commodity: CommodityOption = None, year: YearOption = None,
                    importer: ImporterOption = "JPN", data: DataOption = None,
                    fmt: FormatOption = OutputFormat.table) -> None:
@@ -96,10 +100,11 @@ def geopolrisk_cmd(commodity: CommodityOption = None, year: YearOption = None,
     if fmt is OutputFormat.json:
         emit(result.summary(), fmt, json_payload=_jsonable(payload))
         return
-    emit(result.summary(), fmt, title="GeoPolRisk")
+    emit(result.summary(), fmt, title=f"GeoPolRisk ({_label(result.summary())})")
 
 
 @metrics_app.command("exposure")
+@table_command
 def exposure_cmd(commodity: CommodityOption = None, year: YearOption = None,
                  importer: ImporterOption = "JPN", stage: StageOption = None,
                  data: DataOption = None, fmt: FormatOption = OutputFormat.table) -> None:
@@ -115,11 +120,14 @@ def exposure_cmd(commodity: CommodityOption = None, year: YearOption = None,
     if stage is None:
         row = ds.commodities.set_index("commodity").loc[commodity]
         stage = "mining" if isinstance(row["hs_mining"], str) and row["hs_mining"] else "refining"
-    table = lookthrough_exposure(ds, importer, commodity, _year(ds, year, "trade"), _stage(stage))
-    emit(table, fmt, title="Direct vs look-through exposure")
+    year = _year(ds, year, "trade")
+    table = lookthrough_exposure(ds, importer, commodity, year, _stage(stage))
+    emit(table, fmt, title=f"Direct vs look-through exposure ({importer}, {commodity}, "
+                           f"{stage} stage, {year})")
 
 
 @metrics_app.command("self-sufficiency")
+@table_command
 def self_sufficiency_cmd(importer: ImporterOption = "JPN", data: DataOption = None,
                          year: Annotated[int | None, typer.Option(
                              "--year", help="Year (default: the latest year with demand data).")
@@ -207,6 +215,7 @@ def _ssr_closing_lines(table, total_row: str) -> list[str]:
 
 
 @metrics_app.command("trajectory")
+@table_command
 def trajectory_cmd(importer: ImporterOption = "JPN", data: DataOption = None,
                    projects: Annotated[str | None, typer.Option(
                        "--projects", help="Candidate project ids, comma-separated "
@@ -251,6 +260,7 @@ def _trajectory_run(importer, data, projects, basis, first, last, fmt) -> None:
 
 
 @metrics_app.command("battery")
+@table_command
 def battery_cmd(gwh: Annotated[float, typer.Option(help="Annual cell production, GWh.")] = 150.0,
                 scenario: Annotated[str | None, typer.Option(
                     help="Chemistry-mix scenario (default: every scenario).")] = None,
@@ -272,6 +282,7 @@ def battery_cmd(gwh: Annotated[float, typer.Option(help="Annual cell production,
 
 
 @metrics_app.command("criticality")
+@table_command
 def criticality_cmd(importer: ImporterOption = "JPN", year: YearOption = None,
                     data: DataOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Criticality matrix: supply risk vs economic importance per commodity."""
@@ -281,6 +292,17 @@ def criticality_cmd(importer: ImporterOption = "JPN", year: YearOption = None,
     table = criticality(ds, importer, year)
     emit(table.sort_values("supply_risk", ascending=False, ignore_index=True), fmt,
          title="Criticality (supply risk x economic importance)")
+
+
+def _label(summary) -> str:
+    """``JPN, cobalt, refining stage, 2024`` from a one-row summary's key columns."""
+    row = summary.iloc[0] if len(summary) else {}
+    parts = [str(row[k]) for k in ("importer", "commodity") if k in row]
+    if "stage" in row and row["stage"] not in (None, ""):
+        parts.append(f"{row['stage']} stage")
+    if "year" in row:
+        parts.append(str(row["year"]))
+    return ", ".join(parts)
 
 
 def _jsonable(value):

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load
+from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load, table_command
 
 CandidatesOption = Annotated[
     Path | None,
@@ -85,6 +85,7 @@ def _levels(text: str) -> tuple[float, ...]:
 
 
 @app.command("score")
+@table_command
 def score_cmd(
     candidates: CandidatesOption = None,
     year: Annotated[int, typer.Option("--year", help="Target year.")] = 2030,
@@ -138,6 +139,7 @@ def _records(frame) -> list[dict]:
 
 
 @app.command("optimize")
+@table_command
 def optimize_cmd(
     budget: Annotated[list[str] | None, typer.Option(
         "--budget", help="Budget envelope in oku-yen (100 million yen): AMOUNT for one "
@@ -262,8 +264,11 @@ def optimize_cmd(
         import numpy as np
 
         budgets = [round(float(b), 1) for b in np.linspace(0.0, top, frontier_points)]
-        result = portfolio_frontier(ds, budgets, target_year, envelope=frontier_envelope,
-                                    options=options, **targets)
+        from scrisk.cli.output import status
+
+        with status(f"solving the portfolio for {len(budgets)} budgets"):
+            result = portfolio_frontier(ds, budgets, target_year, envelope=frontier_envelope,
+                                        options=options, **targets)
         png = _save_frontier(result, out)
         emit(result.table, fmt, title=f"Budget ({varied} envelope) vs targets and "
              "diversification",

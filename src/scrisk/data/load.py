@@ -17,7 +17,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from scrisk.data.countries import CountryResolver
+from scrisk.data.countries import CommodityResolver, CountryResolver
 from scrisk.data.schemas import SCHEMAS, YEAR_MAX, YEAR_MIN, Column, TableSchema
 from scrisk.exceptions import DataValidationError, UnknownChoiceError, ValidationFailure
 
@@ -107,8 +107,13 @@ class Dataset:
 
     @cached_property
     def countries_resolver(self) -> CountryResolver:
-        """Resolver from country names/codes to ISO3 for this dataset."""
-        return CountryResolver(self._tables["countries"])
+        """Resolver from country names/codes (English, Japanese) and groups to ISO3."""
+        return CountryResolver(self._tables["countries"], self._tables.get("country_groups"))
+
+    @cached_property
+    def commodity_resolver(self) -> CommodityResolver:
+        """Resolver from commodity slugs and English or Japanese names to the slug."""
+        return CommodityResolver(self._tables["commodities"])
 
     @property
     def commodities_list(self) -> tuple[str, ...]:
@@ -120,10 +125,28 @@ class Dataset:
         return tuple(sorted(int(y) for y in self._tables[table]["year"].unique()))
 
     def check_commodity(self, commodity: str) -> str:
-        """Return ``commodity`` if known, else raise with the valid choices."""
+        """Return ``commodity`` if it is a slug of the data, else raise with the closest choices.
+
+        Names (``Cobalt``, ``コバルト``) are not accepted here, since callers
+        filter tables by the slug: turn them into slugs with
+        :meth:`resolve_commodity` first (the CLI does).
+        """
         if commodity not in self.commodities_list:
-            raise UnknownChoiceError("commodity", commodity, self.commodities_list)
+            resolver = self.commodity_resolver
+            slug = resolver.resolve(commodity)
+            raise UnknownChoiceError(
+                "commodity", commodity, self.commodities_list,
+                suggestions=[repr(slug)] if slug else None,
+                hint=f"Use the slug {slug!r} for {commodity!r}." if slug else "")
         return commodity
+
+    def resolve_commodity(self, commodity: str) -> str:
+        """The slug of a commodity given by slug, English or Japanese name (コバルト -> cobalt).
+
+        Raises :class:`~scrisk.exceptions.UnknownCommodityError` with the
+        closest choices when the name is unknown.
+        """
+        return self.commodity_resolver.require(commodity)
 
     def check_year(self, year: int, table: str = "production") -> int:
         """Return ``year`` if the table has it, else raise with the valid choices."""
@@ -133,11 +156,8 @@ class Dataset:
         return int(year)
 
     def check_country(self, country: str) -> str:
-        """Resolve a country name or code to ISO3, or raise with the valid choices."""
-        iso3 = self.countries_resolver.resolve(country)
-        if iso3 is None:
-            raise UnknownChoiceError("country", country, sorted(self.countries_resolver.known))
-        return iso3
+        """Resolve a country code or English/Japanese name to ISO3, or raise with the closest."""
+        return self.countries_resolver.require(country)
 
     def country_name(self, iso3: str, lang: str = "en") -> str:
         """Name of a country in English (``en``) or Japanese (``ja``)."""
