@@ -67,6 +67,11 @@ class RepairTolerance:
     break_flow : float
         In a broken exporter-year, factor from its own history beyond which a
         flow is repaired.
+    history_cap : float
+        A history further than this from the world median is not taken as
+        the flow's norm (years of impossible quantities, e.g. copper
+        concentrate at 3 USD/t); consistently low-grade exporters (ore at
+        1/40 of the concentrate median) stay within it.
     """
 
     world: float = 2.0
@@ -76,9 +81,10 @@ class RepairTolerance:
     min_value_kusd: float = 250.0
     min_vote_share: float = 0.01
     break_flow: float = 1.5
+    history_cap: float = 100.0
 
     def __post_init__(self) -> None:
-        for name in ("world", "history", "world_alone", "break_flow"):
+        for name in ("world", "history", "world_alone", "break_flow", "history_cap"):
             if getattr(self, name) <= 1:
                 raise ValueError(f"RepairTolerance.{name} must be a factor > 1, "
                                  f"got {getattr(self, name)!r}")
@@ -154,13 +160,13 @@ def repair_trade(trade: pd.DataFrame, tolerance: RepairTolerance | None = None,
     log_ratio = np.log(uv) - np.log(median)
     usable = tested & np.isfinite(log_ratio)
     history = _history(flows, [*group, *FLOW_KEY], log_ratio, usable, tol.window)
-    # a history itself beyond world_alone (years of absurd quantities) is not a norm
-    history[np.abs(history) > np.log(tol.world_alone)] = np.nan
+    # a history beyond history_cap (years of impossible quantities) is not a norm
+    history[np.abs(history) > np.log(tol.history_cap)] = np.nan
     exporter_ratio, exporter_share = _exporter_log_ratio(flows, group, value, reported, tested,
                                                          median)
     fallback = _history(flows, [*group, "exporter"], exporter_ratio,
                         np.isfinite(exporter_ratio), tol.window, one_per_year=True)
-    fallback[np.abs(fallback) > np.log(tol.world_alone)] = np.nan
+    fallback[np.abs(fallback) > np.log(tol.history_cap)] = np.nan
 
     # exporter-year breaks: every flow of the exporter that year is off (Chile 2021)
     exporter_dev = exporter_ratio - fallback
