@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrisk.disruption.chokepoints import element_losses, model_elements, supply_graph
+from scrisk.disruption.chokepoints import element_losses, model_elements
 from scrisk.disruption.engine import SeaRoutes, SupplyModel
 from scrisk.disruption.example import example_network, example_route_tables
-from scrisk.metrics.exposure import mined_origin_of_refined, supply_by_origin
+from scrisk.origins import FlowModel
 
 ROUTES = SeaRoutes.from_tables(**example_route_tables())
 
@@ -57,8 +57,9 @@ def test_supply_by_mine_origin(model):
     assert ore.to_dict() == {"AUS": 30.0, "IDN": 10.0}
 
 
-def test_refined_supply_by_refiner(model):
-    assert model.importer_refined_by_refiner().round(9).to_dict() == {"CHN": 50.0, "JPN": 20.0}
+def test_refined_supply_by_supplier(model):
+    assert model.supply_by_supplier("refining").round(9).to_dict() == \
+        {"CHN": 40.0, "JPN": 20.0, "KOR": 10.0}
 
 
 @pytest.mark.parametrize(("cuts", "expected"), [
@@ -104,34 +105,35 @@ def test_by_origin_after_a_scenario(model):
 
 def test_element_ranking(model):
     table = element_losses(model)
-    refined = table.loc[table["stage"] == "refining"].set_index(["kind", "element"])["loss_t"]
-    assert refined[("refined_export", "CHN")] == pytest.approx(50.0)
-    assert refined[("lanes", "taiwan_strait")] == pytest.approx(20.0)
-    assert refined[("lanes", "malacca")] == pytest.approx(5.0)
-    # ore links into a refiner other than the importer (first-order rule)
-    assert refined[("ore_link", "AUS->CHN")] == pytest.approx(25.0)
-    assert refined[("ore_link", "IDN->CHN")] == pytest.approx(15.0)
+    refined = table.loc[table["stage"] == "refining"]
+    refined = refined.set_index(["kind", "element", "element_stage"])["loss_t"]
+    assert refined[("export", "CHN", "refining")] == pytest.approx(50.0)
+    assert refined[("lanes", "taiwan_strait", "")] == pytest.approx(20.0)
+    assert refined[("lanes", "malacca", "")] == pytest.approx(5.0)
+    # Chinese ore exports feed nothing here; Indonesian ore reaches Japan two ways (20 t)
+    assert refined[("export", "IDN", "mining")] == pytest.approx(20.0)
     assert table["loss_share"].between(0, 1).all()
 
 
-def test_lookthrough_agrees_with_the_exposure_module(model):
-    network = example_network()
-    imports = supply_by_origin(network, "JPN", "refining")
-    mined = mined_origin_of_refined(network, imports["lookthrough_share"])
-    total = imports["direct_t"].sum()
-    # imported refined metal only (the exposure module leaves out own refining)
-    gates = model.gates(1)
-    gates.refining[0, model.index("JPN")] = 0.0
-    own = model.by_origin(gates)
-    own = own.loc[own["stage"] == "refining"].set_index("origin")["after_t"]
-    for origin, share in mined.items():
-        assert own[origin] == pytest.approx(share * total)
+def test_lookthrough_agrees_with_the_exposure_model(model):
+    flow = FlowModel(example_network())
+    for stage in ("mining", "refining"):
+        shares = flow.supply_by_origin("JPN", stage)
+        table = model.by_origin()
+        table = table.loc[table["stage"] == stage].set_index("origin")["before_t"]
+        assert table.to_dict() == pytest.approx(shares.to_dict())
+        # removing a country's mines loses exactly its mined share (chokepoints = exposure)
+        countries = list(shares.index)
+        losses = model.losses(model.element_gates([("production:mining", c, 0.0)
+                                                   for c in countries]))
+        column = ("mining", "refining").index(stage)
+        assert losses[:, column] == pytest.approx(shares.to_numpy())
 
 
 def test_gates_are_checked(model):
     gates = model.gates(2)
-    gates.mining[0, 0] = 1.5
-    with pytest.raises(ValueError, match="gates.mining must lie in"):
+    gates.family("mining")[0, 0] = 1.5
+    with pytest.raises(ValueError, match="gates production:mining must lie in"):
         model.evaluate(gates)
     with pytest.raises(ValueError, match="substitution"):
         model.evaluate(model.gates(1), substitution=2.0)
@@ -146,47 +148,81 @@ def test_importer_without_supply():
 # ----------------------------------------------------------------- naive baseline agreement
 
 
-def _reimports_own_refined(model) -> bool:
-    full, net = model.arrays, model.network
-    m = net.index(model.importer)
-    return bool(full["f2"][:, m] @ full["o2"][:, m] > 0)
-
-
-def _naive_losses(model, stage):
-    """Remove each node (a chokepoint: its two lane nodes) and recompute the max flow.
-
-    A chokepoint is two nodes (ore leg, refined leg). When the importer buys back
-    its own refined metal, one tonne can pass both; removing both nodes then lets
-    the max flow re-route the surviving ore feed, which the proportional engine
-    does not, so chokepoints are compared only when no such path exists.
-    """
-    graph = supply_graph(model, stage)
-    base = nx.maximum_flow_value(graph, "world", "market")
-    both_legs = stage == "refining" and _reimports_own_refined(model)
+def naive_pools(flow, production, export, link, importer, sweeps=400):
+    """The same rules as the engine, by plain fixed-point sweeps over countries (no solver)."""
+    net = flow.network
+    n = len(net.countries)
+    m = net.index(importer)
     out = {}
-    for family, key, survive, _, _ in model_elements(model):
-        if survive != 0.0 or family in ("ore_export", "refined_export"):
-            continue
-        if family == "lanes" and both_legs:
-            continue
-        nodes = ([f"lane:ore:{key}", f"lane:refined:{key}"] if family == "lanes" else
-                 [{"ore_link": "ore_link", "refined_link": "refined_link"}.get(family, family)
-                  + f":{key}"])
-        cut = graph.copy()
-        cut.remove_nodes_from([n for n in nodes if n in cut])
-        out[(family, key)] = base - nx.maximum_flow_value(cut, "world", "market")
-    return base, out
+    carry_before = np.zeros(n)
+    carry_after = np.zeros(n)
+    for s, stage in enumerate(flow.stages):
+        a = flow.arrays[stage]
+        gp = production.get(stage, np.ones(n))
+        ge = export.get(stage, np.ones(n))
+        gl = link.get(stage, np.ones(n))
+        if s == 0:
+            src = a.output * gp
+        else:
+            rho = np.where(carry_before > 0, np.minimum(carry_after / np.where(
+                carry_before > 0, carry_before, 1.0), 1.0), 0.0)
+            src = a.output * gp * (a.feed_used * rho + 1.0 - a.feed_used)
+        pool = a.pool.copy()
+        dead = ~a.reached
+        gated_in = np.array([sum(a.flows[i, j] * ge[i] * (gl[i] if j == m else 1.0)
+                                 for i in range(n)) for j in range(n)])
+        inflow = a.flows.sum(axis=0)
+        dead_pool = a.pool * np.where(inflow > 0, gated_in / np.where(inflow > 0, inflow, 1), 1)
+        for _ in range(sweeps):
+            r = np.where(a.pool > 0, pool / np.where(a.pool > 0, a.pool, 1.0), 1.0)
+            new = src.copy()
+            for i in range(n):
+                for j in np.nonzero(a.flows[i])[0]:
+                    g = ge[i] * (gl[i] if j == m else 1.0)
+                    new[j] += a.flows[i, j] * g * (a.traced_exports[i] * r[i]
+                                                   + 1.0 - a.traced_exports[i])
+            new = np.where(dead, dead_pool, new)
+            if np.allclose(new, pool, atol=1e-12, rtol=0):
+                break
+            pool = new
+        out[stage] = pool
+        r = np.where(a.pool > 0, pool / np.where(a.pool > 0, a.pool, 1.0), 1.0)
+        shipped = np.array([sum(a.flows[i, j] * ge[i] * (gl[i] if j == m else 1.0)
+                                for j in range(n)) for i in range(n)])
+        kept = r * np.clip(a.pool - a.traced_exports * shipped, 0.0, None)
+        left_before = np.zeros(n) if s == 0 else np.clip(a.feed - a.output, 0.0, None)
+        rho = (np.zeros(n) if s == 0 else np.where(
+            carry_before > 0, np.minimum(carry_after / np.where(carry_before > 0,
+                                                                carry_before, 1.0), 1.0), 0.0))
+        carry_before = a.kept + left_before
+        carry_after = kept + left_before * rho
+    return out
 
 
-@pytest.mark.parametrize("stage", ["mining", "refining"])
-def test_max_flow_baseline_matches_engine(model, stage):
-    base, naive = _naive_losses(model, stage)
-    assert base == pytest.approx(model.supply[stage])
+def _naive_element_losses(model):
+    flow = model.flow
+    base = naive_pools(flow, {}, {}, {}, model.importer)
+    m = model.index(model.importer)
+    out = {}
+    for family, key, survive, *_ in model_elements(model):
+        if family == "lanes":
+            continue
+        kind, _, stage = family.partition(":")
+        gate = np.ones(len(model.countries))
+        gate[model.index(key)] = survive
+        cut = {kind: {stage: gate}}
+        after = naive_pools(flow, cut.get("production", {}), cut.get("export", {}),
+                            cut.get("link", {}), model.importer)
+        out[(family, key)] = [base[s][m] - after[s][m] for s in flow.stages]
+    return out
+
+
+def test_naive_baseline_matches_engine(model):
+    naive = _naive_element_losses(model)
     keys = list(naive)
     losses = model.losses(model.element_gates([(f, k, 0.0) for f, k in keys]))
-    column = 0 if stage == "mining" else 1
-    for (family, key), engine in zip(keys, losses[:, column], strict=True):
-        assert engine == pytest.approx(naive[(family, key)], abs=1e-9), (family, key)
+    for key, engine in zip(keys, losses, strict=True):
+        assert engine == pytest.approx(naive[key], abs=1e-7), key
 
 
 # ----------------------------------------------------------------- properties
@@ -216,8 +252,8 @@ def networks(draw):
     flows = {"mining": mat(), "refining": mat()}
     values = {k: v.copy() for k, v in flows.items()}
     network = SupplyNetwork("x", 2023, names, MappingProxyType(production),
-                            MappingProxyType(flows), MappingProxyType(values),
-                            MappingProxyType({"mining": "t", "refining": "t"}))
+                            MappingProxyType(flows), MappingProxyType(dict(flows)),
+                            MappingProxyType(values), "t")
     import pandas as pd
 
     regions = [draw(st.sampled_from(["a", "b", "none"])) for _ in range(n)]
@@ -240,14 +276,15 @@ def test_full_ban_removes_exactly_the_lookthrough_share(case):
     network, routes = case
     model = SupplyModel(network, "JPN", routes)
     origins = model.by_origin()
-    for stage in ("mining", "refining"):
+    for stage in model.stages:
         table = origins.loc[origins["stage"] == stage].set_index("origin")["before_t"]
         assert table.sum() == pytest.approx(model.supply[stage], rel=1e-9, abs=1e-9)
-        countries = [c for c in table.index if c != "unattributed"]
-        if not countries:
+        countries = [c for c in table.index if c in model.countries]
+        if not countries or stage not in model.flow.stages:
             continue
-        losses = model.losses(model.element_gates([("mining", c, 0.0) for c in countries]))
-        column = 0 if stage == "mining" else 1
+        losses = model.losses(model.element_gates([("production:mining", c, 0.0)
+                                                   for c in countries]))
+        column = model.flow.stages.index(stage)
         for country, loss in zip(countries, losses[:, column], strict=True):
             assert loss == pytest.approx(table[country], rel=1e-9, abs=1e-7)
 
@@ -260,14 +297,13 @@ def test_losses_monotone_linear_and_zero_at_zero(case, data):
     elements = model_elements(model)
     if not elements:
         return
-    family, key, _, _, _ = data.draw(st.sampled_from(elements))
+    family, key, *_ = data.draw(st.sampled_from(elements))
     sizes = np.linspace(0.0, 1.0, 6)
     losses = model.losses(model.element_gates([(family, key, 1.0 - s) for s in sizes]))
     assert np.allclose(losses[0], 0.0, atol=1e-9)
     assert (np.diff(losses, axis=0) >= -1e-9).all()
-    # one shock: the loss is linear in its size, except for a sea lane that a re-imported
-    # tonne of the importer's own metal passes twice (ore in, metal back)
-    if not (family == "lanes" and _reimports_own_refined(model)):
+    # a production gate acts on a source term: its loss is linear in its size
+    if family.startswith("production:"):
         assert np.allclose(losses, sizes[:, None] * losses[-1][None, :], atol=1e-7)
 
 
@@ -290,24 +326,21 @@ def test_combined_loss_between_max_and_sum_of_parts(case, data):
     both = model.losses(gates)[0]
     assert (both <= single.sum(axis=0) + 1e-7).all()
     assert (both >= single.max(axis=0) - 1e-7).all()
-    assert (both <= np.array([model.supply["mining"], model.supply["refining"]]) + 1e-7).all()
+    assert (both <= np.array([model.supply[s] for s in model.flow.stages]) + 1e-7).all()
 
 
 @settings(max_examples=15, deadline=None)
 @given(networks())
-def test_max_flow_baseline_matches_engine_on_random_networks(case):
+def test_naive_baseline_matches_engine_on_random_networks(case):
     network, routes = case
     model = SupplyModel(network, "JPN", routes)
-    for stage in model.stages:
-        base, naive = _naive_losses(model, stage)
-        assert base == pytest.approx(model.supply[stage], rel=1e-6, abs=1e-6)
-        keys = list(naive)
-        if not keys:
-            continue
-        losses = model.losses(model.element_gates([(f, k, 0.0) for f, k in keys]))
-        column = 0 if stage == "mining" else 1
-        for key, engine in zip(keys, losses[:, column], strict=True):
-            assert engine == pytest.approx(naive[key], rel=1e-6, abs=1e-6), key
+    naive = _naive_element_losses(model)
+    keys = list(naive)
+    if not keys:
+        return
+    losses = model.losses(model.element_gates([(f, k, 0.0) for f, k in keys]))
+    for key, engine in zip(keys, losses, strict=True):
+        assert engine == pytest.approx(naive[key], rel=1e-6, abs=1e-6), key
 
 
 def test_closed_reexport_loop_is_unattributed():
@@ -320,11 +353,11 @@ def test_closed_reexport_loop_is_unattributed():
     zeros = np.zeros(3)
     ore = np.array([[0, 10, 5], [10, 0, 0], [0, 0, 0]], dtype=float)
     network = SupplyNetwork("x", 2023, names, MappingProxyType({"mining": zeros}),
-                            MappingProxyType({"mining": ore}),
-                            MappingProxyType({"mining": ore}), MappingProxyType({"mining": "t"}))
+                            MappingProxyType({"mining": ore}), MappingProxyType({"mining": ore}),
+                            MappingProxyType({"mining": ore}), "t")
     model = SupplyModel(network, "JPN")
     table = model.by_origin()
     assert table["origin"].tolist() == ["unattributed"]
     assert table["before_t"].iloc[0] == pytest.approx(5.0)
-    assert model.losses(model.element_gates([("ore_link", "A", 0.0)]))[0, 0] == \
+    assert model.losses(model.element_gates([("link:mining", "A", 0.0)]))[0, 0] == \
         pytest.approx(5.0)

@@ -252,6 +252,27 @@ def to_contained(quantity: np.ndarray, unit: str, contained: str,
     return quantity
 
 
+def facility_contained(dataset: Dataset, commodity: str, quantity: float, unit: str
+                       ) -> float | None:
+    """A facility's output in the commodity's contained unit (``None`` if not convertible).
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> round(facility_contained(load_dataset(), "lithium", 1000.0, "t LCE"), 1)
+    187.9
+    """
+    contained, factor = contained_unit(dataset, commodity)
+    mining_unit = str(dataset.select("commodities", commodity=commodity)["mining_unit"].iloc[0])
+    key = str(unit).strip()
+    symbol = contained.split(" ", 1)[-1]
+    if key in (contained, "t", f"t {commodity}", f"t {symbol}") or \
+            key.lower() in _UNIT_FACTORS or key == mining_unit:
+        return float(to_contained(np.array([quantity]), key, contained, mining_unit,
+                                  factor)[0])
+    return None
+
+
 def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
     """Build the contained-metal supply network of one commodity in one year.
 

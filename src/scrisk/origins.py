@@ -171,6 +171,7 @@ class FlowModel:
         self._final_mass, self._final_comp = carry_mass, carry_comp
         self.composition = MappingProxyType(composition)
         self.arrays = MappingProxyType(arrays)
+        self._lu: dict = {}  # factorisations of the untouched stage systems, reused by shocks
         for O in composition.values():
             O.setflags(write=False)
 
@@ -228,8 +229,9 @@ class FlowModel:
     def evaluate(self, production: Mapping[str, np.ndarray] | None = None,
                  export: Mapping[str, np.ndarray] | None = None,
                  link: Mapping[str, np.ndarray] | None = None,
-                 importer: str | None = None) -> dict[str, np.ndarray]:
-        """Pools of every stage after one shock, by country (contained metal).
+                 importer: str | None = None, by_label: bool = False,
+                 feed: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Pools of every stage after one shock (contained metal).
 
         Parameters
         ----------
@@ -241,13 +243,20 @@ class FlowModel:
             ``importer`` (trade-link cuts and sea-lane closures).
         importer : str, optional
             The country ``link`` applies to.
+        by_label : bool
+            Return ``(n, L)`` pools by origin label instead of ``(n,)`` totals.
+        feed : dict, optional
+            Filled with stage -> ``(n,)`` surviving share of each country's
+            traced feed (ones at the mining stage).
 
         Returns
         -------
         dict
-            Stage -> ``(n,)`` pool after the shock. Output scales with the
-            surviving share of its traced feed (never above capacity); a
-            ban keeps the metal in the banning country.
+            Stage -> pools after the shock. Output scales with the surviving
+            share of its traced feed and never rises above what it was (a
+            ban keeps the metal in the banning country, whose plants cannot
+            use more than before); feed beyond the data (``untraced``) only
+            falls with the plant's own output.
 
         Examples
         --------
@@ -265,43 +274,65 @@ class FlowModel:
         link = link or {}
         m = self.network.index(importer) if importer is not None and \
             self.network.has_country(importer) else None
+        L = len(self.labels)
+        # columns: origin labels, or scenarios when production gates come as (n, k) arrays
+        widths = {np.asarray(v).shape[1] for v in production.values() if np.ndim(v) == 2}
+        batch = bool(widths)
+        if batch and by_label:
+            raise ValueError("by_label needs one scenario (1-D production gates)")
+        k = L if by_label else (widths.pop() if batch else 1)
+        u = L - 1 if by_label else None
         out: dict[str, np.ndarray] = {}
         carry_before = np.zeros(n)
-        carry_after = np.zeros(n)
+        carry_after = np.zeros((n, k))
         for s, stage in enumerate(self.stages):
             a = self.arrays[stage]
             gp = np.asarray(production.get(stage, ones), dtype=float)
-            ge = np.asarray(export.get(stage, ones), dtype=float)
-            G = np.repeat(ge[:, None], n, axis=1)
-            if m is not None and stage in link:
-                G[:, m] *= np.asarray(link[stage], dtype=float)
+            gp = gp if gp.ndim == 2 else gp[:, None]
+            G = None
+            if stage in export or (m is not None and stage in link):
+                G = np.repeat(np.asarray(export.get(stage, ones), dtype=float)[:, None], n,
+                              axis=1)
+                if m is not None and stage in link:
+                    G[:, m] *= np.asarray(link[stage], dtype=float)
             if s == 0 and stage == "mining":
-                phi = ones
+                spread = np.zeros((n, k))
+                if by_label:
+                    source = np.zeros((n, k))
+                    for c in np.nonzero(a.output > 0)[0]:
+                        source[c, self._label_index[self.network.countries[c]]] = a.output[c]
+                    source *= gp
+                else:
+                    source = a.output[:, None] * gp * np.ones((1, k))
+                if feed is not None:
+                    feed[stage] = np.ones((n, k)) if batch else ones
             else:
-                rho = np.ones(n)
-                ok = carry_before > _TINY
-                rho[ok] = np.clip(carry_after[ok] / carry_before[ok], 0.0, 1.0)
-                phi = a.feed_used * rho + (1.0 - a.feed_used)
-            after = _solve_amounts(a, gp * phi, G)
-            out[stage] = after
-            # exports after the shock and what the country keeps for its next stage
-            r = np.ones(n)
-            okp = a.pool > _TINY
-            r[okp] = after[okp] / a.pool[okp]
-            shipped = (a.flows * G).sum(axis=1) * (a.traced_exports * r
-                                                    + (1.0 - a.traced_exports))
-            kept_after = np.clip(after - shipped, 0.0, None)
+                spread = _spread(carry_before, carry_after, per_column=not by_label)
+                source = (a.output * a.feed_used)[:, None] * gp * spread
+                rest = (a.output * (1.0 - a.feed_used))[:, None] * gp
+                if by_label:
+                    for c in np.nonzero(rest[:, 0] > 0)[0]:
+                        source[c, self._label_index[untraced_label(self.network.countries[c])]] \
+                            += rest[c, 0]
+                else:
+                    source = source + rest
+                if feed is not None:
+                    survived = np.where(carry_before[:, None] > _TINY,
+                                        spread if not by_label else
+                                        spread.sum(axis=1, keepdims=True), 1.0)
+                    feed[stage] = survived if batch else survived[:, 0]
+            share = _propagate(a, source, G, u, self._lu if G is None else None, stage)
+            out[stage] = share * a.pool[:, None] if (by_label or batch) else share[:, 0] * a.pool
+            shipped = a.exports if G is None else (a.flows * G).sum(axis=1)
+            kept = share * np.clip(a.pool - a.traced_exports * shipped, 0.0, None)[:, None]
             if s == 0 and stage == "mining":
                 left_before = np.zeros(n)
-                left_after = np.zeros(n)
+                left_after = np.zeros((n, k))
             else:
                 left_before = np.clip(a.feed - a.output, 0.0, None)
-                rho = np.ones(n)
-                ok = carry_before > _TINY
-                rho[ok] = np.clip(carry_after[ok] / carry_before[ok], 0.0, 1.0)
-                left_after = left_before * rho
+                left_after = left_before[:, None] * spread
             carry_before = a.kept + left_before
-            carry_after = kept_after + left_after
+            carry_after = kept + left_after
         return out
 
 
@@ -351,28 +382,72 @@ def _solve_stage(X: np.ndarray, F: np.ndarray, C: np.ndarray, u: int, feed: np.n
     return StageArrays(X, F, P, E, a, reached, kept, feed, tau), O
 
 
-def _solve_amounts(a: StageArrays, source_survival: np.ndarray, G: np.ndarray) -> np.ndarray:
-    """Pools of one stage after a shock: ``A = X g + sum_i F[i, c] G[i, c] (a_i A_i / P_i + 1 - a_i)``."""
-    n = a.pool.size
+def _spread(before: np.ndarray, after: np.ndarray, per_column: bool = False) -> np.ndarray:
+    """Surviving feed per unit of feed before, capped at the feed before.
+
+    Columns are parts of one feed (origin labels: capped on their sum) or,
+    with ``per_column``, separate scenarios or totals (capped one by one).
+    """
+    n, k = after.shape
+    out = np.zeros((n, k))
+    ok = before > _TINY
+    if per_column:
+        out[ok] = np.clip(after[ok] / before[ok][:, None], 0.0, 1.0)
+        return out
+    total = after[ok].sum(axis=1)
+    cap = np.ones(total.size)
+    over = total > before[ok]
+    cap[over] = before[ok][over] / total[over]
+    out[ok] = after[ok] / before[ok][:, None] * cap[:, None]
+    return out
+
+
+def _propagate(a: StageArrays, source: np.ndarray, G: np.ndarray | None, u: int | None,
+               cache: dict | None = None, key: str = "") -> np.ndarray:
+    """Pool shares after a shock for one stage: ``(n, k)``, amount = share x pool before.
+
+    Solves ``P_c R_c - sum_i F[i, c] G[i, c] a_i R_i = source_c + unattributed inflow`` on
+    pools production reaches; other pools hold unattributed metal and keep their size.
+    ``u`` is the unattributed column (label mode); ``None`` adds that mass to every column.
+    ``G`` of ``None`` means no gate on trade: the factorisation is taken from (and kept in)
+    ``cache`` under ``key``.
+    """
+    n, k = source.shape
     P = a.pool
-    live = np.nonzero(a.reached & (P > _TINY))[0]
-    after = np.zeros(n)
-    FG = a.flows * G
-    # unreached pools keep their size; only the gates on their shipments act
+    FG = a.flows if G is None else a.flows * G
+    R = np.zeros((n, k))
     dead = np.nonzero((~a.reached) & (P > _TINY))[0]
-    after[dead] = P[dead]
-    if not live.size:
-        return after
-    Fl = FG[np.ix_(live, live)]
-    rhs = a.output[live] * source_survival[live]
-    rhs = rhs + (FG[:, live] * (1.0 - a.traced_exports)[:, None]).sum(axis=0)
+    cols = slice(None) if u is None else u
+    ratio = np.ones(dead.size)
     if dead.size:
-        rhs = rhs + (FG[np.ix_(dead, live)] * a.traced_exports[dead][:, None]).sum(axis=0)
-    # unknowns: r = A / P on live pools
-    M = np.diag(P[live]) - (Fl * a.traced_exports[live][:, None]).T
-    r = np.linalg.solve(M, rhs)
-    after[live] = r * P[live]
-    return after
+        # untraceable pools: only the gates on their own inflows act (no solve through loops)
+        inflow = a.flows[:, dead].sum(axis=0)
+        gated = FG[:, dead].sum(axis=0)
+        ratio = np.where(inflow > 0, gated / np.where(inflow > 0, inflow, 1.0), 1.0)
+        R[dead, cols] = ratio if u is not None else ratio[:, None]
+    live = np.nonzero(a.reached & (P > _TINY))[0]
+    if not live.size:
+        return R
+    rhs = source[live].copy()
+    inflow = (FG[:, live] * (1.0 - a.traced_exports)[:, None]).sum(axis=0)
+    if dead.size:
+        inflow = inflow + (FG[np.ix_(dead, live)]
+                           * (a.traced_exports[dead] * ratio)[:, None]).sum(axis=0)
+    if u is None:
+        rhs += inflow[:, None]
+    else:
+        rhs[:, u] += inflow
+    lu = cache.get(key) if cache is not None else None
+    if lu is None:
+        sub = scipy.sparse.csr_matrix(FG[np.ix_(live, live)] * a.traced_exports[live][:, None])
+        M = (scipy.sparse.diags(P[live]) - sub.T).tocsc()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
+            lu = scipy.sparse.linalg.splu(M)
+        if cache is not None:
+            cache[key] = lu
+    R[live] = lu.solve(np.ascontiguousarray(rhs))
+    return R
 
 
 # --------------------------------------------------------------------------- example

@@ -13,6 +13,7 @@ physical trade network.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,27 +22,23 @@ import pandas as pd
 from scrisk.data.load import Dataset
 from scrisk.disruption.engine import (
     ROUTE_DESTINATION,
-    STAGE_OF_SUPPLY,
     SeaRoutes,
     SupplyModel,
+    family_name,
 )
-from scrisk.disruption.scenarios import default_year, same_unit
-from scrisk.metrics.exposure import UNATTRIBUTED
-from scrisk.network import build_network
+from scrisk.network import default_year, facility_contained
+from scrisk.origins import UNATTRIBUTED, flow_model, label_kind
 
 DEFAULT_THRESHOLD = 0.5
 KIND_LABELS = {
-    "mining": "mine production",
-    "refining": "refinery production",
-    "ore_export": "ore exports",
-    "refined_export": "refined exports",
-    "ore_link": "ore trade link",
-    "refined_link": "refined trade link",
+    "production": "output",
+    "export": "exports",
+    "link": "trade link",
     "lanes": "sea lane",
     "facility": "facility",
 }
 RANKING_COLUMNS = ["commodity", "stage", "kind", "element", "name", "loss_t", "loss_share",
-                   "supply_t"]
+                   "supply_t", "element_stage"]
 
 
 @dataclass(frozen=True)
@@ -55,12 +52,14 @@ class ChokepointResult:
     threshold : float
     ranking : pandas.DataFrame
         ``commodity, stage, kind, element, name, loss_t, loss_share,
-        supply_t``: supply lost at ``stage`` if the element were lost
-        entirely, largest first within each commodity and stage. ``kind`` is
-        one of ``mining``, ``refining`` (a country's mine / refinery output),
-        ``ore_export``, ``refined_export`` (all exports of a country),
-        ``ore_link``, ``refined_link`` (one trade link), ``lanes`` (a sea-lane
-        chokepoint), ``facility``.
+        supply_t, element_stage``: the importer's supply at ``stage`` lost if
+        the element were lost entirely, largest first within each commodity
+        and stage. ``kind`` is ``production`` (a country's output of
+        ``element_stage``), ``export`` (all its exports of that stage),
+        ``link`` (its shipments of that stage to the importer), ``lanes`` (a
+        sea-lane chokepoint) or ``facility``. Removing a country's mines
+        loses exactly its mined share in
+        :func:`scrisk.metrics.exposure.lookthrough_exposure`.
     sea_lanes : pandas.DataFrame
         ``commodity, stage, chokepoint, name, imports_t, import_share,
         loss_t, supply_share``: the importer's direct imports through each
@@ -151,12 +150,11 @@ def chokepoints(dataset: Dataset, importer: str = "JPN", commodity: str | None =
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in
                                             ("ranking", "lanes", "spof", "btw", "cuts", "edges")}
     for com in sorted(commodities):
-        network = build_network(dataset, com, year)
-        model = SupplyModel(network, importer, routes)
+        model = SupplyModel(flow_model(dataset, com, year), importer, routes)
         if model.headline_stage is None:
             notes.append(f"{com}: {importer} has no supply in the {year} data")
             continue
-        ranking = element_losses(model, dataset.facilities, names)
+        ranking = element_losses(model, dataset.facilities, names, dataset)
         parts["ranking"].append(ranking)
         parts["lanes"].append(_sea_lane_table(model, ranking))
         parts["spof"].append(_single_points(model, ranking, names, threshold))
@@ -166,6 +164,8 @@ def chokepoints(dataset: Dataset, importer: str = "JPN", commodity: str | None =
             parts["cuts"].append(cut)
             parts["edges"].append(edges)
     ranking = _concat(parts["ranking"], [*RANKING_COLUMNS, "headline"])
+    for com in sorted(commodities):
+        notes.extend(f"{com}: {note}" for note in flow_model(dataset, com, year).network.notes)
     return ChokepointResult(
         importer, year, threshold, ranking,
         _concat(parts["lanes"], ["commodity", "stage", "chokepoint", "name", "imports_t",
@@ -195,77 +195,117 @@ def _names(dataset: Dataset) -> dict[str, str]:
     return names
 
 
-def model_elements(model: SupplyModel, facilities: pd.DataFrame | None = None
-                   ) -> list[tuple[str, str, float, str, str]]:
+def upstream_nodes(model: SupplyModel) -> set[tuple[int, int]]:
+    """``(stage index, country index)`` nodes from which metal can reach the importer.
+
+    Metal moves along trade within a stage and, inside a country, from a
+    stage to any later one (feed, or feed that skips a stage). Gates on
+    other nodes cannot change the importer's supply, so they are not ranked.
+    """
+    if model.index(model.importer) is None:
+        return set()
+    flow = model.flow
+    m = model.index(model.importer)
+    stages = flow.stages
+    start = [(s, m) for s in range(len(stages))]
+    seen = set(start)
+    queue = deque(start)
+    imports = [flow.arrays[st].flows for st in stages]
+    while queue:
+        s, c = queue.popleft()
+        for i in np.nonzero(imports[s][:, c] > 0)[0]:
+            node = (s, int(i))
+            if node not in seen:
+                seen.add(node)
+                queue.append(node)
+        for t in range(s):
+            node = (t, c)
+            if node not in seen:
+                seen.add(node)
+                queue.append(node)
+    return seen
+
+
+def model_elements(model: SupplyModel, facilities: pd.DataFrame | None = None,
+                   dataset: Dataset | None = None) -> list[tuple[str, str, float, str, str, str]]:
     """Every element whose loss can cut the importer's supply, as engine gates.
 
-    Countries with mine or refinery output, exporters (ore and metal), trade
-    links into the importer, chokepoints and, given ``facilities``, operating
-    facilities with an output in the production unit (as the share of their
-    country's output that survives their loss).
+    Countries with output of a stage that can reach the importer, their
+    exports of that stage, the importer's trade links, the chokepoints and,
+    given ``facilities`` (and the dataset, to convert units), operating
+    facilities with an output (as the share of their country's output that
+    survives their loss).
 
     Returns
     -------
-    list of ``(family, key, surviving share, kind, element label)``
+    list of ``(family, key, surviving share, kind, element label, element stage)``
 
     Examples
     --------
     >>> from scrisk.disruption.example import example_network
     >>> [e[:3] for e in model_elements(SupplyModel(example_network(), "JPN"))][:3]
-    [('mining', 'AUS', 0.0), ('ore_export', 'AUS', 0.0), ('mining', 'CHN', 0.0)]
+    [('export:mining', 'AUS', 0.0), ('production:mining', 'AUS', 0.0), ('production:mining', 'CHN', 0.0)]
     """
-    full = model.arrays
+    flow = model.flow
     net = model.network
-    out: list[tuple[str, str, float, str, str]] = []
-    for iso3 in model.countries:
-        k = net.index(iso3)
-        if full["p1"][k] > 0:
-            out.append(("mining", iso3, 0.0, "mining", iso3))
-        if full["p2"][k] > 0:
-            out.append(("refining", iso3, 0.0, "refining", iso3))
-        if full["f1"][k].sum() > 0 and iso3 != model.importer:
-            out.append(("ore_export", iso3, 0.0, "ore_export", iso3))
-        if full["f2"][k].sum() > 0 and iso3 != model.importer:
-            out.append(("refined_export", iso3, 0.0, "refined_export", iso3))
-    if net.has_country(model.importer):
-        m = net.index(model.importer)
-        for stage, family in (("f1", "ore_link"), ("f2", "refined_link")):
-            for i in np.nonzero(full[stage][:, m] > 0)[0]:
+    up = upstream_nodes(model)
+    out: list[tuple[str, str, float, str, str, str]] = []
+    for s, stage in enumerate(flow.stages):
+        a = flow.arrays[stage]
+        for c in sorted(c for t, c in up if t == s):
+            iso3 = net.countries[c]
+            if a.output[c] > 0:
+                out.append((family_name("production", stage), iso3, 0.0, "production", iso3,
+                            stage))
+            if iso3 != model.importer and any(a.flows[c, j] > 0 and (s, j) in up
+                                              for j in np.nonzero(a.flows[c] > 0)[0]):
+                out.append((family_name("export", stage), iso3, 0.0, "export", iso3, stage))
+    out.sort(key=lambda e: (e[1], flow.stages.index(e[5]), e[0]))
+    m = model.index(model.importer)
+    if m is not None:
+        for stage in flow.stages:
+            col = flow.arrays[stage].flows[:, m]
+            for i in np.nonzero(col > 0)[0]:
                 iso3 = net.countries[i]
-                if iso3 != model.importer:
-                    out.append((family, iso3, 0.0, family, f"{iso3}->{model.importer}"))
+                out.append((family_name("link", stage), iso3, 0.0, "link",
+                            f"{iso3}->{model.importer}", stage))
     for cid in model.chokepoints:
-        out.append(("lanes", cid, 0.0, "lanes", cid))
-    if facilities is not None and not facilities.empty:
+        out.append(("lanes", cid, 0.0, "lanes", cid, ""))
+    if facilities is not None and not facilities.empty and dataset is not None:
         rows = facilities.loc[(facilities["commodity"] == model.commodity)
                               & (facilities["status"] == "operating")
                               & (facilities["output_t"].fillna(0) > 0)]
         for row in rows.sort_values("facility_id").itertuples(index=False):
-            stage_prod = full["p1"] if row.stage == "mining" else full["p2"]
-            unit = model.units.get(row.stage)
-            if not net.has_country(row.iso3) or unit is None or \
-                    not same_unit(str(row.unit), unit, model.commodity):
+            stage = str(row.stage)
+            if stage not in flow.stages or not net.has_country(row.iso3):
                 continue
-            national = stage_prod[net.index(row.iso3)]
-            if national > 0 and model.index(row.iso3) is not None:
-                out.append((row.stage, row.iso3, 1.0 - min(1.0, row.output_t / national),
-                            "facility", row.facility_id))
+            amount = facility_contained(dataset, model.commodity, float(row.output_t),
+                                        str(row.unit))
+            national = flow.arrays[stage].output[net.index(row.iso3)]
+            if amount is None or national <= 0:
+                continue
+            if (flow.stages.index(stage), net.index(row.iso3)) not in up:
+                continue
+            out.append((family_name("production", stage), row.iso3,
+                        1.0 - min(1.0, amount / national), "facility", row.facility_id, stage))
     return out
 
 
 def element_losses(model: SupplyModel, facilities: pd.DataFrame | None = None,
-                   names: dict[str, str] | None = None) -> pd.DataFrame:
+                   names: dict[str, str] | None = None,
+                   dataset: Dataset | None = None) -> pd.DataFrame:
     """Supply lost if each element were lost entirely (one batch through the engine).
 
     Parameters
     ----------
     model : SupplyModel
     facilities : pandas.DataFrame, optional
-        ``suppliers/facilities.csv``; operating facilities with an output in
-        the production unit are ranked too (their output as a share of
-        their country's production).
+        ``suppliers/facilities.csv``; operating facilities are ranked too
+        (their output as a share of their country's output of the stage).
     names : dict, optional
         ISO3 / chokepoint id -> display name.
+    dataset : Dataset, optional
+        Needed with ``facilities`` to convert their output to contained metal.
 
     Returns
     -------
@@ -280,36 +320,33 @@ def element_losses(model: SupplyModel, facilities: pd.DataFrame | None = None,
     ...                     SeaRoutes.from_tables(**example_route_tables()))
     >>> table = element_losses(model)
     >>> table.loc[table["stage"] == "refining", ["kind", "element", "loss_t"]].head(3)
-                 kind element  loss_t
-    0  refined_export     CHN    50.0
-    1        refining     CHN    50.0
-    2          mining     AUS    40.0
+             kind element  loss_t
+    0      export     CHN    50.0
+    1  production     CHN    50.0
+    2      export     AUS    40.0
     """
     names = names or {}
-    elements = model_elements(model, facilities)
+    elements = model_elements(model, facilities, dataset)
     rows = []
+    stages = model.flow.stages
     if elements:
-        gates = model.element_gates([(f, k, s) for f, k, s, _, _ in elements])
+        gates = model.element_gates([(f, k, s) for f, k, s, _, _, _ in elements])
         losses = model.losses(gates)
-        for (_, _, _, kind, label), loss in zip(elements, losses, strict=True):
-            for s, stage in enumerate(STAGE_OF_SUPPLY):
+        for (_, _, _, kind, label, el_stage), loss in zip(elements, losses, strict=True):
+            for s, stage in enumerate(stages):
                 supply = model.supply[stage]
                 if supply > 0 and loss[s] > 1e-9 * supply:
-                    rows.append((stage, kind, label, _label(label, kind, names), loss[s]))
-    links = model.link_exposure()
-    if not links.empty:
-        links = links.loc[links["importer"] != model.importer]
-        for row in links.itertuples(index=False):
-            label = f"{row.exporter}->{row.importer}"
-            if row.loss_t > 1e-9 * model.supply["refining"]:
-                rows.append(("refining", "ore_link", label, _label(label, "ore_link", names),
-                             row.loss_t))
-    table = pd.DataFrame(rows, columns=["stage", "kind", "element", "name", "loss_t"])
+                    rows.append((stage, kind, label, _label(label, kind, names), loss[s],
+                                 el_stage))
+    table = pd.DataFrame(rows, columns=["stage", "kind", "element", "name", "loss_t",
+                                        "element_stage"])
     table.insert(0, "commodity", model.commodity)
-    table["supply_t"] = table["stage"].map(model.supply).astype(float)
+    table["supply_t"] = table["stage"].map(dict(model.supply)).astype(float)
     table["loss_share"] = table["loss_t"] / table["supply_t"]
     table["headline"] = table["stage"] == model.headline_stage
-    table = table.sort_values(["headline", "stage", "loss_t", "kind", "element"],
+    order = {s: i for i, s in enumerate(stages)}
+    table["_o"] = table["stage"].map(order)
+    table = table.sort_values(["headline", "_o", "loss_t", "kind", "element"],
                               ascending=[False, True, False, True, True], kind="stable")
     return table[[*RANKING_COLUMNS, "headline"]].reset_index(drop=True)
 
@@ -324,9 +361,8 @@ def _label(label: str, kind: str, names: dict[str, str]) -> str:
 def _sea_lane_table(model: SupplyModel, ranking: pd.DataFrame) -> pd.DataFrame:
     columns = ["commodity", "stage", "chokepoint", "name", "imports_t", "import_share", "loss_t",
                "supply_share"]
-    if model.routes is None:
+    if model.routes is None or model.index(model.importer) is None:
         return pd.DataFrame(columns=columns)
-    full = model.arrays
     net = model.network
     m = net.index(model.importer)
     routes = model.routes
@@ -337,10 +373,11 @@ def _sea_lane_table(model: SupplyModel, ranking: pd.DataFrame) -> pd.DataFrame:
     unrouted[m] = 0.0
     rows = []
     lane_loss = ranking.loc[ranking["kind"] == "lanes"].set_index(["stage", "element"])["loss_t"]
-    for stage, key in (("mining", "f1"), ("refining", "f2")):
+    totals = {}
+    for stage in model.flow.stages:
         supply = model.supply[stage]
-        imports = full[key][:, m].copy()
-        imports[m] = 0.0
+        imports = model.flow.arrays[stage].flows[:, m].copy()
+        totals[stage] = float(imports.sum())
         if supply <= 0:
             continue
         for h, cid in enumerate(routes.chokepoints):
@@ -354,21 +391,21 @@ def _sea_lane_table(model: SupplyModel, ranking: pd.DataFrame) -> pd.DataFrame:
                      float(imports @ unrouted), np.nan))
     table = pd.DataFrame(rows, columns=["stage", "chokepoint", "name", "imports_t", "loss_t"])
     table.insert(0, "commodity", model.commodity)
-    totals = {s: float(full[k][:, m].sum() - full[k][m, m]) for s, k in
-              (("mining", "f1"), ("refining", "f2"))}
     table["import_share"] = table["imports_t"] / table["stage"].map(totals)
-    table["supply_share"] = table["loss_t"] / table["stage"].map(model.supply)
+    table["supply_share"] = table["loss_t"] / table["stage"].map(dict(model.supply))
     table = table.loc[(table["imports_t"] > 0) | (table["loss_t"] > 0)]
-    return table.sort_values(["stage", "supply_share", "imports_t"], ascending=[True, False, False],
-                             kind="stable", na_position="last")[columns].reset_index(drop=True)
+    order = {s: i for i, s in enumerate(model.flow.stages)}
+    table = table.assign(_o=table["stage"].map(order))
+    table = table.sort_values(["_o", "supply_share", "imports_t"], ascending=[True, False, False],
+                              kind="stable", na_position="last")
+    return table[columns].reset_index(drop=True)
 
 
 def _single_points(model: SupplyModel, ranking: pd.DataFrame, names: dict[str, str],
                    threshold: float) -> pd.DataFrame:
-    full = model.arrays
     net = model.network
     countries = np.asarray(net.countries, dtype=object)
-    real = np.array([c != "ROW" and c != UNATTRIBUTED for c in countries])
+    real = np.array([c != "ROW" for c in countries])
     rows = []
 
     def top(scope: str, values: np.ndarray, labels: np.ndarray, mask: np.ndarray) -> None:
@@ -380,26 +417,19 @@ def _single_points(model: SupplyModel, ranking: pd.DataFrame, names: dict[str, s
         if shares[k] > threshold:
             rows.append((scope, labels[k], names.get(labels[k], labels[k]), float(shares[k])))
 
-    top("world mine production", full["p1"], countries, real)
-    top("world refinery production", full["p2"], countries, real)
-    if net.has_country(model.importer):
-        m = net.index(model.importer)
-        for stage, key in (("mining", "f1"), ("refining", "f2")):
-            imports = full[key][:, m].copy()
-            imports[m] = 0.0
+    m = model.index(model.importer)
+    for stage in model.flow.stages:
+        a = model.flow.arrays[stage]
+        top(f"world {stage} output", a.output, countries, real)
+        if m is not None:
+            imports = a.flows[:, m].copy()
             top(f"{model.importer} imports ({stage})", imports, countries, real)
     head = model.headline_stage
-    origin = model.by_origin()
-    origin = origin.loc[origin["stage"] == head]
-    if not origin.empty:
-        labels = origin["origin"].to_numpy(dtype=object)
-        top(f"{model.importer} supply by mine origin ({head})", origin["before_t"].to_numpy(),
-            labels, np.array([c not in ("ROW", UNATTRIBUTED) for c in labels]))
-    refiners = model.importer_refined_by_refiner()
-    if not refiners.empty:
-        labels = refiners.index.to_numpy(dtype=object)
-        top(f"{model.importer} refined supply by refiner", refiners.to_numpy(), labels,
-            np.array([c not in ("ROW", UNATTRIBUTED) for c in labels]))
+    if head is not None:
+        origin = model.flow.supply_by_origin(model.importer, head)
+        labels = origin.index.to_numpy(dtype=object)
+        top(f"{model.importer} supply by mine origin ({head})", origin.to_numpy(), labels,
+            np.array([label_kind(c) == "mined" for c in labels]))
     lanes = ranking.loc[(ranking["kind"] == "lanes") & ranking["headline"]]
     if not lanes.empty:
         best = lanes.sort_values("loss_share", ascending=False).iloc[0]
@@ -416,65 +446,60 @@ def _single_points(model: SupplyModel, ranking: pd.DataFrame, names: dict[str, s
 
 
 def physical_graph(model: SupplyModel):
-    """The physical trade network of the commodity, with a ``world`` source and capacities.
+    """The physical flow network of the commodity, with a ``world`` source and capacities.
 
-    Nodes: ``mining:ISO3`` (a country's mines), ``ore:ISO3`` (its ore pool:
-    own ore plus ore imports, from which it exports and feeds its
-    refineries), ``refining:ISO3`` (its refineries) and ``metal:ISO3`` (its
-    refined-metal pool: own refining plus imports, from which it exports).
-    Edges and capacities (tonnes of the year): ``world -> mining`` (mine
-    production), ``mining -> ore`` (the same), ore trade ``ore:i -> ore:j``,
-    ``ore -> refining`` (the ore pool), ``refining -> metal`` (refinery
-    production), refined trade ``metal:i -> metal:j``, and ``world ->
-    refining`` for refinery output beyond the ore pool (the untraced feed the
-    look-through spreads over world mines). Pools carry re-exports, so a
-    tonne can cross several borders. Exports that a country's production
-    and imports cannot explain enter its pool from ``world`` (``untraced``).
-    The sink is the importer's metal pool (its ore pool when the importer
-    has no refined supply of the commodity).
+    Nodes ``<stage>:ISO3`` are a country's pool of a stage; ``make:<stage>:ISO3``
+    its plants of a later stage. Edges (tonnes of the year, contained metal):
+    ``world -> mining:c`` (mine output), trade ``<stage>:i -> <stage>:j``,
+    feed ``<stage>:c -> make:<next>:c`` (what the country keeps),
+    ``make:<next>:c -> <next>:c`` (the stage's output), ``world ->
+    make:<next>:c`` for output beyond the traced feed (``untraced``) and
+    ``world -> <stage>:c`` for exports its pool cannot explain. The sink is
+    the importer's pool at its headline stage.
 
     Returns
     -------
     tuple of (networkx.DiGraph, str or None)
-        The graph and its sink (``None`` when the importer is not in it).
+        The graph and its sink (``None`` when the importer has no supply).
     """
     import networkx as nx
 
     net = model.network
-    full = model.arrays
+    flow = model.flow
     names = net.countries
     graph = nx.DiGraph(commodity=model.commodity, year=model.year)
-    has_refining = "refining" in net.production or "refining" in net.flows
 
     def add(u: str, v: str, capacity: float, kind: str) -> None:
-        if capacity > 0:
+        if capacity > 1e-9:
             for node in (u, v):
                 if node not in graph:
-                    stage, _, iso3 = node.partition(":")
-                    graph.add_node(node, stage=stage, iso3=iso3)
-            graph.add_edge(u, v, capacity=float(capacity), kind=kind)
+                    parts = node.split(":")
+                    graph.add_node(node, stage=":".join(parts[:-1]), iso3=parts[-1])
+            if graph.has_edge(u, v):
+                graph[u][v]["capacity"] += float(capacity)
+            else:
+                graph.add_edge(u, v, capacity=float(capacity), kind=kind)
 
-    f1, f2, p1, p2, t1 = full["f1"], full["f2"], full["p1"], full["p2"], full["t1"]
-    for i, j in zip(*np.nonzero(f1 > 0), strict=True):
-        add(f"ore:{names[i]}", f"ore:{names[j]}", f1[i, j], "ore_trade")
-    for i, j in zip(*np.nonzero(f2 > 0), strict=True):
-        add(f"metal:{names[i]}", f"metal:{names[j]}", f2[i, j], "refined_trade")
-    for k, iso3 in enumerate(names):
-        add("world", f"mining:{iso3}", p1[k], "production")
-        add(f"mining:{iso3}", f"ore:{iso3}", p1[k], "production")
-        # exports the production and imports of the year cannot explain (not for the
-        # importer itself: what it ships out does not reach its own pool)
-        mine = iso3 == model.importer
-        if not mine:
-            add("world", f"ore:{iso3}", f1[k].sum() - f1[:, k].sum() - p1[k], "untraced")
-        if has_refining and p2[k] > 0:
-            add(f"ore:{iso3}", f"refining:{iso3}", t1[k], "feed")
-            add("world", f"refining:{iso3}", p2[k] - t1[k], "untraced_feed")
-            add(f"refining:{iso3}", f"metal:{iso3}", p2[k], "production")
-        if not mine:
-            add("world", f"metal:{iso3}", f2[k].sum() - f2[:, k].sum() - p2[k], "untraced")
-    refined = has_refining and model.headline_stage == "refining"
-    sink = f"metal:{model.importer}" if refined else f"ore:{model.importer}"
+    stages = flow.stages
+    for s, stage in enumerate(stages):
+        a = flow.arrays[stage]
+        for i, j in zip(*np.nonzero(a.flows > 0), strict=True):
+            add(f"{stage}:{names[i]}", f"{stage}:{names[j]}", a.flows[i, j], "trade")
+        for c, iso3 in enumerate(names):
+            if s == 0:
+                add("world", f"{stage}:{iso3}", a.output[c], "production")
+            else:
+                add(f"make:{stage}:{iso3}", f"{stage}:{iso3}", a.output[c], "production")
+                add("world", f"make:{stage}:{iso3}", a.output[c] * (1.0 - a.feed_used[c]),
+                    "untraced_feed")
+                for t in range(s):
+                    kept = flow.arrays[stages[t]].kept[c]
+                    add(f"{stages[t]}:{iso3}", f"make:{stage}:{iso3}", min(kept, a.output[c]),
+                        "feed")
+            if iso3 != model.importer:
+                add("world", f"{stage}:{iso3}", a.exports[c] - a.pool[c], "untraced")
+    head = model.headline_stage
+    sink = f"{head}:{model.importer}" if head is not None else None
     return graph, (sink if sink in graph else None)
 
 
@@ -501,7 +526,9 @@ def _structure(model: SupplyModel) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
     sub.remove_node("world")
     for _, _, data in sub.edges(data=True):
         data["distance"] = 1.0 / data["capacity"]
-    sources = sorted(n for n in sub if n.startswith("mining:"))
+    first = model.flow.stages[0]
+    sources = sorted(n for n in sub if n.startswith(f"{first}:") and
+                     model.flow.arrays[first].output[model.network.index(n.split(":")[-1])] > 0)
     btw = pd.DataFrame(columns=["node", "stage", "iso3", "betweenness"])
     if sources:
         scores = nx.betweenness_centrality_subset(sub, sources, [sink], normalized=False,
@@ -513,145 +540,3 @@ def _structure(model: SupplyModel) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
     btw = btw.sort_values(["betweenness", "node"], ascending=[False, True], ignore_index=True)
     btw.insert(0, "commodity", model.commodity)
     return btw, cuts, cut_edges
-
-
-def supply_graph(model: SupplyModel, stage: str | None = None):
-    """The importer's look-through supply as a flow network (networkx).
-
-    Every tonne of the importer's supply at ``stage`` is a path ``world ->
-    mining:<origin> -> [refining:<refiner>] -> <link>:<exporter> ->
-    lane:<leg>:<chokepoint> ... -> market``; edge ``capacity`` is the
-    tonnage on it, so every edge is saturated and the maximum flow equals
-    the supply. Removing a node (a mining or refining country, a trade link,
-    both lane nodes of a chokepoint) and recomputing the maximum flow gives
-    the same loss as the engine's single-element scenario: the naive
-    baseline of ``benchmarks/bench_disruption.py``. Lane nodes of one leg
-    follow the chokepoint order of ``geo/chokepoints.csv``, so the graph is
-    acyclic. (A chokepoint is two nodes, one per leg; when the importer buys
-    back its own refined metal a tonne can pass both, and removing both lets
-    the max flow re-route surviving ore, which the proportional engine does
-    not: the two agree for chokepoints only without such re-imports.)
-
-    Parameters
-    ----------
-    model : SupplyModel
-    stage : {"mining", "refining"}, optional
-        Default: the model's headline stage.
-
-    Returns
-    -------
-    networkx.DiGraph
-        Source ``world``, sink ``market``.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> from scrisk.disruption.example import example_network, example_route_tables
-    >>> model = SupplyModel(example_network(), "JPN",
-    ...                     SeaRoutes.from_tables(**example_route_tables()))
-    >>> graph = supply_graph(model)
-    >>> round(float(nx.maximum_flow_value(graph, "world", "market")), 9)
-    70.0
-    >>> graph.remove_node("mining:IDN")
-    >>> round(float(nx.maximum_flow_value(graph, "world", "market")), 9)
-    50.0
-    """
-    import networkx as nx
-
-    stage = stage or model.headline_stage
-    if stage not in STAGE_OF_SUPPLY:
-        raise ValueError(f"stage must be 'mining' or 'refining', got {stage!r}")
-    full = model.arrays
-    net = model.network
-    names = list(net.countries)
-    n = len(names)
-    graph = nx.DiGraph(commodity=model.commodity, stage=stage, importer=model.importer)
-    if not net.has_country(model.importer):
-        return graph
-    m = net.index(model.importer)
-    world = full["world"]
-    unknown = "?"
-
-    def add(u: str, v: str, amount: float) -> None:
-        if amount <= 0:
-            return
-        if graph.has_edge(u, v):
-            graph[u][v]["capacity"] += amount
-        else:
-            graph.add_edge(u, v, capacity=amount)
-
-    def by_origin(target: str, amount: float, origin: np.ndarray, untraced: float) -> None:
-        for k in np.nonzero(origin > 0)[0]:
-            add(f"mining:{names[k]}", target, amount * origin[k])
-        if untraced > 0:
-            add(f"mining:{unknown}", target, amount * untraced)
-
-    def routed(start: str, amount: float, exporter: int, leg: str, end: str) -> None:
-        if model.routes is None:
-            add(start, end, amount)
-            return
-        shares = model.routes.route_shares([names[exporter]])[0]
-        rest = 1.0 - shares.sum()
-        for r in np.nonzero(shares > 0)[0]:
-            path = [start] + [f"lane:{leg}:{model.routes.chokepoints[h]}" for h in
-                              np.nonzero(model.routes.incidence[r])[0]] + [end]
-            for u, v in zip(path[:-1], path[1:], strict=True):
-                add(u, v, amount * shares[r])
-        add(start, end, amount * rest)
-
-    fill_rows = full["o1"] + full["u1"][:, None] * world[None, :]
-    fill_missing = 0.0 if world.sum() > 0 else 1.0
-
-    def feed(refiner: int, amount: float, target: str) -> None:
-        """Ore feed of a refiner by origin, through its last ore hop (as the engine does)."""
-        if amount <= 0:
-            return
-        t1 = full["t1"][refiner]
-        if t1 <= 0:
-            by_origin(target, amount, world, fill_missing)
-            return
-        add(f"mining:{names[refiner]}", target, amount * full["p1"][refiner] / t1)
-        for i in np.nonzero(full["f1"][:, refiner] > 0)[0]:
-            if i == refiner:
-                continue
-            part = amount * full["f1"][i, refiner] / t1
-            if refiner != m:
-                by_origin(target, part, fill_rows[i], full["u1"][i] * fill_missing)
-                continue
-            link = f"ore_link:{names[i]}"
-            by_origin(link, part, fill_rows[i], full["u1"][i] * fill_missing)
-            routed(link, part, i, "ore", target)
-
-    if stage == "mining":
-        add(f"mining:{names[m]}", "market", full["p1"][m])
-        for i in np.nonzero(full["f1"][:, m] > 0)[0]:
-            if i == m:
-                continue
-            link = f"ore_link:{names[i]}"
-            by_origin(link, full["f1"][i, m], full["o1"][i], full["u1"][i])
-            routed(link, full["f1"][i, m], i, "ore", "market")
-    else:
-        refined_from = np.zeros(n)
-        untraced_refined = 0.0
-        add(f"refining:{names[m]}", "market", full["p2"][m])
-        refined_from[m] += full["p2"][m]
-        for i in np.nonzero(full["f2"][:, m] > 0)[0]:
-            if i == m:
-                continue
-            link = f"refined_link:{names[i]}"
-            amount = full["f2"][i, m]
-            for r in np.nonzero(full["o2"][i] > 0)[0]:
-                add(f"refining:{names[r]}", link, amount * full["o2"][i, r])
-                refined_from[r] += amount * full["o2"][i, r]
-            if full["u2"][i] > 0:
-                add(f"refining:{unknown}", link, amount * full["u2"][i])
-                untraced_refined += amount * full["u2"][i]
-            routed(link, amount, i, "refined", "market")
-        for r in np.nonzero(refined_from > 0)[0]:
-            feed(int(r), refined_from[r], f"refining:{names[r]}")
-        if untraced_refined > 0:
-            by_origin(f"refining:{unknown}", untraced_refined, world, fill_missing)
-    for node in list(graph.nodes):
-        if node.startswith("mining:"):
-            add("world", node, sum(d["capacity"] for _, _, d in graph.out_edges(node, data=True)))
-    return graph

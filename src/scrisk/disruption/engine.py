@@ -1,54 +1,59 @@
-"""Vectorised disruption engine: a batch of scenarios is a matrix of survival factors.
+"""Vectorised disruption engine over the shared origin model.
 
-One :class:`SupplyModel` holds, for one importer and one commodity, the
-look-through structure of the importer's supply (who mined, refined and
-shipped each tonne, and along which sea route). A batch of ``S`` scenarios is
-a :class:`Gates` object: for every country and gate family (mine production,
-refinery production, ore exports, refined exports, ore link into the
-importer, refined link into the importer) and every sea-lane chokepoint, the
-share of capacity that survives, as ``(S, n)`` and ``(S, H)`` arrays.
-:meth:`SupplyModel.evaluate` turns the batch into the importer's supply after
-the shocks with a handful of matrix products; no graph is walked per
-scenario.
+One :class:`SupplyModel` holds, for one importer and one commodity-year, the
+:class:`scrisk.origins.FlowModel` that exposure and the report read, plus the
+sea routes to the importer. A batch of ``S`` scenarios is a :class:`Gates`
+object: for every stage of the ladder and every country, the share of its
+output (``production:<stage>``), of its exports (``export:<stage>``) and of
+its shipments to the importer (``link:<stage>``) that survives, and for every
+sea-lane chokepoint the share of its capacity. :meth:`SupplyModel.evaluate`
+pushes each distinct scenario through the stage-by-stage system of the
+origin model (one small linear solve per stage); Monte Carlo batches repeat
+a few distinct patterns of shocks, so they cost one evaluation per pattern.
 
-The model (see ``docs/methods.md`` for the formulas and a worked
-example):
+The rules (``docs/methods.md`` has the formulas and a worked example):
 
-* Each country's ore pool and refined-metal pool mix proportionally; their
-  origin shares come from :func:`scrisk.metrics.exposure.origin_matrix`.
-* A refiner's output scales with the share of its ore feed that survives; ore
-  feed that the trade data cannot trace is spread over world mine production
-  (the rule of :func:`scrisk.metrics.exposure.mined_origin_of_refined`).
-* A tonne survives when every gate on its path survives: the survival
-  factors multiply, so two shocks that hit the same tonne count it once.
-  A single shock's loss is linear in its size.
-* Export bans hit ore or metal that left the banning country: shipped by it
-  directly, or produced there and re-exported by another country. A ban by a
-  pure transit country more than one hop before the importer is not traced.
-* Sea routes (``geo/sea_routes.csv``) are routes to Japan: they apply to the
-  importer's own imports (the last leg), including the ore its refiners use.
+* A country's pool of a stage mixes proportionally; a cut to its output,
+  exports or link lowers what it ships, and its plants' output at the next
+  stage falls with the share of their traced feed that survives.
+* Gates multiply: a tonne hit by two shocks counts once. A single gate's
+  loss is linear in its size, and removing a country's mines loses exactly
+  its mined share of the importer's supply (the exposure figure).
+* Sea routes (``geo/sea_routes.csv``) lead to Japan: they act on the
+  importer's imports of every stage (the last leg).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
 
-from scrisk.metrics.exposure import UNATTRIBUTED, origin_matrix
 from scrisk.network import SupplyNetwork
+from scrisk.origins import UNATTRIBUTED, FlowModel
 
-GATE_FAMILIES = ("mining", "refining", "ore_export", "refined_export", "ore_link",
-                 "refined_link")
-STAGE_OF_SUPPLY = ("mining", "refining")
+GATE_KINDS = ("production", "export", "link")
 ROUTE_DESTINATION = "JPN"
 LOG_FLOOR = 1e-300  # log(0) stand-in: exp(log(1e-300)) is 0 for any tonnage
 UNAFFECTED = 1.0 - 1e-9
+# the families of the first release, kept as names scenario code may use
+LEGACY_FAMILIES = {"mining": "production:mining", "refining": "production:refining",
+                   "ore_export": "export:mining", "refined_export": "export:refining",
+                   "ore_link": "link:mining", "refined_link": "link:refining"}
+
+
+def family_name(kind: str, stage: str) -> str:
+    """Gate family of a kind and stage, e.g. ``export:intermediate``.
+
+    >>> family_name("export", "refining")
+    'export:refining'
+    """
+    if kind not in GATE_KINDS:
+        raise ValueError(f"gate kind must be one of {', '.join(GATE_KINDS)}, got {kind!r}")
+    return f"{kind}:{stage}"
 
 
 # --------------------------------------------------------------------------- sea routes
@@ -177,59 +182,58 @@ class SeaRoutes:
 class Gates:
     """Survival factors of a batch of scenarios (1 = untouched, 0 = fully lost).
 
-    Every per-country array is ``(S, n)`` over :attr:`SupplyModel.countries`;
-    ``lanes`` is ``(S, H)`` over :attr:`SupplyModel.chokepoints`.
+    Families are ``production:<stage>``, ``export:<stage>`` and
+    ``link:<stage>`` (arrays ``(S, n)`` over :attr:`SupplyModel.countries`)
+    and ``lanes`` (``(S, H)`` over :attr:`SupplyModel.chokepoints`). A family
+    never set is all ones.
 
-    Attributes
-    ----------
-    mining, refining : numpy.ndarray
-        Share of each country's mine / refinery output that survives.
-    ore_export, refined_export : numpy.ndarray
-        Share of each country's ore / refined exports that may leave (export
-        bans and quotas); hits what the country ships and what it produced
-        that others re-export.
-    ore_link, refined_link : numpy.ndarray
-        Share of each country's ore / refined shipments *to the importer*
-        that survives (a trade-link loss).
-    lanes : numpy.ndarray
-        Share of each chokepoint's capacity that survives.
+    Examples
+    --------
+    >>> gates = Gates.ones(2, 3, 1)
+    >>> gates.family("export:mining")[0, 1] = 0.0
+    >>> gates.family("export:mining").tolist()
+    [[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]]
     """
 
-    mining: np.ndarray
-    refining: np.ndarray
-    ore_export: np.ndarray
-    refined_export: np.ndarray
-    ore_link: np.ndarray
-    refined_link: np.ndarray
+    runs: int
+    n: int
     lanes: np.ndarray
+    arrays: dict
 
     @classmethod
     def ones(cls, runs: int, n: int, h: int) -> Gates:
         """A batch of ``runs`` scenarios in which nothing happens."""
-        per_country = {f: np.ones((runs, n)) for f in GATE_FAMILIES}
-        return cls(**per_country, lanes=np.ones((runs, h)))
-
-    @property
-    def runs(self) -> int:
-        """Number of scenarios in the batch."""
-        return int(self.mining.shape[0])
+        return cls(int(runs), int(n), np.ones((runs, h)), {})
 
     def family(self, name: str) -> np.ndarray:
-        """The array of one gate family (``lanes`` included)."""
-        if name not in GATE_FAMILIES and name != "lanes":
-            raise ValueError(f"unknown gate family {name!r}; one of "
-                             f"{', '.join((*GATE_FAMILIES, 'lanes'))}")
-        return getattr(self, name)
+        """The (writable) array of one family; ``lanes`` included; old names accepted."""
+        if name == "lanes":
+            return self.lanes
+        name = LEGACY_FAMILIES.get(name, name)
+        kind, _, stage = name.partition(":")
+        if kind not in GATE_KINDS or not stage:
+            raise ValueError(f"unknown gate family {name!r}; expected production:<stage>, "
+                             f"export:<stage>, link:<stage> or lanes")
+        if name not in self.arrays:
+            self.arrays[name] = np.ones((self.runs, self.n))
+        return self.arrays[name]
+
+    def set(self, name: str, array: np.ndarray) -> None:
+        """Replace one family's array."""
+        if name == "lanes":
+            self.lanes = np.asarray(array, dtype=float)
+        else:
+            self.family(name)
+            self.arrays[LEGACY_FAMILIES.get(name, name)] = np.asarray(array, dtype=float)
 
     def check(self) -> None:
         """Raise ``ValueError`` unless every array has the batch size and lies in [0, 1]."""
-        for f in fields(self):
-            arr = getattr(self, f.name)
+        for name, arr in [*self.arrays.items(), ("lanes", self.lanes)]:
             if arr.ndim != 2 or arr.shape[0] != self.runs:
-                raise ValueError(f"gates.{f.name} must be 2-D with {self.runs} rows, "
+                raise ValueError(f"gates {name} must be 2-D with {self.runs} rows, "
                                  f"got shape {arr.shape}")
-            if arr.size and (np.nanmin(arr) < 0 or np.nanmax(arr) > 1 or np.isnan(arr).any()):
-                raise ValueError(f"gates.{f.name} must lie in [0, 1]")
+            if arr.size and (np.isnan(arr).any() or arr.min() < 0 or arr.max() > 1):
+                raise ValueError(f"gates {name} must lie in [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -242,68 +246,62 @@ class Evaluation:
         Stage -> ``(S,)`` supply after the shocks (and substitution, if on).
     substituted : Mapping[str, numpy.ndarray]
         Stage -> ``(S,)`` tonnes replaced by unaffected suppliers (zeros when off).
-    feed : numpy.ndarray
-        ``(S, len(refiners))`` surviving share of each refiner's ore feed.
-    refiners : tuple of str
-        Countries of the ``feed`` columns.
+    feed : Mapping[str, numpy.ndarray]
+        Stage -> ``(S, n)`` surviving share of each country's traced feed.
     route : numpy.ndarray
         ``(S, n)`` share of each country's shipments to the importer that gets
         through the sea lanes (ones when no routes apply).
+    countries : tuple of str
     """
 
     after: Mapping[str, np.ndarray]
     substituted: Mapping[str, np.ndarray]
-    feed: np.ndarray
-    refiners: tuple[str, ...]
+    feed: Mapping[str, np.ndarray]
     route: np.ndarray
+    countries: tuple[str, ...]
 
-    def feed_of(self, iso3: str) -> np.ndarray:
-        """Surviving share of one refiner's ore feed, ``(S,)`` (ones if not a refiner)."""
-        if iso3 in self.refiners:
-            return self.feed[:, self.refiners.index(iso3)]
-        return np.ones(self.feed.shape[0])
+    def feed_of(self, iso3: str, stage: str = "refining") -> np.ndarray:
+        """Surviving share of one country's traced feed at a stage, ``(S,)``."""
+        arr = self.feed.get(stage)
+        if arr is None or iso3 not in self.countries:
+            return np.ones(self.route.shape[0])
+        return arr[:, self.countries.index(iso3)]
 
 
 # --------------------------------------------------------------------------- model
 
 
 class SupplyModel:
-    """Look-through supply of one importer for one commodity, ready for batches of shocks.
+    """The importer's supply of one commodity-year, ready for batches of shocks.
 
     Parameters
     ----------
-    network : SupplyNetwork
+    network : SupplyNetwork or FlowModel
+        The network (its origin model is built) or the shared origin model
+        (:func:`scrisk.origins.flow_model`).
     importer : str
         ISO3 code.
     routes : SeaRoutes, optional
         Sea routes; used only when ``routes.destination == importer``.
     keep : iterable of str, optional
-        Countries to keep in the model even if they do not supply the
-        importer (e.g. countries of facilities whose output is tracked).
+        Kept for compatibility (every country of the network is a column).
 
     Attributes
     ----------
+    flow : FlowModel
     countries : tuple of str
-        The countries that can affect the importer's supply (mining origins,
-        refiners, exporters along the way), sorted; the columns of
-        :class:`Gates`. Countries outside it cannot change the result.
+        ISO3 codes: the columns of the per-country gate arrays.
     chokepoints : tuple of str
-        Chokepoint ids of ``routes`` (empty when no routes apply).
     supply : Mapping[str, float]
-        Stage -> the importer's supply before any shock: own production plus
-        imports (``mining``: ore; ``refining``: refined metal).
-    arrays : Mapping[str, numpy.ndarray]
-        Read-only arrays over all ``network.countries``: ``p1``, ``f1``,
-        ``t1`` (mine production, ore trade, ore pools), ``p2``, ``f2``,
-        ``t2`` (the same for refined metal), ``o1``, ``o2`` (origin shares),
-        ``u1``, ``u2`` (unattributed shares), ``world`` (world mine shares).
+        Stage -> the importer's pool (own output plus imports) before any shock.
 
     Examples
     --------
-    The worked example of ``docs/methods.md``: Japan's refined
-    supply is 70 t; an Indonesian ore-export ban takes 20 t, and together
-    with a Taiwan Strait closure 34 t (not 20 + 20: tonnes hit by both count
-    once).
+    The worked example of ``docs/methods.md``: Japan's refined supply is
+    70 t; an Indonesian ore-export ban takes 20 t (all Indonesian ore, in
+    Japan's own and in China's refineries), and with a Taiwan Strait closure
+    34 t (half of the 28 t China still ships: not 20 + 20, tonnes hit by
+    both count once).
 
     >>> from scrisk.disruption.example import example_network, example_route_tables
     >>> model = SupplyModel(example_network(), "JPN",
@@ -311,89 +309,30 @@ class SupplyModel:
     >>> model.supply["refining"]
     70.0
     >>> gates = model.gates(2)
-    >>> gates.ore_export[:, model.countries.index("IDN")] = 0.0
+    >>> gates.family("export:mining")[:, model.index("IDN")] = 0.0
     >>> gates.lanes[1, model.chokepoints.index("taiwan_strait")] = 0.0
     >>> (model.supply["refining"] - model.evaluate(gates).after["refining"]).round(6).tolist()
     [20.0, 34.0]
     """
 
-    def __init__(self, network: SupplyNetwork, importer: str, routes: SeaRoutes | None = None,
-                 keep: Iterable[str] = ()):
-        self.network = network
+    def __init__(self, network: SupplyNetwork | FlowModel, importer: str,
+                 routes: SeaRoutes | None = None, keep: Iterable[str] = ()):
+        self.flow = network if isinstance(network, FlowModel) else FlowModel(network)
+        self.network = self.flow.network
         self.importer = importer
-        self.commodity = network.commodity
-        self.year = network.year
-        self.units = dict(network.units)
-        n_all = len(network.countries)
-        p1, f1 = _stage_arrays(network, "mining", n_all)
-        p2, f2 = _stage_arrays(network, "refining", n_all)
-        t1, t2 = p1 + f1.sum(axis=0), p2 + f2.sum(axis=0)
-        o1 = _origins(p1, f1, t1)
-        o2 = _origins(p2, f2, t2)
-        u1 = np.clip(1.0 - o1.sum(axis=1), 0.0, 1.0)
-        u2 = np.clip(1.0 - o2.sum(axis=1), 0.0, 1.0)
-        world = p1 / p1.sum() if p1.sum() > 0 else np.zeros(n_all)
-        self._w_missing = 0.0 if p1.sum() > 0 else 1.0
+        self.commodity = self.network.commodity
+        self.year = self.network.year
+        self.unit = self.network.unit
+        self.units = dict(self.network.units)
+        self.countries = self.network.countries
         self.routes = routes if routes is not None and routes.destination == importer else None
         self.chokepoints = self.routes.chokepoints if self.routes is not None else ()
-
-        present = network.has_country(importer)
-        m = network.index(importer) if present else None
-        keep_idx = {network.index(c) for c in keep if network.has_country(c)}
-        if m is None:
-            universe: list[int] = sorted(keep_idx)
-            i2: list[int] = []
-            refiners = sorted(keep_idx)
-        else:
-            i2 = sorted(np.nonzero(f2[:, m] > 0)[0].tolist())
-            refiners = set(np.nonzero(o2[i2].sum(axis=0) > 0)[0].tolist()) if i2 else set()
-            refiners = sorted(refiners | {m} | keep_idx)
-        i1 = sorted(np.nonzero(f1[:, refiners].sum(axis=1) > 0)[0].tolist()) if refiners else []
-        origins = set(np.nonzero(o1[i1].sum(axis=0) > 0)[0].tolist()) if i1 else set()
-        origins |= set(np.nonzero(world > 0)[0].tolist())
-        universe = sorted(set(i2) | set(refiners) | set(i1) | origins
-                          | ({m} if m is not None else set()) | keep_idx)
-        pos = {k: u for u, k in enumerate(universe)}
-        self.countries = tuple(network.countries[k] for k in universe)
-        self.refiners = tuple(network.countries[k] for k in refiners)
-
-        self._present = m is not None
-        self._m = pos[m] if m is not None else -1
-        self._mR = refiners.index(m) if m is not None else -1
-        self._I1 = np.array([pos[k] for k in i1], dtype=int)
-        self._I2 = np.array([pos[k] for k in i2], dtype=int)
-        self._R = np.array([pos[k] for k in refiners], dtype=int)
-        U = np.array(universe, dtype=int)
-        self._wU = world[U] if len(U) else np.zeros(0)
-        self._O1_I1 = o1[np.ix_(i1, universe)]
-        self._O1diag_I1 = o1[i1, i1] if i1 else np.zeros(0)
-        self._u1_I1 = u1[i1]
-        self._F1_I1R = f1[np.ix_(i1, refiners)]
-        self._F1_I1m = f1[i1, m] if m is not None else np.zeros(len(i1))
-        self._p1R = p1[refiners]
-        self._T1R = t1[refiners]
-        self._wR = world[refiners]
-        self._O2_I2R = o2[np.ix_(i2, refiners)]
-        self._u2_I2 = u2[i2]
-        self._F2_I2m = f2[i2, m] if m is not None else np.zeros(0)
-        diag = [(a, refiners.index(k)) for a, k in enumerate(i2) if k in refiners]
-        self._diag2 = (np.array([a for a, _ in diag], dtype=int),
-                       np.array([b for _, b in diag], dtype=int),
-                       np.array([o2[i2[a], refiners[b]] for a, b in diag]))
-        self._p1m = float(p1[m]) if m is not None else 0.0
-        self._p2m = float(p2[m]) if m is not None else 0.0
+        self._present = self.network.has_country(importer)
+        self._m = self.network.index(importer) if self._present else -1
+        self.supply = MappingProxyType({s: self.flow.supply(importer, s)
+                                        for s in self.flow.stages})
         self._shares = (self.routes.route_shares(self.countries)
                         if self.routes is not None else None)
-        for array in (p1, f1, p2, f2, t1, t2, o1, o2, u1, u2, world):
-            array.setflags(write=False)
-        self.arrays = MappingProxyType({"p1": p1, "f1": f1, "p2": p2, "f2": f2, "t1": t1,
-                                        "t2": t2, "o1": o1, "o2": o2, "u1": u1, "u2": u2,
-                                        "world": world})
-        supply1 = float(t1[m]) if m is not None else 0.0
-        supply2 = float(t2[m]) if m is not None else 0.0
-        self.supply = MappingProxyType({"mining": supply1, "refining": supply2})
-
-    # ----------------------------------------------------------------- helpers
 
     def __repr__(self) -> str:
         return (f"SupplyModel({self.commodity!r}, {self.year}, importer={self.importer!r}, "
@@ -401,21 +340,18 @@ class SupplyModel:
 
     @property
     def stages(self) -> tuple[str, ...]:
-        """Stages at which the importer has any supply."""
-        return tuple(s for s in STAGE_OF_SUPPLY if self.supply[s] > 0)
+        """Stages at which the importer has supply, upstream first."""
+        return tuple(s for s in self.flow.stages if self.supply[s] > 0)
 
     @property
     def headline_stage(self) -> str | None:
-        """The most processed stage with supply (``refining`` if any, else ``mining``)."""
+        """The most processed stage with supply (the default stage of every analysis)."""
         stages = self.stages
         return stages[-1] if stages else None
 
     def index(self, iso3: str) -> int | None:
-        """Column of a country in :class:`Gates` arrays (``None``: it cannot matter)."""
-        try:
-            return self.countries.index(iso3)
-        except ValueError:
-            return None
+        """Column of a country in :class:`Gates` arrays (``None`` if not in the network)."""
+        return self.network.index(iso3) if self.network.has_country(iso3) else None
 
     def gates(self, runs: int = 1) -> Gates:
         """A batch of ``runs`` untouched scenarios shaped for this model."""
@@ -428,6 +364,15 @@ class SupplyModel:
         return self.routes.survival(lanes, self._shares)
 
     # ----------------------------------------------------------------- evaluation
+
+    def _scenario(self, gates: Gates, row: int, route: np.ndarray) -> tuple[dict, dict, dict]:
+        production, export, link = {}, {}, {}
+        for name, arr in gates.arrays.items():
+            kind, _, stage = name.partition(":")
+            {"production": production, "export": export, "link": link}[kind][stage] = arr[row]
+        for stage in self.flow.stages:
+            link[stage] = link.get(stage, np.ones(len(self.countries))) * route[row]
+        return production, export, link
 
     def evaluate(self, gates: Gates, substitution: float = 0.0) -> Evaluation:
         """Supply of the importer after each scenario of a batch.
@@ -449,61 +394,72 @@ class SupplyModel:
         if not 0.0 <= substitution <= 1.0:
             raise ValueError(f"substitution must be in [0, 1], got {substitution}")
         gates.check()
-        S = gates.runs
-        if gates.mining.shape[1] != len(self.countries) or \
-                gates.lanes.shape[1] != len(self.chokepoints):
+        if gates.n != len(self.countries) or gates.lanes.shape[1] != len(self.chokepoints):
             raise ValueError("gates do not match this model; build them with model.gates()")
-        A, B, X = gates.mining, gates.refining, gates.ore_export
-        E, L1, L2 = gates.refined_export, gates.ore_link, gates.refined_link
-        Q = self.route_survival(gates.lanes)
-        if not self._present:
-            zero = np.zeros(S)
-            return Evaluation(MappingProxyType({"mining": zero, "refining": zero}),
-                              MappingProxyType({"mining": zero, "refining": zero}),
-                              np.ones((S, len(self.refiners))), self.refiners, Q)
-        m, mR, I1, I2, R = self._m, self._mR, self._I1, self._I2, self._R
-        AX = A * X
-        g = AX @ self._wU + self._w_missing                      # untraced ore feed
-        XI1 = X[:, I1]
-        Yb = AX @ self._O1_I1.T + (A[:, I1] * (1.0 - XI1)) * self._O1diag_I1
-        Y1 = XI1 * (Yb + self._u1_I1)                             # ore shipped, importer view
-        Yf = XI1 * (Yb + self._u1_I1 * g[:, None])                # ore shipped, refiner feed
-        hop1 = Q[:, I1] * L1[:, I1]
-        num = A[:, R] * self._p1R + Yf @ self._F1_I1R
-        num[:, mR] = A[:, m] * self._p1m + (Yf * hop1) @ self._F1_I1m
-        V = np.empty_like(num)
-        traced = self._T1R > 0
-        V[:, traced] = num[:, traced] / self._T1R[traced]
-        if (~traced).any():
-            empty = R[~traced]
-            V[:, ~traced] = g[:, None] + self._wR[~traced] * A[:, empty] * (1.0 - X[:, empty])
-        W = B[:, R] * V
-        ER = E[:, R]
-        Zi = (W * ER) @ self._O2_I2R.T + self._u2_I2 * g[:, None]
-        da, db, dv = self._diag2
-        if len(da):
-            Zi[:, da] += W[:, db] * (1.0 - ER[:, db]) * dv
-        Z = E[:, I2] * Zi
-        hop2 = Q[:, I2] * L2[:, I2]
-        ore = A[:, m] * self._p1m + (Y1 * hop1) @ self._F1_I1m
-        refined = W[:, mR] * self._p2m + (Z * hop2) @ self._F2_I2m
-        sub1, sub2 = np.zeros(S), np.zeros(S)
+        S = gates.runs
+        route = self.route_survival(gates.lanes)
+        stages = self.flow.stages
+        n = len(self.countries)
+        after = {s: np.zeros(S) for s in stages}
+        subs = {s: np.zeros(S) for s in stages}
+        feed = {s: np.ones((S, n)) for s in stages}
+        if not self._present or S == 0:
+            return Evaluation(MappingProxyType(after), MappingProxyType(subs),
+                              MappingProxyType(feed), route, self.countries)
+        m = self._m
+        # scenarios that share their export, link and lane gates share each stage's matrix:
+        # their production gates go through one solve as columns of the right-hand side
+        trade_names = sorted(k for k in gates.arrays if not k.startswith("production:"))
+        prod_names = sorted(k for k in gates.arrays if k.startswith("production:"))
+        trade_key = np.hstack([gates.arrays[k] for k in trade_names] + [route])
+        _, first, inverse = np.unique(trade_key, axis=0, return_index=True, return_inverse=True)
+        inverse = np.asarray(inverse).reshape(-1)
+        for g, row in enumerate(first):
+            rows = np.nonzero(inverse == g)[0]
+            _, export, link = self._scenario(gates, int(row), route)
+            production = {k.partition(":")[2]: gates.arrays[k][rows].T for k in prod_names}
+            if not production:
+                production = {stages[0]: np.ones((n, rows.size))}
+            fed: dict[str, np.ndarray] = {}
+            pools = self.flow.evaluate(production, export, link, self.importer, feed=fed)
+            for stage in stages:
+                after[stage][rows] = pools[stage][m]
+                feed[stage][rows] = fed[stage].T
+                if substitution > 0:
+                    for c, r in enumerate(rows):
+                        subs[stage][r] = self._substitute(stage, pools[stage][:, c], export,
+                                                          link, substitution)
         if substitution > 0:
-            sub1 = _substitute(self.supply["mining"] - ore, Y1 * hop1, self._F1_I1m,
-                               substitution)
-            sub2 = _substitute(self.supply["refining"] - refined, Z * hop2, self._F2_I2m,
-                               substitution)
-        return Evaluation(MappingProxyType({"mining": ore + sub1, "refining": refined + sub2}),
-                          MappingProxyType({"mining": sub1, "refining": sub2}),
-                          V, self.refiners, Q)
+            after = {s: after[s] + subs[s] for s in stages}
+        return Evaluation(MappingProxyType(after), MappingProxyType(subs),
+                          MappingProxyType(feed), route, self.countries)
+
+    def _substitute(self, stage: str, pools: np.ndarray, export: dict, link: dict,
+                    limit: float) -> float:
+        """Tonnes untouched direct suppliers can add, up to ``limit`` x their shipments."""
+        a = self.flow.arrays[stage]
+        m = self._m
+        loss = self.supply[stage] - pools[m]
+        if loss <= 1e-9 * max(self.supply[stage], 1.0):
+            return 0.0
+        ge = export.get(stage, np.ones(len(self.countries)))
+        gl = link.get(stage, np.ones(len(self.countries)))
+        r = np.ones(len(self.countries))
+        ok = a.pool > 0
+        r[ok] = pools[ok] / a.pool[ok]
+        shipped_before = a.flows[:, m]
+        shipped_after = shipped_before * ge * gl * (a.traced_exports * r
+                                                    + 1.0 - a.traced_exports)
+        untouched = (shipped_before > 0) & (shipped_after >= shipped_before * UNAFFECTED)
+        return float(min(loss, limit * shipped_before[untouched].sum()))
 
     def losses(self, gates: Gates, substitution: float = 0.0) -> np.ndarray:
-        """``(S, 2)`` supply lost per scenario at the mining and refining stage (tonnes)."""
+        """``(S, len(flow.stages))`` supply lost per scenario at each stage (tonnes)."""
         ev = self.evaluate(gates, substitution)
-        return np.column_stack([self.supply[s] - ev.after[s] for s in STAGE_OF_SUPPLY])
+        return np.column_stack([self.supply[s] - ev.after[s] for s in self.flow.stages])
 
     def by_origin(self, gates: Gates | None = None) -> pd.DataFrame:
-        """Supply before and after one scenario, by country of mine origin.
+        """Supply before and after one scenario, by origin label, at every stage.
 
         Parameters
         ----------
@@ -514,157 +470,74 @@ class SupplyModel:
         -------
         pandas.DataFrame
             ``stage, origin, before_t, after_t, loss_t`` for every origin
-            with supply before; ``origin`` is ``unattributed`` for ore the
-            trade data cannot trace. The ``after_t`` column sums to
-            :meth:`evaluate`'s result without substitution.
+            with supply before (``untraced:<ISO3>`` and ``unattributed``
+            included). ``after_t`` sums to :meth:`evaluate`'s result without
+            substitution.
 
         Examples
         --------
         >>> from scrisk.disruption.example import example_network
         >>> model = SupplyModel(example_network(), "JPN")
         >>> table = model.by_origin()
-        >>> table.loc[table["stage"] == "refining", ["origin", "before_t"]].to_dict("list")
+        >>> table.loc[table["stage"] == "refining", ["origin", "before_t"]].round(2).to_dict("list")
         {'origin': ['AUS', 'IDN', 'CHN'], 'before_t': [40.0, 20.0, 10.0]}
         """
-        base = self._origin_vectors(self.gates(1))
-        after = self._origin_vectors(gates if gates is not None else self.gates(1))
-        names = [*self.countries, UNATTRIBUTED]
-        rows = []
-        for s, stage in enumerate(STAGE_OF_SUPPLY):
-            for k, origin in enumerate(names):
-                if base[s][k] > 1e-9 * max(self.supply[stage], 1.0):
-                    rows.append((stage, origin, base[s][k], after[s][k]))
-        table = pd.DataFrame(rows, columns=["stage", "origin", "before_t", "after_t"])
-        table["loss_t"] = table["before_t"] - table["after_t"]
-        return table.sort_values(["stage", "before_t", "origin"], ascending=[True, False, True],
-                                 kind="stable", ignore_index=True)
-
-    def _origin_vectors(self, gates: Gates) -> tuple[np.ndarray, np.ndarray]:
-        """Supply after the first scenario of ``gates`` by mine origin, ore and refined."""
-        nU = len(self.countries)
-        out1, out2 = np.zeros(nU + 1), np.zeros(nU + 1)
+        columns = ["stage", "origin", "before_t", "after_t", "loss_t"]
         if not self._present:
-            return out1, out2
-        a, b, x = gates.mining[0], gates.refining[0], gates.ore_export[0]
-        e, l1, l2 = gates.refined_export[0], gates.ore_link[0], gates.refined_link[0]
-        q = self.route_survival(gates.lanes[:1])[0]
-        m, mR, I1, I2, R = self._m, self._mR, self._I1, self._I2, self._R
-        fill = np.append(self._wU * a * x, self._w_missing)          # untraced feed by origin
-        C = np.zeros((len(I1), nU + 1))
-        C[:, :nU] = self._O1_I1 * (a * x)[None, :]
-        C[np.arange(len(I1)), I1] = self._O1diag_I1 * a[I1]           # own ore: no export gate
-        C *= x[I1][:, None]
-        C1 = C.copy()
-        C1[:, nU] += x[I1] * self._u1_I1                               # untraced stays untraced
-        Cf = C + (x[I1] * self._u1_I1)[:, None] * fill[None, :]        # refiners: world fill
-        hop1 = q[I1] * l1[I1]
-        out1 += (hop1 * self._F1_I1m) @ C1
-        out1[m] += a[m] * self._p1m
-        F = self._F1_I1R.copy()
-        F[:, mR] *= hop1
-        Vk = F.T @ Cf
-        Vk[np.arange(len(R)), R] += self._p1R * a[R]
-        traced = self._T1R > 0
-        Vk[traced] /= self._T1R[traced][:, None]
-        for r in np.nonzero(~traced)[0]:
-            Vk[r] = fill
-            Vk[r, R[r]] = self._wU[R[r]] * a[R[r]]
-        Wk = b[R][:, None] * Vk
-        M = self._O2_I2R * e[R][None, :]
-        da, db, dv = self._diag2
-        M[da, db] = dv
-        Zk = (M @ Wk + self._u2_I2[:, None] * fill[None, :]) * e[I2][:, None]
-        out2 += (q[I2] * l2[I2] * self._F2_I2m) @ Zk
-        out2 += self._p2m * Wk[mR]
-        return out1, out2
+            return pd.DataFrame(columns=columns)
+        gates = gates if gates is not None else self.gates(1)
+        route = self.route_survival(gates.lanes[:1])
+        production, export, link = self._scenario(gates, 0, route)
+        after = self.flow.evaluate(production, export, link, self.importer, by_label=True)
+        rows = []
+        for stage in self.flow.stages:
+            supply = self.supply[stage]
+            if supply <= 0:
+                continue
+            before = self.flow.composition[stage][self._m] * supply
+            now = after[stage][self._m]
+            for k, label in enumerate(self.flow.labels):
+                if before[k] > 1e-9 * max(supply, 1.0):
+                    rows.append((stage, label, float(before[k]), float(now[k])))
+        table = pd.DataFrame(rows, columns=columns[:4])
+        table["loss_t"] = table["before_t"] - table["after_t"]
+        order = {s: i for i, s in enumerate(self.flow.stages)}
+        table["_o"] = table["stage"].map(order)
+        table = table.sort_values(["_o", "before_t", "origin"], ascending=[True, False, True],
+                                  kind="stable", ignore_index=True)
+        return table.drop(columns="_o")
 
     # ----------------------------------------------------------------- single-element losses
 
     def element_gates(self, elements: Sequence[tuple[str, str, float]]) -> Gates:
         """One scenario per element: ``(family, key, surviving share)``.
 
-        ``family`` is a gate family or ``lanes``; ``key`` an ISO3 code or a
-        chokepoint id. Elements the model does not contain leave their
-        scenario untouched.
+        ``family`` is a gate family (``production:mining``, ...) or ``lanes``;
+        ``key`` an ISO3 code or a chokepoint id. Elements the model does not
+        contain leave their scenario untouched.
         """
         gates = self.gates(len(elements))
         for row, (family, key, survive) in enumerate(elements):
-            col = (self.chokepoints.index(key) if family == "lanes" and key in self.chokepoints
-                   else self.index(key) if family != "lanes" else None)
+            if family == "lanes":
+                if key in self.chokepoints:
+                    gates.lanes[row, self.chokepoints.index(key)] = survive
+                continue
+            col = self.index(key)
             if col is not None:
                 gates.family(family)[row, col] = survive
         return gates
 
-    def link_exposure(self) -> pd.DataFrame:
-        """Refined supply that rides on each ore trade link into a refiner (first order).
-
-        For an ore link ``i -> r`` the loss of the link takes the share
-        ``F[i, r] / T_r`` of refiner ``r``'s feed, hence that share of the
-        importer's refined supply refined in ``r``. Exact under the
-        proportional model (each link is used once on any path to a refiner).
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``exporter, importer, loss_t`` for links with a positive loss.
-        """
-        if not self._present:
-            return pd.DataFrame(columns=["exporter", "importer", "loss_t"])
-        full = self.arrays
-        net = self.network
-        by_refiner = self.importer_refined_by_refiner()
-        rows = []
-        for r_name, amount in by_refiner.items():
-            if r_name == UNATTRIBUTED:
-                continue
-            r = net.index(r_name)
-            if amount <= 0 or full["t1"][r] <= 0:
-                continue
-            for i in np.nonzero(full["f1"][:, r] > 0)[0]:
-                rows.append((net.countries[i], r_name,
-                             amount * full["f1"][i, r] / full["t1"][r]))
-        return pd.DataFrame(rows, columns=["exporter", "importer", "loss_t"])
-
-    def importer_refined_by_refiner(self) -> pd.Series:
-        """The importer's refined supply by refining country (own refining included)."""
-        if not self._present:
+    def supply_by_supplier(self, stage: str | None = None) -> pd.Series:
+        """The importer's pool of a stage by direct supplier (itself for own output)."""
+        stage = stage or self.headline_stage
+        if stage is None or not self._present:
             return pd.Series(dtype=float)
-        full = self.arrays
-        m = self.network.index(self.importer)
-        amounts = full["f2"][:, m] @ full["o2"]
-        amounts[m] += full["p2"][m]
-        series = pd.Series(amounts, index=pd.Index(self.network.countries, name="refiner"))
-        unattributed = full["f2"][:, m] @ full["u2"]
-        if unattributed > 1e-9 * max(self.supply["refining"], 1.0):
-            series[UNATTRIBUTED] = unattributed
-        return series[series > 0]
+        a = self.flow.arrays[stage]
+        amounts = a.flows[:, self._m].copy()
+        amounts[self._m] = a.output[self._m]
+        series = pd.Series(amounts, index=pd.Index(self.countries, name="supplier"))
+        return series[series > 0].sort_values(ascending=False, kind="stable")
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def _origins(production: np.ndarray, flows: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """Origin shares (exposure.origin_matrix); closed re-export loops are near-singular by
-    nature (the leak there handles them), so scipy's conditioning warning is silenced; pools
-    too small to solve (NaN) count as untraced."""
-    if not pool.any():
-        return np.zeros_like(flows)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
-        return np.nan_to_num(origin_matrix(production, flows), nan=0.0)
-
-
-def _stage_arrays(network: SupplyNetwork, stage: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    prod = np.asarray(network.production.get(stage, np.zeros(n)), dtype=float).copy()
-    flows = np.asarray(network.flows.get(stage, np.zeros((n, n))), dtype=float).copy()
-    np.fill_diagonal(flows, 0.0)
-    return prod, flows
-
-
-def _substitute(loss: np.ndarray, shipped: np.ndarray, volume: np.ndarray,
-                limit: float) -> np.ndarray:
-    """Tonnes unaffected suppliers can add: ``min(loss, limit * their current volume)``."""
-    unaffected = (shipped >= UNAFFECTED).astype(float)
-    capacity = limit * (unaffected @ volume)
-    return np.minimum(np.maximum(loss, 0.0), capacity)
-
+__all__ = ["SeaRoutes", "Gates", "Evaluation", "SupplyModel", "family_name", "GATE_KINDS",
+           "ROUTE_DESTINATION", "UNATTRIBUTED"]

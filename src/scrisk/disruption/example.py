@@ -67,8 +67,9 @@ def example_network() -> SupplyNetwork:
              "refining": matrix({("CHN", "JPN"): 40, ("CHN", "KOR"): 20, ("KOR", "JPN"): 10})}
     values = {stage: array * 10.0 for stage, array in flows.items()}
     return SupplyNetwork("nickel", 2023, EXAMPLE_COUNTRIES, MappingProxyType(production),
-                         MappingProxyType(flows), MappingProxyType(values),
-                         MappingProxyType({"mining": "t", "refining": "t"}))
+                         MappingProxyType(flows), MappingProxyType(dict(flows)),
+                         MappingProxyType(values), "t Ni",
+                         MappingProxyType({"mining": "statistics", "refining": "statistics"}))
 
 
 def example_route_tables() -> dict[str, pd.DataFrame]:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from scrisk.data.load import Dataset
-from scrisk.disruption.engine import STAGE_OF_SUPPLY
+from scrisk.data.schemas import STAGES
 from scrisk.disruption.scenarios import (
     DEFAULT_BATTERY_SCENARIO,
     DEFAULT_GWH,
@@ -113,7 +113,8 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
     year, substitution, gwh, battery_scenario
         As for :func:`scrisk.disruption.run_scenario`.
     coverage_threshold : float
-        Battery coverage (secured supply / needs) below which a run counts
+        Battery coverage (the importer's supply at the battery stage / needs) below
+        which a run counts
         in ``prob_below`` (default 0.5).
     chunk : int
         Runs evaluated per matrix product (memory vs speed; no effect on results).
@@ -164,8 +165,8 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
             losses[(commodity, stage)][part] = supply - batch[commodity]["after"][stage]
         for commodity, _ in materials:
             demand = batch[commodity]["demand"] if commodity in batch else np.ones(size)
-            secured = runner.battery_secured(commodity, batch, size)
-            coverage[commodity][part] = secured / (runner.battery_need[commodity] * demand)
+            supply = runner.battery_supply(commodity, batch, size)
+            coverage[commodity][part] = supply / (runner.battery_need[commodity] * demand)
         done += size
         if progress is not None:
             progress(done, runs)
@@ -201,7 +202,7 @@ def _loss_table(runner: Runner, losses: dict) -> pd.DataFrame:
                *[f"p{p}_loss_t" for p in PERCENTILES], "mean_loss_share",
                *[f"p{p}_loss_share" for p in PERCENTILES], "prob_loss", "headline"]
     frame = pd.DataFrame(rows, columns=columns)
-    order = {s: i for i, s in enumerate(STAGE_OF_SUPPLY)}
+    order = {s: i for i, s in enumerate(STAGES)}
     return frame.sort_values(["commodity", "stage"], key=lambda c: c.map(order) if
                              c.name == "stage" else c, ignore_index=True)
 
@@ -212,7 +213,7 @@ def _coverage_table(runner: Runner, materials: list, coverage: dict,
     covered_runs = []
     for commodity, material in materials:
         need = runner.battery_need[commodity]
-        base = float(runner.battery_secured(commodity, None, 1)[0]) / need
+        base = float(runner.battery_supply(commodity, None, 1)[0]) / need
         values = coverage[commodity]
         below = values < threshold
         rows.append({"material": material, "commodity": commodity, "need_t": need,

@@ -30,13 +30,14 @@ from scrisk.data.schemas import STAGES, YEAR_MAX, YEAR_MIN
 from scrisk.disruption.engine import (
     LOG_FLOOR,
     ROUTE_DESTINATION,
-    STAGE_OF_SUPPLY,
     Gates,
     SeaRoutes,
     SupplyModel,
+    family_name,
 )
 from scrisk.exceptions import ScenarioError, UnknownChoiceError
-from scrisk.network import build_network
+from scrisk.network import default_year
+from scrisk.origins import flow_model
 
 KINDS = ("export_ban", "export_quota", "production_cut", "facility_outage", "sea_lane_closure",
          "demand_shock", "trade_link")
@@ -564,12 +565,13 @@ class CompiledCommodity:
         gates = model.gates(active.shape[0])
         cuts: dict[str, np.ndarray] = {}
         for family, matrix in self.log.items():
-            setattr(gates, family, np.exp(active @ matrix))
-        for stage in STAGE_OF_SUPPLY:
-            cuts[stage] = gates.family(stage).copy()
+            gates.set(family, np.exp(active @ matrix))
+        for stage in model.flow.stages:
+            cuts[stage] = gates.family(family_name("production", stage)).copy()
         for stage, matrix in self.fac.items():
             lost = np.clip(active @ matrix, 0.0, 1.0)
-            setattr(gates, stage, gates.family(stage) * (1.0 - lost))
+            name = family_name("production", stage)
+            gates.set(name, gates.family(name) * (1.0 - lost))
         if self.lanes is not None:
             gates.lanes = np.exp(active @ self.lanes)
         return gates, cuts
@@ -601,14 +603,14 @@ class CompiledCommodity:
             survive = 1.0 - outage[:, f]
             if col is not None:
                 abroad = row.iso3 != model.importer
-                if row.stage == "mining":
-                    survive = survive * cuts["mining"][:, col]
-                    if abroad:
-                        survive = survive * gates.ore_export[:, col] * evaluation.route[:, col]
-                else:
-                    survive = survive * cuts["refining"][:, col] * evaluation.feed_of(row.iso3)
-                    if abroad:
-                        survive = survive * gates.refined_export[:, col] * evaluation.route[:, col]
+                stage = row.stage
+                if stage in cuts:
+                    survive = survive * cuts[stage][:, col]
+                if stage != "mining":
+                    survive = survive * evaluation.feed_of(row.iso3, stage)
+                if abroad:
+                    survive = survive * gates.family(family_name("export", stage))[:, col] \
+                        * evaluation.route[:, col]
             elif row.iso3 != model.importer and model.routes is not None:
                 shares = model.routes.route_shares([row.iso3])
                 survive = survive * model.routes.survival(gates.lanes, shares)[:, 0]
@@ -639,9 +641,10 @@ def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year
     -------
     CompiledCommodity
     """
-    network = build_network(dataset, commodity, year)
+    flow = flow_model(dataset, commodity, year)
+    network = flow.network
     mine = secured.loc[secured["commodity"] == commodity].reset_index(drop=True)
-    model = SupplyModel(network, scenario.importer, routes, keep=mine["iso3"].unique())
+    model = SupplyModel(flow, scenario.importer, routes)
     J, n = len(scenario.shocks), len(model.countries)
     log: dict[str, np.ndarray] = {}
     fac: dict[str, np.ndarray] = {}
@@ -655,12 +658,12 @@ def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year
             continue
         value = _log_survival(shock.effective_size)
         if shock.kind in ("export_ban", "export_quota", "production_cut", "trade_link"):
-            family = {("production_cut", "mining"): "mining",
-                      ("production_cut", "refining"): "refining",
-                      ("trade_link", "mining"): "ore_link",
-                      ("trade_link", "refining"): "refined_link"}.get(
-                (shock.kind, shock.stage),
-                "ore_export" if shock.stage == "mining" else "refined_export")
+            kind = {"production_cut": "production", "trade_link": "link"}.get(shock.kind,
+                                                                               "export")
+            family = family_name(kind, shock.stage)
+            if shock.stage not in model.flow.stages:
+                notes.append(f"{shock.id}: {commodity} has no {shock.stage} stage in the "
+                             f"{year} data (stages: {', '.join(model.flow.stages)})")
             col = model.index(shock.country)
             if col is not None:
                 log.setdefault(family, np.zeros((J, n)))[j, col] += value
@@ -693,12 +696,6 @@ def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year
 
 
 # --------------------------------------------------------------------------- running
-
-
-def default_year(dataset: Dataset) -> int:
-    """Latest year held by both the production and the trade tables."""
-    common = sorted(set(dataset.years("production")) & set(dataset.years("trade")))
-    return common[-1] if common else dataset.years("production")[-1]
 
 
 @dataclass(frozen=True)
@@ -784,27 +781,35 @@ class Runner:
         self.battery_need = {c: float(need.loc[need["material"] == mat, "tonnes"].sum())
                              for c, mat in material_of.items()}
         self.material_of = dict(material_of)
+        self._battery_stage: dict[str, str | None] = {}
 
     def evaluate(self, active: np.ndarray, substitution: float) -> dict:
-        """Losses, secured supply and demand factors of a batch, per commodity."""
+        """Losses, secured supply and demand factors of a batch, per commodity.
+
+        Runs that activate the same shocks are evaluated once (a Monte Carlo
+        batch repeats a few patterns), then spread back to every run.
+        """
+        unique, inverse = np.unique(active, axis=0, return_inverse=True)
+        inverse = np.asarray(inverse).reshape(-1)
         out: dict[str, dict] = {}
         for commodity, compiled in self.compiled.items():
-            gates, cuts = compiled.gates(active)
+            gates, cuts = compiled.gates(unique)
             ev = compiled.model.evaluate(gates, substitution)
             out[commodity] = {
-                "after": ev.after, "substituted": ev.substituted,
-                "secured": compiled.secured_after(active, gates, cuts, ev),
-                "demand": compiled.demand_factor(active),
-                "gates": gates,
+                "after": {s: v[inverse] for s, v in ev.after.items()},
+                "substituted": {s: v[inverse] for s, v in ev.substituted.items()},
+                "secured": compiled.secured_after(unique, gates, cuts, ev)[inverse],
+                "demand": compiled.demand_factor(unique)[inverse],
+                "gates": gates if unique.shape[0] == active.shape[0] == 1 else None,
             }
         return out
 
     def secured_by_stage(self, commodity: str, secured_after: np.ndarray | None,
                          runs: int) -> dict[str, np.ndarray]:
-        """Secured tonnes of one commodity by stage, ``(S,)`` each."""
+        """Secured (equity) tonnes of one commodity by stage, ``(S,)`` each."""
         table = self.secured.loc[self.secured["commodity"] == commodity]
         out = {}
-        for stage in STAGE_OF_SUPPLY:
+        for stage in STAGES:
             if commodity in self.compiled and secured_after is not None:
                 mask = (self.compiled[commodity].secured["stage"] == stage).to_numpy()
                 out[stage] = secured_after[:, mask].sum(axis=1)
@@ -814,12 +819,44 @@ class Runner:
         return out
 
     def battery_secured(self, commodity: str, batch: dict | None, runs: int) -> np.ndarray:
-        """Secured supply counted for battery coverage: mines, else refineries (as battery_coverage)."""
+        """Secured (equity) supply of a battery commodity: mines, else refineries."""
         before = self.secured_by_stage(commodity, None, 1)
         after = self.secured_by_stage(
             commodity, batch[commodity]["secured"] if batch and commodity in batch else None,
             runs)
         return after["mining"] if before["mining"][0] > 0 else after["refining"]
+
+    def battery_stage(self, commodity: str) -> str | None:
+        """The stage whose supply feeds battery makers (``battery_stage`` of the commodity).
+
+        Falls back to the importer's most processed stage with supply when
+        the listed stage has no data, and says so in the run's notes.
+        """
+        if commodity in self._battery_stage:
+            return self._battery_stage[commodity]
+        model = flow_model(self.dataset, commodity, self.year)
+        rows = self.dataset.select("commodities", commodity=commodity)
+        listed = rows["battery_stage"].iloc[0] if "battery_stage" in rows.columns and \
+            len(rows) else None
+        listed = None if listed is None or pd.isna(listed) or listed == "" else str(listed)
+        have = [s for s in model.stages if model.supply(self.scenario.importer, s) > 0]
+        stage = listed if listed in have else (have[-1] if have else None)
+        if listed is not None and stage != listed:
+            self.notes.append(f"{commodity}: no {listed} supply for {self.scenario.importer} "
+                              f"in the {self.year} data; battery coverage uses the {stage} "
+                              f"stage")
+        self._battery_stage[commodity] = stage
+        return stage
+
+    def battery_supply(self, commodity: str, batch: dict | None, runs: int) -> np.ndarray:
+        """The importer's supply at the battery stage of a commodity after a batch, ``(S,)``."""
+        stage = self.battery_stage(commodity)
+        if stage is None:
+            return np.zeros(runs)
+        if batch is not None and commodity in batch and stage in batch[commodity]["after"]:
+            return np.asarray(batch[commodity]["after"][stage], dtype=float)
+        model = flow_model(self.dataset, commodity, self.year)
+        return np.full(runs, model.supply(self.scenario.importer, stage))
 
     def effective(self, substitution: float) -> np.ndarray:
         """Whether each shock on its own changes any supply, secured supply or demand."""
@@ -830,7 +867,7 @@ class Runner:
         base = self.evaluate(np.zeros((1, J)), substitution)
         changed = np.zeros(J, dtype=bool)
         for commodity, res in batch.items():
-            for stage in STAGE_OF_SUPPLY:
+            for stage in res["after"]:
                 changed |= ~np.isclose(res["after"][stage], base[commodity]["after"][stage][0],
                                        rtol=1e-9, atol=1e-9)
             if res["secured"].size:
@@ -994,18 +1031,33 @@ def _self_sufficiency_table(runner: Runner, batch: dict) -> tuple[pd.DataFrame, 
 
 
 def _battery_table(runner: Runner, batch: dict) -> pd.DataFrame:
+    """Battery needs against the importer's supply at each material's battery stage.
+
+    ``coverage`` is supply / need: what the importer's supply chain delivers
+    at the stage battery makers buy (``battery_stage``), so a cut in that
+    supply lowers it. ``secured_*`` is the equity basis (importer-held
+    mines or refineries), hit only by shocks to those facilities.
+    """
     rows = []
     for commodity, material in sorted(runner.material_of.items(), key=lambda kv: kv[1]):
         need = runner.battery_need.get(commodity, 0.0)
         factor = float(batch[commodity]["demand"][0]) if commodity in batch else 1.0
+        supply = float(runner.battery_supply(commodity, None, 1)[0])
+        supply_after = float(runner.battery_supply(commodity, batch, 1)[0])
         before = float(runner.battery_secured(commodity, None, 1)[0])
         after = float(runner.battery_secured(commodity, batch, 1)[0])
-        rows.append({"material": material, "commodity": commodity, "need_t": need,
-                     "need_after_t": need * factor, "secured_t": before,
-                     "secured_after_t": after,
-                     "coverage": before / need if need > 0 else np.nan,
-                     "coverage_after": after / (need * factor) if need > 0 else np.nan})
+        rows.append({"material": material, "commodity": commodity,
+                     "stage": runner.battery_stage(commodity), "need_t": need,
+                     "need_after_t": need * factor, "supply_t": supply,
+                     "supply_after_t": _clean(supply_after, supply),
+                     "coverage": supply / need if need > 0 else np.nan,
+                     "coverage_after": _clean(supply_after, supply) / (need * factor)
+                     if need > 0 else np.nan,
+                     "secured_t": before, "secured_after_t": after,
+                     "secured_coverage": before / need if need > 0 else np.nan,
+                     "secured_coverage_after": after / (need * factor) if need > 0 else np.nan})
     return pd.DataFrame(rows)
+
 
 
 def check_battery_scenario(dataset: Dataset, name: str) -> str:
