@@ -335,8 +335,8 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
     from scrisk.metrics.battery import MATERIAL_OF_COMMODITY, battery_needs
     from scrisk.optimize.budgets import commodity_groups, policy_envelopes
     from scrisk.metrics.self_sufficiency import (
-        export_share_to,
         secured_shares,
+        secured_supply,
         self_sufficiency,
     )
 
@@ -411,7 +411,7 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
             raise PortfolioParameterError(
                 f"no base metal has demand data for {iso3} in consumption.csv; "
                 "use self_sufficiency_mode='none'")
-        ss = self_sufficiency(dataset, iso3, commodities=chosen)
+        ss = self_sufficiency(dataset, iso3, basis=self_sufficiency_basis, commodities=chosen)
         ss = ss.loc[ss["commodity"].isin(chosen)]
         latest = ss.sort_values("year").groupby("commodity").last()
         years_ahead = (target_year - latest["year"]).clip(lower=0)
@@ -423,15 +423,20 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
                          f"{int(latest.loc[metal, 'year'])}"
                          + (f", projected {demand[metal]:,.0f} t in {target_year}"
                             if demand_growth else ", held constant to the target year"))
-        mines = held.loc[(held["stage"] == "mining") & held["commodity"].isin(chosen)].copy()
+        # existing stakes: the same per-mine tonnes as self_sufficiency() for the demand year
+        parts = []
+        column = "procured_t" if self_sufficiency_basis == "procured" else "entitled_t"
+        for year in sorted({int(latest.loc[m, "year"]) for m in chosen}):
+            metals_of_year = [m for m in chosen if int(latest.loc[m, "year"]) == year]
+            mines = secured_supply(dataset, iso3, year, metals_of_year)
+            parts.append(mines.assign(secured_t=mines[column].astype(float)))
+        mines = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["commodity", "iso3", "secured_t"])
         if self_sufficiency_basis == "procured":
-            for metal in chosen:
-                share = export_share_to(dataset, iso3, metal, int(latest.loc[metal, "year"]))
-                mask = mines["commodity"] == metal
-                mines.loc[mask, "secured_t"] *= (
-                    mines.loc[mask, "iso3"].astype(str).map(share).fillna(0.0).to_numpy())
-            notes.append("existing stakes count by the procurement proxy (secured tonnes x the "
-                         "share of the mine country's ore exports reaching the importer)")
+            notes.append("existing stakes count by the procured basis of "
+                         "scrisk.metrics.self_sufficiency (secured tonnes x the share reaching "
+                         "the importer: disclosed offtake, else the mine country's "
+                         "contained-metal export share); new stakes count in full")
         per_metal = mines.groupby(["commodity", "iso3"])["secured_t"].sum().reset_index()
         specs = []
         if self_sufficiency_mode in ("aggregate", "both"):
