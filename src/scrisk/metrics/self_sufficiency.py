@@ -110,16 +110,12 @@ def output_in_year(dataset: Dataset, year: int | None = None) -> pd.DataFrame:
                           "output_year": fac["year"].astype("Int64"),
                           "output_source": "undated"}, index=fac.index)
     yearly = _optional_table(dataset, "facility_output")
-    if yearly is None or yearly.empty or year is None:
-        if yearly is not None and not yearly.empty and year is None:
-            latest = yearly.sort_values("year").groupby("facility_id").last()
-            latest = latest.loc[latest.index.isin(table.index)]
-            table.loc[latest.index, "output_t"] = latest["output_t"].astype(float).to_numpy()
-            table.loc[latest.index, "output_year"] = latest["year"].astype("Int64").to_numpy()
-            table.loc[latest.index, "output_source"] = "nearest"
+    if yearly is None or yearly.empty:
         return table
     yearly = yearly.loc[yearly["facility_id"].isin(table.index)].copy()
-    yearly["distance"] = (yearly["year"].astype(int) - int(year)).abs()
+    # no year: each facility's latest reported year stands for "now"
+    wanted = int(year) if year is not None else int(yearly["year"].max()) + 1
+    yearly["distance"] = (yearly["year"].astype(int) - wanted).abs()
     # nearest year; a tie prefers the earlier year (no peeking at the future)
     yearly = yearly.sort_values(["facility_id", "distance", "year"], kind="stable")
     nearest = yearly.groupby("facility_id").first()
@@ -244,10 +240,10 @@ def _hs_factors(hs_map: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
     """Contained factor per trade row: an exporter-limited map row wins over a general one."""
     hs = rows["hs6"].astype(str)
     exporter = rows["exporter"].astype(str)
-    factors = pd.Series(np.nan, index=rows.index)
     general = hs_map.loc[hs_map["exporters"].fillna("").astype(str).str.strip() == ""]
-    factors = hs.map(general.drop_duplicates("hs6").set_index(
-        general.drop_duplicates("hs6")["hs6"].astype(str))["contained_factor"]).astype(float)
+    general = general.drop_duplicates("hs6")
+    factors = hs.map(pd.Series(general["contained_factor"].astype(float).to_numpy(),
+                               index=general["hs6"].astype(str))).astype(float)
     limited = hs_map.loc[hs_map["exporters"].fillna("").astype(str).str.strip() != ""]
     for row in limited.itertuples(index=False):
         members = {c.strip() for c in str(row.exporters).split(";") if c.strip()}
