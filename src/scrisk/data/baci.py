@@ -350,6 +350,10 @@ def import_baci(path: str | os.PathLike, out_dir: str | os.PathLike, years: str 
                          f"{sum(len(k) for k in kept):,} kept")
     rows = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(
         columns=["year", "hs6", "exporter", "importer", "quantity_t", "value_kusd"])
+    key = ["year", "hs6", "exporter", "importer"]
+    if rows.duplicated(key).any():  # BACI has one row per key; a merged file may not
+        rows = rows.groupby(key, as_index=False, sort=False)[["quantity_t", "value_kusd"]].sum(
+            min_count=1)
     trade = convert_and_repair(rows, hs_map, tolerance,
                                source=f"CEPII BACI HS92 V{release.version}; imported by scrisk "
                                       f"from {release.path.name}")
@@ -463,11 +467,14 @@ def write_synthetic_release(folder: str | os.PathLike, years: tuple[int, ...] = 
                                               ("j", pa.int32()), ("k", pa.string()),
                                               ("v", pa.float64()), ("q", pa.string())]),
                              write_options=options) as writer:
-            for start in range(0, rows_per_year, 1_000_000):
-                n = min(1_000_000, rows_per_year - start)
-                exporter = rng.integers(0, len(codes), size=n)
-                importer = rng.integers(0, len(codes), size=n)
-                product = rng.integers(0, len(product_codes), size=n)
+            # one row per (exporter, importer, product), as in BACI
+            space = len(codes) * len(codes) * len(product_codes)
+            keys = rng.choice(space, size=min(rows_per_year, space), replace=False)
+            for start in range(0, len(keys), 1_000_000):
+                block = keys[start:start + 1_000_000]
+                n = len(block)
+                pair, product = np.divmod(block, len(product_codes))
+                exporter, importer = np.divmod(pair, len(codes))
                 value = np.round(np.exp(rng.normal(3.0, 2.0, size=n)) + 0.001, 3)
                 uv = product_uv[product] * exporter_grade[exporter] \
                     * np.exp(rng.normal(0.0, 0.2, size=n))
