@@ -63,7 +63,7 @@ def toy_tables() -> dict[str, pd.DataFrame]:
     trade = []
     for stage in ("mining", "refining"):
         frame = net.flows_frame(stage)
-        trade += [("nickel", stage, r.exporter, r.importer, r.quantity_t)
+        trade += [("nickel", stage, r.exporter, r.importer, r.contained_t)
                   for r in frame.itertuples()]
     trade += [("copper", "mining", "CHL", "JPN", 100.0), ("copper", "mining", "AUS", "JPN", 20.0)]
     trade = pd.DataFrame(trade, columns=["commodity", "stage", "exporter", "importer",
@@ -146,7 +146,8 @@ def _loss(result, commodity="nickel") -> dict[str, float]:
 def _battery(result) -> dict[str, float]:
     row = result.battery.set_index("material").loc["nickel"]
     return {k: round(float(row[k]), 9) for k in ("need_t", "secured_t", "secured_after_t",
-                                                 "coverage", "coverage_after")}
+                                                 "coverage", "coverage_after",
+                                                 "secured_coverage", "secured_coverage_after")}
 
 
 # ----------------------------------------------------------------- deterministic runs
@@ -164,9 +165,11 @@ def test_toy_dataset_is_valid(toy):
 def test_indonesian_ore_ban(toy):
     result = _run(toy, IDN_BAN)
     assert _loss(result) == {"mining": 10.0, "refining": 20.0}
-    # Japan's offtake from the Indonesian mine cannot leave Indonesia any more
+    # coverage: Japan's refined supply (70 t, 50 t after) against 50 t of needs; on the
+    # equity basis Japan's offtake from the Indonesian mine cannot leave Indonesia any more
     assert _battery(result) == {"need_t": 50.0, "secured_t": 25.0, "secured_after_t": 15.0,
-                                "coverage": 0.5, "coverage_after": 0.3}
+                                "coverage": 1.4, "coverage_after": 1.0,
+                                "secured_coverage": 0.5, "secured_coverage_after": 0.3}
     origin = result.by_origin.set_index(["commodity", "stage", "origin"])["loss_t"]
     assert origin[("nickel", "refining", "IDN")] == pytest.approx(20.0)
     assert origin[("nickel", "refining", "AUS")] == pytest.approx(0.0)
@@ -235,8 +238,12 @@ def test_baseline_battery_coverage_matches_metrics_module(toy):
     expected = battery_coverage(toy, 0.1, "toy", "JPN").set_index("material")
     result = _run(toy, TAIWAN)
     got = result.battery.set_index("material")
-    assert got.loc["nickel", "coverage"] == pytest.approx(expected.loc["nickel", "coverage"])
-    assert got.loc["nickel", "coverage_after"] == pytest.approx(0.5)
+    assert got.loc["nickel", "secured_coverage"] == \
+        pytest.approx(expected.loc["nickel", "coverage"])
+    assert got.loc["nickel", "secured_coverage_after"] == pytest.approx(0.5)
+    # a cut in the refined supply lowers battery coverage: 70 t -> 50 t against 50 t of needs
+    assert got.loc["nickel", "coverage"] == pytest.approx(1.4)
+    assert got.loc["nickel", "coverage_after"] == pytest.approx(1.0)
 
 
 # ----------------------------------------------------------------- Monte Carlo
@@ -271,13 +278,13 @@ def test_monte_carlo_same_seed_same_numbers_any_chunk(toy):
 
 
 def test_monte_carlo_coverage_probability(toy):
-    # Malacca closes with p = 0.4: nickel coverage 0.5 -> 0.3 (below 0.4) in those runs
+    # Malacca closes with p = 0.4: nickel coverage 1.4 -> 1.3 (below 1.35) in those runs
     scenario = _scenario(Shock("ml", "sea_lane_closure", 1.0, probability=0.4,
                                chokepoint="malacca"))
     result = monte_carlo(toy, scenario, runs=5_000, seed=3, gwh=0.1, battery_scenario="toy",
-                         coverage_threshold=0.4)
+                         coverage_threshold=1.35)
     row = result.coverage.set_index("material").loc["nickel"]
-    assert row["coverage"] == pytest.approx(0.5)
+    assert row["coverage"] == pytest.approx(1.4)
     assert row["prob_below"] == pytest.approx(result.shocks["sampled_share"].iloc[0])
     assert row["prob_below"] == pytest.approx(0.4, abs=0.03)
 
@@ -305,13 +312,15 @@ EXPECTED_PROBLEMS = {
     "unknown_names": [
         "shocks[0] (export_quota-1): commodity 'nikel' is not a known commodity; did you mean "
         "'nickel'?",
-        "shocks[0] (export_quota-1): stage 'smelting' is not one of mining, refining",
+        "shocks[0] (export_quota-1): stage 'smelting' is not one of mining, intermediate, "
+        "refining, material",
         "shocks[1] (sea_lane_closure-1): chokepoint 'malaca' is not a known chokepoint; did you "
         "mean 'malacca'?",
         "shocks[2] (facility_outage-1): facility 'NI-AUS-9' is not a known facility; did you "
         "mean 'NI-AUS-1'?"],
     "structure": [
-        "top level: unknown key 'titel'; allowed: name, description, importer, year, sources, "
+        "top level: unknown key 'titel'; allowed: name, description, name_ja, description_ja, "
+        "importer, year, sources, "
         "shocks",
         "top level: 'name' must be given as text",
         "shocks[0] (a): kind 'embargo' is not one of export_ban, export_quota, production_cut, "
@@ -377,7 +386,7 @@ def test_good_scenarios_parse(toy):
 def test_chokepoints_on_the_toy(toy):
     result = chokepoints(toy, "JPN", "nickel", YEAR)
     refined = result.ranking.loc[result.ranking["stage"] == "refining"]
-    assert refined.iloc[0][["kind", "element"]].tolist() == ["refined_export", "CHN"]
+    assert refined.iloc[0][["kind", "element"]].tolist() == ["export", "CHN"]
     assert refined.iloc[0]["loss_t"] == pytest.approx(50.0)
     lanes = result.sea_lanes.set_index(["stage", "chokepoint"])
     assert lanes.loc[("refining", "taiwan_strait"), "supply_share"] == pytest.approx(20 / 70)
@@ -385,12 +394,11 @@ def test_chokepoints_on_the_toy(toy):
     assert lanes.loc[("mining", "malacca"), "supply_share"] == pytest.approx(0.25)
     assert lanes.loc[("refining", "malacca"), "supply_share"] == pytest.approx(5 / 70)
     spof = result.single_points.set_index("scope")["share"]
-    assert spof["JPN refined supply by refiner"] == pytest.approx(50 / 70)
     assert spof["JPN imports (refining)"] == pytest.approx(0.8)
     facility = result.ranking.set_index(["stage", "kind", "element"])["loss_t"]
     assert facility[("refining", "facility", "NI-AUS-1")] == pytest.approx(20.0)
     cut = result.min_cuts.iloc[0]
-    assert cut["sink"] == "metal:JPN"
+    assert cut["sink"] == "refining:JPN"
     assert cut["max_flow_t"] == pytest.approx(70.0)
     assert not result.betweenness.empty
 

@@ -14,8 +14,8 @@ import pytest
 from scrisk.disruption.chokepoints import chokepoints
 from scrisk.disruption.montecarlo import monte_carlo
 from scrisk.disruption.scenarios import load_scenario, run_scenario
-from scrisk.metrics.exposure import origin_matrix
 from scrisk.network import build_network
+from scrisk.origins import flow_model
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 REQUIRED = ("china_graphite_export_controls.toml", "indonesia_nickel_ore_ban.toml",
@@ -47,17 +47,20 @@ def test_indonesian_ban_removes_japans_indonesian_ore(shipped):
     scenario = load_scenario(SCENARIOS / "indonesia_nickel_ore_ban.toml", shipped)
     result = run_scenario(shipped, scenario)
     assert result.year == 2019
-    network = build_network(shipped, "nickel", 2019)
+    flow = flow_model(shipped, "nickel", 2019)
+    network = flow.network
     idn, jpn = network.index("IDN"), network.index("JPN")
-    flows = network.flows["mining"]
-    origins = origin_matrix(network.production["mining"], flows)
-    # the ban takes everything Indonesia ships to Japan (whatever its mine origin) and
-    # the Indonesian ore that other countries re-export to Japan
+    arrays = flow.arrays["mining"]
+    # the ban takes everything Indonesia ships to Japan and the Indonesian ore that other
+    # countries re-export to Japan (Indonesia's ore pool is Indonesian-mined)
+    idn_label = flow.labels.index("IDN")
     others = np.delete(np.arange(len(network.countries)), idn)
-    expected = flows[idn, jpn] + flows[others, jpn] @ origins[others, idn]
+    reexported = arrays.flows[others, jpn] @ (flow.composition["mining"][others, idn_label]
+                                              * arrays.traced_exports[others])
+    expected = arrays.flows[idn, jpn] + reexported
     row = result.supply.set_index(["commodity", "stage"]).loc[("nickel", "mining")]
-    assert row["loss_t"] == pytest.approx(expected, rel=1e-9)
-    assert row["loss_t"] >= flows[idn, jpn]
+    assert row["loss_t"] == pytest.approx(expected, rel=1e-6)
+    assert row["loss_t"] >= arrays.flows[idn, jpn]
     assert result.shocks["effective"].all()
 
 
@@ -80,15 +83,17 @@ def test_malacca_closure_matches_the_chokepoint_table(shipped):
     table = chokepoints(shipped, "JPN", "cobalt", year, structure=False).sea_lanes
     lane = table.set_index(["stage", "chokepoint"]).loc[("refining", "malacca")]
     row = result.supply.set_index(["commodity", "stage"]).loc[("cobalt", "refining")]
-    # three months of a full closure: a quarter of the annual flow through the strait
-    assert row["loss_share"] == pytest.approx(0.25 * lane["supply_share"], rel=1e-9)
+    # three months of a full closure: a quarter of the annual flow through the strait (not
+    # exactly: metal Japan ships out and buys back refined passes the strait twice)
+    assert row["loss_share"] == pytest.approx(0.25 * lane["supply_share"], rel=0.02)
 
 
 def test_chokepoint_ranking_is_consistent(shipped):
     result = chokepoints(shipped, "JPN", "cobalt", 2023)
     ranking = result.ranking
     assert ranking["loss_share"].between(0, 1 + 1e-9).all()
-    mines = ranking.loc[(ranking["kind"] == "mining") & ranking["headline"]]
+    mines = ranking.loc[(ranking["kind"] == "production") & (ranking["element_stage"] == "mining")
+                        & ranking["headline"]]
     # full mine losses partition the supply traced to mines (unattributed aside)
     assert mines["loss_share"].sum() <= 1 + 1e-9
     assert not result.min_cuts.empty

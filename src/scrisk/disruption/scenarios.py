@@ -834,6 +834,9 @@ class Runner:
         """
         if commodity in self._battery_stage:
             return self._battery_stage[commodity]
+        if commodity not in self.dataset.commodities_list:
+            self._battery_stage[commodity] = None
+            return None
         model = flow_model(self.dataset, commodity, self.year)
         rows = self.dataset.select("commodities", commodity=commodity)
         listed = rows["battery_stage"].iloc[0] if "battery_stage" in rows.columns and \
