@@ -227,3 +227,37 @@ def test_cli_rejects_a_year_without_demand_data():
     out = run("metrics", "self-sufficiency", "--year", "2031")
     assert out.returncode != 0
     assert "trajectory" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_procurement_shares_say_where_the_metal_comes_from(tmp_path):
+    """Gross weight without a factor; the hs_map factor; trade.parquet contained_t first."""
+    from scrisk.metrics.self_sufficiency import procurement_share
+
+    frames = dated_frames()
+    gross = load_dataset(tiny.write(tmp_path / "gross", frames))
+    share = procurement_share(gross, "JPN", "copper", 2022)
+    assert share["CHL"] == pytest.approx(0.8)
+    assert share.attrs == {"trade_year": 2022, "metal_from": "gross"}
+
+    frames["hs_map"] = pd.DataFrame({
+        "hs6": ["260300", "260300"], "commodity": "copper", "stage": "mining",
+        "exporters": ["", "CHL"], "product": "copper concentrate",
+        "contained_factor": [0.25, 0.30], "factor_low": 0.2, "factor_high": 0.35,
+        "source": tiny.SRC, "note": ""})
+    mapped = load_dataset(tiny.write(tmp_path / "mapped", frames))
+    share = procurement_share(mapped, "JPN", "copper", 2023)
+    assert share["CHL"] == pytest.approx(0.8)  # one code per exporter: the factor cancels
+    # the loader may convert with the map itself (contained_t); either way not gross weight
+    assert share.attrs["trade_year"] == 2022
+    assert share.attrs["metal_from"] in ("hs_map", "contained_t")
+
+    trade = frames["trade"].copy()
+    # contained metal differs by destination (a richer concentrate to China): 60 / (60 + 30)
+    trade["contained_t"] = trade["quantity_t"] * 0.3
+    trade.loc[(trade["exporter"] == "CHL") & (trade["importer"] == "CHN"), "contained_t"] = 30.0
+    trade.loc[(trade["exporter"] == "CHL") & (trade["importer"] == "JPN"), "contained_t"] = 60.0
+    frames["trade"] = trade
+    contained = load_dataset(tiny.write(tmp_path / "contained", frames))
+    share = procurement_share(contained, "JPN", "copper", 2022)
+    assert share["CHL"] == pytest.approx(60 / 90)
+    assert share.attrs["metal_from"] == "contained_t"
