@@ -23,7 +23,12 @@ from test_optimize_bruteforce import (
 )
 
 from scrisk.exceptions import ScenarioError, UnknownChoiceError
-from scrisk.optimize import PortfolioOptions, optimize_portfolio, portfolio_frontier, solve_portfolio
+from scrisk.optimize import (
+    PortfolioOptions,
+    optimize_portfolio,
+    portfolio_frontier,
+    solve_portfolio,
+)
 from scrisk.optimize.budgets import BudgetEnvelope, make_envelope, parse_budget, resolve_scope
 from scrisk.optimize.model import GREEDY, compile_model, evaluate, greedy_portfolio, solve_cp
 from scrisk.optimize.problem import DEFAULT_GROUPS, PortfolioParameterError

@@ -100,7 +100,7 @@ def battery_needs(dataset: Dataset, gwh: float = 150.0, scenario: str | None = N
     >>> ds = load_dataset()
     >>> cal = battery_needs(ds, 600, "nickel_rich").set_index("material")["tonnes"]
     >>> theo = battery_needs(ds, 600, "nickel_rich", basis="theoretical")
-    >>> round(cal["lithium_lce"] / theo.set_index("material")["tonnes"]["lithium_lce"], 4)
+    >>> round(float(cal["lithium_lce"] / theo.set_index("material")["tonnes"]["lithium_lce"]), 4)
     1.2211
     """
     if basis not in BASES:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from scrisk.exceptions import UnknownChoiceError
+from scrisk.optimize.budgets import ALL, POLICY, BudgetEnvelope, envelopes_from, make_envelope
 from scrisk.optimize.model import (
     GREEDY,
     NOMINAL,
@@ -38,7 +39,6 @@ from scrisk.optimize.model import (
     evaluate,
     solve_cp,
 )
-from scrisk.optimize.budgets import ALL, POLICY, BudgetEnvelope, envelopes_from, make_envelope
 from scrisk.optimize.problem import (
     DEFAULT_GROUPS,
     PortfolioParameterError,

@@ -333,12 +333,12 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
         For a ratio, growth or GWh out of range.
     """
     from scrisk.metrics.battery import MATERIAL_OF_COMMODITY, battery_needs
-    from scrisk.optimize.budgets import commodity_groups, policy_envelopes
     from scrisk.metrics.self_sufficiency import (
         secured_shares,
         secured_supply,
         self_sufficiency,
     )
+    from scrisk.optimize.budgets import commodity_groups, policy_envelopes
 
     if self_sufficiency_basis is None:
         self_sufficiency_basis = default_basis()
