@@ -168,8 +168,8 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "stake_offered": ("share", "Stake offered", "提示出資比率"),
     "success_probability": ("share", "Success probability", "成功確率"),
     "gap": ("share", "Gap", "ギャップ"),
-    "achieved": ("share_auto", "Achieved", "達成"),
-    "baseline": ("share_auto", "Baseline", "基準"),
+    "achieved": ("pct", "Achieved", "達成"),
+    "baseline": ("pct", "Baseline", "基準"),
     "shortfall": ("pp", "Shortfall", "不足"),
     "demand_factor": ("num", "Demand factor", "需要係数"),
     # indices (4-decimal fractions)
@@ -214,7 +214,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "diversification_penalty": ("num", "Diversification penalty", "分散ペナルティ"),
     "duration_months": ("months", "Duration", "期間"),
     "solve_time_s": ("s", "Solve time", "求解時間"),
-    "worst_case_achieved": ("share_auto", "Worst case achieved", "最悪時の達成"),
+    "worst_case_achieved": ("pct", "Worst case achieved", "最悪時の達成"),
     "robust_shortfall": ("pp", "Robust shortfall", "頑健不足"),
     "commodities_hit": ("int", "Commodities hit", "影響鉱種数"),
     "max_loss_share": ("share", "Largest loss share", "最大損失率"),
@@ -223,7 +223,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
 
 # Prefixes of computed column names, e.g. the frontier's ``achieved:self_sufficiency``.
 COLUMN_PREFIXES: dict[str, tuple[str, str, str]] = {
-    "achieved:": ("share_auto", "Achieved: ", "達成："),
+    "achieved:": ("pct", "Achieved: ", "達成："),
 }
 
 # Values shown in Japanese in ``--lang ja`` tables (stages, kinds, yes/no).

@@ -80,15 +80,20 @@ def _emit_views(views: dict, chosen: str, fmt: OutputFormat, default: str,
         title, frame = views[chosen]
         _section(frame, fmt, title, show.get(chosen))
         return
-    if fmt is OutputFormat.csv:
+    if fmt in (OutputFormat.csv, OutputFormat.json):
+        from scrisk.cli.output import keep_for_file
+
         title, frame = views[default]
-        sys.stderr.write(f"(csv shows the {default} table; choose another with --view)\n")
-        emit(frame, fmt, title=title)
-        return
-    if fmt is OutputFormat.json:
-        payload = {key: _records(frame) for key, (_, frame) in views.items()}
-        payload["notes"] = list(notes)
-        emit(views[default][1], fmt, title=views[default][0], json_payload=payload)
+        if fmt is OutputFormat.csv:
+            sys.stderr.write(f"(csv shows the {default} table; choose another with --view)\n")
+            emit(frame, fmt, title=title)
+        else:
+            payload = {key: _records(frame) for key, (_, frame) in views.items()}
+            payload["notes"] = list(notes)
+            emit(frame, fmt, title=title, json_payload=payload)
+        for key, (other_title, other) in views.items():  # --out keeps every table
+            if key != default:
+                keep_for_file(other, other_title)
         return
     for key, (title, frame) in views.items():
         _section(frame, fmt, title, show.get(key))
@@ -180,6 +185,9 @@ def chokepoints_cmd(
         raise typer.BadParameter(f"{chosen!r} needs --structure", param_hint="--view")
     if chosen == "all" and commodity is not None:
         views = {k: v for k, v in views.items() if k not in ("overall", "actors")}
+    if view is None and commodity is None:  # the default: both cross-commodity tables
+        views = {k: views[k] for k in ("overall", "actors")}
+        chosen = "all"
     show = {"overall": ["rank", "commodity", "stage", "actor", "name", "kind", "loss_t",
                         "loss_share", "supply_t"]}
     _emit_views(views, chosen, fmt, "overall" if commodity is None else "ranking",
