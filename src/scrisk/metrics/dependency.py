@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from scrisk.data.load import Dataset
+from scrisk.origins import flow_model
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,10 @@ def import_dependency(dataset: Dataset, importer: str, commodity: str, year: int
         ISO3 code or name.
     commodity : str
     year : int
-    stage : {"mining", "refining"}, optional
-        Restrict to ores (mining) or refined products; all by default.
+    stage : str, optional
+        One stage of the ladder (``mining`` for ores and concentrates); all
+        stages together by default. Quantities are contained metal
+        (``quantity_t``; ``gross_t`` is the product weight beside it).
     groups : iterable of str, optional
         Country groups of ``country_groups.csv`` (default: all groups).
 
@@ -88,30 +91,31 @@ def import_dependency(dataset: Dataset, importer: str, commodity: str, year: int
     importer = dataset.check_country(importer)
     dataset.check_commodity(commodity)
     year = dataset.check_year(year, "trade")
-    trade = dataset.trade
-    trade = trade.loc[(trade["commodity"] == commodity) & (trade["year"] == year)]
-    if stage is not None:
-        trade = trade.loc[trade["stage"] == stage]
-    inbound = trade.loc[trade["importer"] == importer]
-    partners = (inbound.groupby("exporter", observed=True)[["quantity_t", "value_kusd"]].sum()
-                .rename_axis("partner").reset_index())
+    # contained metal throughout: trade converted by the HS map, output by the mining unit
+    network = flow_model(dataset, commodity, year).network
+    stages = [stage] if stage is not None else list(network.stages)
+    rows = []
+    for st in stages:
+        frame = network.flows_frame(st)
+        frame = frame.loc[frame["importer"] == importer]
+        rows.append(frame)
+    inbound = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["exporter", "importer", "contained_t", "gross_t", "value_kusd"])
+    partners = (inbound.groupby("exporter")[["contained_t", "gross_t", "value_kusd"]].sum()
+                .rename_axis("partner").reset_index()
+                .rename(columns={"contained_t": "quantity_t"}))
     partners["partner"] = partners["partner"].astype(str)
     imports = float(partners["quantity_t"].sum())
     partners["share"] = partners["quantity_t"] / imports if imports > 0 else np.nan
     partners = partners.sort_values("quantity_t", ascending=False, ignore_index=True,
                                     kind="stable")
     partners.insert(1, "country", [dataset.country_name(c) for c in partners["partner"]])
-    exports = float(trade.loc[trade["exporter"] == importer, "quantity_t"].sum())
-
-    prod = dataset.production
-    prod = prod.loc[(prod["commodity"] == commodity) & (prod["year"] == year)
-                    & (prod["iso3"] == importer)]
-    if stage is not None:
-        prod = prod.loc[prod["stage"] == stage]
-    production = float(prod["quantity"].sum())
-    units = set(prod["unit"]) if production > 0 else {"t"}
+    present = network.has_country(importer)
+    k = network.index(importer) if present else None
+    exports = float(sum(network.trade(st)[k].sum() for st in stages)) if present else 0.0
+    production = float(sum(network.output(st)[k] for st in stages)) if present else 0.0
     apparent = production + imports - exports
-    nir = (imports - exports) / apparent if units == {"t"} and apparent > 0 else np.nan
+    nir = (imports - exports) / apparent if apparent > 0 else np.nan
 
     table = dataset.country_groups
     names = list(groups) if groups is not None else sorted(table["group"].unique())
