@@ -108,22 +108,29 @@ def geopolrisk_cmd(commodity: CommodityOption = None, year: YearOption = None,
 def exposure_cmd(commodity: CommodityOption = None, year: YearOption = None,
                  importer: ImporterOption = "JPN", stage: StageOption = None,
                  data: DataOption = None, fmt: FormatOption = OutputFormat.table) -> None:
-    """Direct vs look-through (origin) shares of an importer's supply.
+    """Where an importer's supply of a stage was mined, beside its direct suppliers.
 
-    The stage defaults to mining where the data holds ore trade for the
-    commodity, else refining (refined supply traced to refiner and mine).
+    Quantities are contained metal. The stage defaults to the most processed
+    stage at which the importer has supply; the year to the latest year with
+    production and trade. Untraced feed (``untraced:<ISO3>``) and re-exports
+    with nothing behind them (``unattributed``) are data gaps, listed after
+    the table.
     """
     from scrisk.metrics.exposure import lookthrough_exposure
 
     ds = load(data)
     commodity = _commodity(ds, commodity, "cobalt")
-    if stage is None:
-        row = ds.commodities.set_index("commodity").loc[commodity]
-        stage = "mining" if isinstance(row["hs_mining"], str) and row["hs_mining"] else "refining"
     year = _year(ds, year, "trade")
-    table = lookthrough_exposure(ds, importer, commodity, year, _stage(stage))
-    emit(table, fmt, title=f"Direct vs look-through exposure ({importer}, {commodity}, "
-                           f"{stage} stage, {year})")
+    table = lookthrough_exposure(ds, importer, commodity, year,
+                                 _stage(stage) if stage is not None else None)
+    attrs = dict(table.attrs)
+    emit(table, fmt, title=f"Mined origin of {attrs.get('importer', importer)}'s {commodity} "
+                           f"supply, {attrs.get('stage')} stage, {year} "
+                           f"(contained, {attrs.get('unit', 't')}; total "
+                           f"{attrs.get('supply_t', 0.0):,.0f} t)")
+    if fmt is OutputFormat.table:
+        for note in attrs.get("notes", []):
+            typer.echo(f"note: {note}")
 
 
 @metrics_app.command("self-sufficiency")
