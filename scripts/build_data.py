@@ -27,8 +27,8 @@ rebuilds it alone from the committed countries, commodities and HS map.
 
 from __future__ import annotations
 
-import gettext
 import argparse
+import gettext
 import hashlib
 import os
 import sqlite3

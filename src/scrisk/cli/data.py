@@ -78,8 +78,9 @@ def data_import_baci(
                                               "product_codes_HS92_V*.csv).")],
     out: Annotated[Path, typer.Option("--out", help="Your data folder; the trade table is "
                                                      "written to OUT/minerals/trade.parquet.")],
-    years: Annotated[str, typer.Option(help="Years to import, e.g. 2018-2024 or 2019,2021.")]
-    = "2018-2024",
+    years: Annotated[str | None, typer.Option(
+        help="Years to import, e.g. 2018-2024 or 2019,2021 [default: the release's years "
+             "within 2018-2024].")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Stream a full BACI release into your data folder (use it with --data OUT)."""

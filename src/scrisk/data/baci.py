@@ -6,7 +6,7 @@ per year, ``BACI_HS92_Y<year>_V<version>.csv`` with the columns
 product, value in thousand USD, quantity in tonnes; ``q`` may be ``NA`` or
 blank), plus ``country_codes_V<version>.csv`` and
 ``product_codes_HS92_V<version>.csv``. :func:`import_baci` reads the yearly
-files in chunks (a few million rows at a time, never the whole release),
+files in chunks (half a million rows at a time, never the whole release),
 keeps the codes of the HS map, maps countries to ISO3, converts to
 commodity, stage and contained tonnes, repairs quantities
 (:func:`scrisk.data.trade_repair.repair_trade`) and writes
@@ -40,6 +40,7 @@ _YEAR_FILE = re.compile(r"(?:^|/)BACI_HS92_Y(\d{4})_V(\w+)\.csv$")
 _COUNTRY_FILE = re.compile(r"(?:^|/)country_codes_V(\w+)\.csv$")
 _PRODUCT_FILE = re.compile(r"(?:^|/)product_codes_HS92_V(\w+)\.csv$")
 _MAX_FAILURES = 20
+DEFAULT_YEARS = range(2018, 2025)  # the years of the shipped data
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def read_product_codes(release: BaciRelease) -> set[str] | None:
 
 
 def iter_baci_chunks(release: BaciRelease, year: int, codes: np.ndarray,
-                     chunksize: int = 2_000_000) -> Iterator[tuple[pd.DataFrame, int]]:
+                     chunksize: int = 500_000) -> Iterator[tuple[pd.DataFrame, int]]:
     """Rows of one yearly file whose product is in ``codes``, chunk by chunk.
 
     Yields the kept rows (``t, i, j, k, v, q`` with ``k`` an int) and the
@@ -253,13 +254,17 @@ def _locate_bad_cells(release: BaciRelease, member: str, offset: int,
 def parse_years(text: str | None, available: set[int]) -> tuple[int, ...]:
     """Years from ``"2018-2024"``, ``"2022"`` or ``"2019,2021"`` that the release has.
 
+    Without ``text``: the release's years within 2018-2024 (the shipped data's
+    years), or all of its years when none falls there.
+
     Examples
     --------
     >>> parse_years("2018-2020", {2017, 2018, 2019, 2020, 2021})
     (2018, 2019, 2020)
     """
     if not text:
-        return tuple(sorted(available))
+        recent = sorted(set(DEFAULT_YEARS) & available)
+        return tuple(recent) if recent else tuple(sorted(available))
     wanted: set[int] = set()
     for part in text.split(","):
         part = part.strip()
@@ -279,7 +284,7 @@ def parse_years(text: str | None, available: set[int]) -> tuple[int, ...]:
 
 def import_baci(path: str | os.PathLike, out_dir: str | os.PathLike, years: str | None = None,
                 hs_map: pd.DataFrame | None = None, countries: pd.DataFrame | None = None,
-                tolerance: RepairTolerance | None = None, chunksize: int = 2_000_000,
+                tolerance: RepairTolerance | None = None, chunksize: int = 500_000,
                 progress: Callable[[str], None] | None = None) -> BaciImportResult:
     """Stream a BACI HS92 release into ``out_dir/minerals/trade.parquet``.
 
@@ -290,8 +295,8 @@ def import_baci(path: str | os.PathLike, out_dir: str | os.PathLike, years: str 
     out_dir : path-like
         The user's data folder (created if needed); use it with ``--data``.
     years : str, optional
-        ``"2018-2024"``, ``"2022"`` or ``"2019,2021"``; every year of the
-        release by default.
+        ``"2018-2024"``, ``"2022"`` or ``"2019,2021"``; by default the
+        release's years within 2018-2024 (all of them if none is).
     hs_map, countries : pandas.DataFrame, optional
         The HS map and the country table; the shipped ones by default.
     tolerance : RepairTolerance, optional

@@ -164,7 +164,7 @@ def validate_hs_map(frame: pd.DataFrame, commodities: set[str] | None = None,
             if not np.isfinite(value) or value <= 0 or value > 2:
                 fail(i, col, getattr(row, col), "a number in (0, 2]")
         if np.isfinite([factor, low, high]).all() and not low <= factor <= high:
-            fail(i, "contained_factor", getattr(row, "contained_factor"),
+            fail(i, "contained_factor", row.contained_factor,
                  f"a value in [factor_low, factor_high] = [{low:g}, {high:g}]")
         if row.source is None or not str(row.source).strip():
             fail(i, "source", None, "a citation (publisher, document, year)")
