@@ -219,6 +219,27 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "commodities_hit": ("int", "Commodities hit", "影響鉱種数"),
     "max_loss_share": ("share", "Largest loss share", "最大損失率"),
     "commodity_list": ("text", "Commodities (loss share)", "鉱種（損失率）"),
+    # trade repair
+    "hs6": ("id", "HS6", "HS6"),
+    "reported_t": ("t", "Reported", "報告値"),
+    "repaired_t": ("t", "Repaired", "修正値"),
+    "quantity_t_reported": ("t", "Reported", "報告値"),
+    "unit_value_reported": ("num", "Unit value reported (kUSD/t)", "報告単価（千ドル/t）"),
+    "unit_value_used": ("num", "Unit value used (kUSD/t)", "採用単価（千ドル/t）"),
+    "rule": ("text", "Rule", "規則"),
+    "repair": ("text", "Repair", "修正"),
+    # self-sufficiency and its trajectory
+    "basis": ("text", "Basis", "基準"),
+    "demand_source": ("text", "Demand source", "需要の出典"),
+    "existing_t": ("t", "Existing stakes", "既存権益"),
+    "portfolio_t": ("t", "Portfolio", "新規案件"),
+    "ratio_existing": ("share", "Ratio (existing)", "自給率（既存）"),
+    "published": ("share", "Published", "公表値"),
+    "target_year": ("year", "Target year", "目標年"),
+    "gap_to_target_pp": ("pp", "Gap to target", "目標との差"),
+    "note": ("text", "Note", "注記"),
+    "flag": ("text", "Flags", "補完"),
+    "mined": ("t", "Mined", "採掘"),
 }
 
 # Prefixes of computed column names, e.g. the frontier's ``achieved:self_sufficiency``.
@@ -249,6 +270,11 @@ VALUES_JA: dict[str, str] = {
     "lane_closure": "航路閉鎖",
     "facility_outage": "施設停止",
     "base_metals": "ベースメタル計",
+    "procured": "調達ベース",
+    "entitlement": "権益ベース",
+    "export": "輸出",
+    "estimate": "推計",
+    "reported": "報告値",
     "OPTIMAL": "最適",
     "FEASIBLE": "実行可能",
     "INFEASIBLE": "実行不能",
@@ -273,6 +299,17 @@ TITLE_PHRASES: dict[str, str] = {
     "GeoPolRisk": "GeoPolRisk（地政学的供給リスク）",
     "Direct vs look-through exposure": "直接輸入と遡及（採掘起源）エクスポージャー",
     "Self-sufficiency ratio": "自給率",
+    "Self-sufficiency trajectory": "自給率の推移",
+    "Self-sufficiency": "自給率",
+    "latest year with demand data; give --year for another": "需要データのある最新年、他の年は --year で指定",
+    "basis:": "基準：",
+    "stage,": "段階,",
+    "all stage": "全段階",
+    " stage": " 段階",
+    "existing stakes only": "既存権益のみ",
+    "Trade quantities repaired": "修正した貿易数量",
+    "t gross; unit values in kUSD/t": "総重量t、単価は千ドル/t",
+    "BACI import": "BACI取り込み",
     "Battery needs for": "電池生産に必要な材料：",
     "Criticality (supply risk x economic importance)": "重要度（供給リスク×経済的重要性）",
     "Chokepoints across commodities": "鉱種横断のチョークポイント",
@@ -298,9 +335,6 @@ TITLE_PHRASES: dict[str, str] = {
     "% of demand or need; shortfall in pp": "需要・必要量に対する%、不足はポイント",
     "Secured supply by country: HHI before and after": "確保量の国別集中度：前後のHHI",
     "Budget vs targets and diversification": "予算と目標達成・分散の関係",
-    "importer": "輸入国",
-    "stage": "段階",
-    "year": "年",
     "top": "上位",
     "ranked by": "順位：",
     "loss share": "損失率",
@@ -350,6 +384,6 @@ def translate_title(title: str, lang: str = "en") -> str:
     for phrase in sorted(TITLE_PHRASES, key=len, reverse=True):
         if phrase in out:
             # whole words only, so that "top" does not hit "stop"
-            out = re.sub(rf"(?<![A-Za-z]){re.escape(phrase)}(?![A-Za-z])",
+            out = re.sub(rf"(?<![A-Za-z-]){re.escape(phrase)}(?![A-Za-z])",
                          TITLE_PHRASES[phrase].replace("\\", r"\\"), out)
     return out

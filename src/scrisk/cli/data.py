@@ -44,6 +44,7 @@ def data_summary(data: DataOption = None, fmt: FormatOption = OutputFormat.table
 
 
 @data_app.command("check-trade")
+@table_command
 def data_check_trade(
     data: DataOption = None,
     year: Annotated[int | None, typer.Option(help="Only this year.")] = None,

@@ -497,6 +497,8 @@ def translate_value(column: str, value, lang: str, names: _Names) -> str:
         return text
     if column in _COMMODITY_COLUMNS and text in names.commodity_ja:
         return names.commodity_ja[text]
+    if column in _ISO3_COLUMNS and column != "iso3" and text in names.iso3_ja:
+        return names.iso3_ja[text]
     if text in VALUES_JA:
         return VALUES_JA[text]
     if column in _NAME_COLUMNS:
@@ -541,6 +543,8 @@ def display_columns(frame, lang: str = "en", units: Mapping[str, str] | None = N
     import pandas as pd
 
     names = names_of(dataset)
+    # codes become Japanese names only where no column of names is beside them
+    named = any(str(c) in ("country", "name") for c in frame.columns)
     out = []
     for name in frame.columns:
         series = frame[name]
@@ -560,6 +564,8 @@ def display_columns(frame, lang: str = "en", units: Mapping[str, str] | None = N
                 cells.append("")
             elif numeric or isinstance(v, bool) or kind == "bool":
                 cells.append(format_number(v, kind, lang))
+            elif named and str(name) in _ISO3_COLUMNS:
+                cells.append(str(v))
             else:
                 cells.append(translate_value(str(name), v, lang, names))
         out.append(_Column(str(name), column_label(str(name), lang, kind), kind, cells,
@@ -714,7 +720,8 @@ def _floors(columns: Sequence[_Column], cell_len) -> list[int]:
     out = []
     for col in columns:
         cell_full = max((cell_len(c) for c in col.cells), default=0)
-        head_word = min(max((cell_len(w) for w in col.header.split()), default=1), 16)
+        head_word = min(max((cell_len(w) if _is_ascii_text(w) else min(cell_len(w), 8)
+                             for w in col.header.split()), default=1), 16)
         if col.numeric or col.kind in ("id", "bool", "year"):
             floor = max(cell_full, head_word, 1)
         else:
@@ -724,6 +731,10 @@ def _floors(columns: Sequence[_Column], cell_len) -> list[int]:
                 floor = max(floor, cell_full)
         out.append(floor)
     return out
+
+
+def _is_ascii_text(text: str) -> bool:
+    return all(ord(ch) < 128 for ch in text)
 
 
 def _looks_like_ids(cells: Sequence[str]) -> bool:
