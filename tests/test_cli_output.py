@@ -309,3 +309,31 @@ def test_table_command_adds_the_shared_options():
 
     names = list(inspect.signature(command).parameters)
     assert names == ["x", "lang", "wide", "out"]
+
+
+def test_progress_never_reaches_stdout():
+    result = invoke("scenario", "run", str(SCENARIOS / "malacca_closure.toml"), "--runs", "300",
+                    "--format", "csv", "--progress", SCRISK_PROGRESS="1")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("commodity,stage,unit,supply_t")
+    assert all(line.count(",") == lines[0].count(",") for line in lines)
+
+
+def test_wide_prints_every_column_unwrapped():
+    narrow = invoke("metrics", "exposure", "--importer", "JPN", "--commodity", "cobalt",
+                    columns=60)
+    wide = invoke("metrics", "exposure", "--importer", "JPN", "--commodity", "cobalt",
+                  "--wide", columns=60)
+    assert narrow.exit_code == 0 and wide.exit_code == 0
+    assert max(map(len, wide.stdout.splitlines())) > 60
+    header = [line for line in wide.stdout.splitlines() if "Mined share (%)" in line]
+    assert header and "Direct share (%)" in header[0]  # one header line, nothing wrapped
+
+
+def test_scenario_run_in_japanese():
+    result = invoke("scenario", "run", str(SCENARIOS / "china_graphite_export_controls.toml"),
+                    "--view", "supply", "--lang", "ja")
+    assert result.exit_code == 0, result.output
+    assert "ショック後の供給" in result.stdout and "黒鉛" in result.stdout
+    assert "損失率 (%)" in result.stdout
