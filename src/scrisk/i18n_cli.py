@@ -329,6 +329,8 @@ TITLE_PHRASES: dict[str, str] = {
     "t gross; unit values in kUSD/t": "総重量t、単価は千ドル/t",
     "BACI import": "BACI取り込み",
     "Battery needs for": "電池生産に必要な材料：",
+    "secured supply: facilities' latest output": "確保量：施設の最新の生産量",
+    "supply": "供給",
     "Criticality (supply risk x economic importance)": "重要度（供給リスク×経済的重要性）",
     "Chokepoints across commodities": "鉱種横断のチョークポイント",
     "Elements across commodities": "鉱種横断の要素別集計",

@@ -285,7 +285,9 @@ def battery_cmd(gwh: Annotated[float, typer.Option(help="Annual cell production,
         part = battery_coverage(ds, gwh, name, ds.check_country(importer))
         part.insert(0, "scenario", name)
         parts.append(part)
-    emit(pd.concat(parts, ignore_index=True), fmt, title=f"Battery needs for {gwh:g} GWh/yr")
+    emit(pd.concat(parts, ignore_index=True), fmt,
+         title=f"Battery needs for {gwh:g} GWh/yr ({importer}; secured supply: facilities' "
+               "latest output)")
 
 
 @metrics_app.command("criticality")
@@ -296,9 +298,12 @@ def criticality_cmd(importer: ImporterOption = "JPN", year: YearOption = None,
     from scrisk.metrics.criticality import criticality
 
     ds = load(data)
+    if year is None:  # the function's own default, named in the title
+        year = min(ds.years("production")[-1], ds.years("trade")[-1])
     table = criticality(ds, importer, year)
     emit(table.sort_values("supply_risk", ascending=False, ignore_index=True), fmt,
-         title="Criticality (supply risk x economic importance)")
+         title=f"Criticality (supply risk x economic importance) ({importer}, mining stage "
+               f"supply, {year})")
 
 
 def _label(summary) -> str:
