@@ -73,6 +73,7 @@ def data_check_trade(
 
 
 @data_app.command("import-baci")
+@table_command(resolve=False)
 def data_import_baci(
     path: Annotated[Path, typer.Argument(help="BACI HS92 release: the .zip download or its "
                                               "folder (BACI_HS92_Y*_V*.csv, country_codes_V*.csv, "
