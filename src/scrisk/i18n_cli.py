@@ -309,6 +309,8 @@ TITLE_PHRASES: dict[str, str] = {
     "problem(s) found": "件の問題",
     "Supply concentration": "供給集中度",
     "Owners of": "所有者：",
+    "operating; latest output held": "稼働中、最新の生産量",
+    "shocks": "ショック",
     "facilities": "施設",
     "coverage of world output": "世界生産に占める割合",
     "Import dependency": "輸入依存度",

@@ -97,8 +97,11 @@ def _emit_views(views: dict, chosen: str, fmt: OutputFormat, default: str,
         return
     for key, (title, frame) in views.items():
         _section(frame, fmt, title, show.get(key))
+    from scrisk.cli.output import current
+    from scrisk.i18n_cli import message
+
     for note in notes:
-        typer.echo(f"note: {note}")
+        typer.echo(f"{message('note', current().lang)}: {note}")
 
 
 @app.command("chokepoints")
@@ -206,7 +209,9 @@ def scenario_validate(file: FileArgument, data: DataOption = None,
     if fmt is OutputFormat.table:
         typer.echo(f"{file}: valid, {len(scenario.shocks)} shock(s), importer "
                    f"{scenario.importer}")
-    emit(scenario.to_frame(), fmt, title=scenario.name)
+    year = getattr(scenario, "year", None)
+    emit(scenario.to_frame(), fmt, title=f"{scenario.name} ({scenario.importer}"
+         f"{f', {year}' if year else ''}; shocks)")
 
 
 @scenario_app.command("run")

@@ -53,7 +53,8 @@ def concentration_cmd(commodity: CommodityOption = None, year: YearOption = None
     if companies:
         table = company_concentration(ds, commodity or "copper", _stage(stage, "mining"),
                                       scale=scale)
-        title = (f"Owners of {commodity or 'copper'} facilities: HHI {table.attrs['hhi']:.3f}, "
+        title = (f"Owners of {commodity or 'copper'} facilities ({_stage(stage, 'mining')} "
+                 f"stage, operating; latest output held): HHI {table.attrs['hhi']:.3f}, "
                  f"coverage of world output {table.attrs.get('coverage', float('nan')):.0%}")
         emit(table, fmt, title=title)
         return

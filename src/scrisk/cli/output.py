@@ -513,9 +513,11 @@ def translate_title_full(title: str, lang: str, names: _Names) -> str:
     """Title in the language: phrases, then commodity slugs and ISO3 codes as names."""
     if lang != "ja" or not title:
         return title
-    out = translate_title(title, lang)
+    out = title
     for word in ("mining", "intermediate", "refining", "material"):
         out = re.sub(rf"(?<![A-Za-z_]){word} stage(?![A-Za-z_])", f"{VALUES_JA[word]}段階", out)
+    out = translate_title(out, lang)
+    for word in ("mining", "intermediate", "refining", "material"):
         out = re.sub(rf"(?<![A-Za-z_]){word}(?![A-Za-z_])", VALUES_JA[word], out)
     for slug, ja in names.commodity_ja.items():
         out = re.sub(rf"(?<![A-Za-z_]){re.escape(slug)}(?![A-Za-z_])", ja, out)
