@@ -61,7 +61,10 @@ def run(n: int, seed: int, workers: int, time_limit: float, objective: str, kind
             "solver_s": float(result.stages["time_s"].sum()),
             "gap": result.gap, "selected": len(result.selected),
             "spend": result.spend_oku_yen, "budget": options["budget_oku_yen"],
-            "short_pp": float(result.targets["shortfall"].sum()), "at_cap": at_cap}
+            "short_pp": float(result.targets["shortfall"].sum()), "at_cap": at_cap,
+            "stages": ", ".join(f"{st.stage} {st.status}" + (
+                f" {100 * st.gap:.2f}%" if st.status != "optimal" else "")
+                for st in result.stages.itertuples(index=False))}
 
 
 def main() -> None:
@@ -88,6 +91,8 @@ def main() -> None:
                   f"{r['wall_s']:>8.2f} {r['solver_s']:>9.2f} {100 * r['gap']:>8.4f} "
                   f"{r['selected']:>6} {r['spend'] / r['budget']:>13.3f} {r['short_pp']:>9.2f}",
                   flush=True)
+            if r["status"] != "optimal":
+                print(f"{'':>10} stages: {r['stages']}", flush=True)
         base = results.get((n, "budget"))
         for kind in ("all", "cap"):
             if base is None or (n, kind) not in results:
@@ -96,10 +101,11 @@ def main() -> None:
             line = (f"{'':>10} ratio {kind}/budget-only wall time: "
                     f"{r['wall_s'] / max(base['wall_s'], 1e-9):.2f}x")
             if kind == "cap":
-                binds = r["short_pp"] > base["short_pp"] + 1e-6 or r["at_cap"]
-                line += (f"; the {CAP:g} cap {'binds' if binds else 'does NOT bind'} "
-                         f"(shortfall {r['short_pp']:.2f} pp vs {base['short_pp']:.2f} pp "
-                         f"without it{', a country at the cap' if r['at_cap'] else ''})")
+                binds = r["short_pp"] > base["short_pp"] + 1e-6
+                state = ("binds" if binds else "is active (a country at the cap), shortfall "
+                         "unchanged" if r["at_cap"] else "does NOT bind")
+                line += (f"; the {CAP:g} cap {state} (shortfall {r['short_pp']:.2f} pp vs "
+                         f"{base['short_pp']:.2f} pp without it)")
             print(line, flush=True)
     if (GOAL_SIZE, "all") in results:
         r = results[(GOAL_SIZE, "all")]

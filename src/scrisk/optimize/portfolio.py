@@ -1030,7 +1030,9 @@ def plot_frontier(frontier: FrontierResult, ax=None):
                 label=f"{frontier.headline} achieved (%)")
         ax.axhline(frontier.target_value, color="tab:blue", linestyle="--", linewidth=1,
                    label=f"target {frontier.target_value:g} %")
-    ax.set_xlabel("Budget (oku-yen, 100 million yen)")
+    envelope = str(table["envelope"].iloc[0]) if "envelope" in table and len(table) else "all"
+    ax.set_xlabel("Budget (oku-yen, 100 million yen)" if envelope == "all" else
+                  f"Budget of the {envelope.replace('_', '-')} envelope (oku-yen, 100 million yen)")
     label = frontier.headline
     if frontier.results and len(frontier.results[0].targets):
         labels = frontier.results[0].targets.set_index("name")["label"]
