@@ -161,7 +161,7 @@ def report_year(report) -> str:
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_html_is_self_contained(report, lang):
-    """Every image is inline PNG, no src/href/url() leaves the file, no script, strict CSP."""
+    """Every image is inline PNG, no src/href/url() leaves the file, scripts inline, strict CSP."""
     parsed = parse(report[lang]["html"])
     images = [attrs for tag, attrs in parsed.tags if tag == "img"]
     assert len(images) >= 10
@@ -174,13 +174,18 @@ def test_html_is_self_contained(report, lang):
             assert not value.lower().startswith(("http:", "https:", "//", "ftp:")), (tag, attrs)
         if tag == "a":
             assert attrs["href"].startswith("#")
-    assert not [t for t, _ in parsed.tags if t in ("script", "iframe", "object", "embed",
-                                                   "link")]
+    assert not [t for t, _ in parsed.tags if t in ("iframe", "object", "embed", "link")]
+    scripts = [a for t, a in parsed.tags if t == "script"]
+    assert scripts and all("src" not in a for a in scripts)  # the Vega bundle is inline
     css = "".join(parsed.css)
     assert "http:" not in css and "https:" not in css and "@import" not in css
     csp = [a for t, a in parsed.tags if t == "meta" and a.get("http-equiv") ==
            "Content-Security-Policy"]
     assert csp and "default-src 'none'" in csp[0]["content"]
+    assert "connect-src 'none'" in csp[0]["content"]
+    text = report[lang]["html"].read_text(encoding="utf-8")
+    assert text.count("window.vegaEmbed=") == 1  # the bundle once, a spec per chart
+    assert text.count('class="vis"') >= 2
 
 
 def test_html_escapes_values_from_data(report):
@@ -193,7 +198,10 @@ def test_html_escapes_values_from_data(report):
 
 def test_sections_are_complete(report):
     text = report["en"]["html"].read_text(encoding="utf-8")
-    for heading in ("Executive summary", "Commodities", "Self-sufficiency toward 80 % by 2030",
+    for heading in ("Executive summary", "Five findings", "Targets and status",
+                    "Recommended portfolio: cost and effect", "Top disruption risks",
+                    "Caveats and data gaps", "Risk overview by commodity",
+                    "Commodities", "Self-sufficiency toward 80 % by 2030",
                     "Battery materials for 150 GWh/yr", "Disruption scenarios",
                     "Candidate projects and recommended portfolio",
                     "Appendix: data provenance", "Chokepoints and sea lanes"):
@@ -216,6 +224,46 @@ def test_japanese_report_uses_japanese_names(report):
     assert "要旨" in text and "自給率" in text and "蓄電池" in text
     assert "Executive summary" not in text
     assert "@font-face" in text and "font/woff" in text
+    assert "word-break: keep-all" in text and "line-break: strict" in text
+    assert "0%にすぎない" not in text and "にすぎない" not in text
+
+
+def test_summary_comes_first_in_policy_order(report):
+    text = report["en"]["html"].read_text(encoding="utf-8")
+    body = text[text.index("<main>"):]
+    assert body.index('id="summary"') < body.index('<nav class="toc"') < body.index(
+        'id="overview"')
+    # cobalt (battery metal) before copper (base metal), whatever the alphabet says
+    assert body.index('id="commodity-cobalt"') < body.index('id="commodity-copper"')
+
+
+def test_japanese_report_uses_the_japanese_scenario_texts(tmp_path):
+    """No English title or description of a shipped scenario file in the Japanese report."""
+    import tomllib
+
+    from scrisk.data.load import load_dataset
+    from scrisk.report.render import render_html
+    from scrisk.report.tables import report_data, scenario_files
+
+    ds = load_dataset()
+    data = report_data(ds, "JPN", commodities=["nickel"], draws=20,
+                       sections=("summary", "scenarios"))
+    assert data.status["scenarios"].available, data.status["scenarios"].detail
+    html, _, _ = render_html(data, ds, "ja", interactive=False)
+    for path in scenario_files():
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+        assert spec["name"] not in html, path.name
+        assert " ".join(spec["description"].split())[:60] not in " ".join(html.split())
+        assert spec["name_ja"] in html, path.name
+
+
+def test_japanese_facility_names(small):
+    from scrisk.report.render import render_html
+
+    ds, data = small
+    html, _, _ = render_html(data, ds, "ja", interactive=False)
+    if len(data.secured) and "CU-JPN-NAOSHIMA" in set(data.secured["facility_id"]):
+        assert "直島製錬所" in html and "Naoshima Smelter" not in html
 
 
 # --------------------------------------------------------------------------- browser
@@ -233,19 +281,46 @@ def test_report_in_headless_chromium(report, lang, tmp_path):
     page = load_page(html_path, screenshot=True, expressions={
         "evil_as_text": f"document.body.innerText.includes({EVIL_FACILITY!r})",
         "headings": "document.querySelectorAll('h2').length",
+        "control": INTERACT_JS,
     })
     assert page.external_requests == []
     assert page.console_errors == []
-    assert page.images == html_path.read_text(encoding="utf-8").count("<img ")
+    assert page.images == sum(tag == "img" for tag, _ in parse(html_path).tags)
     assert page.broken_images == []
-    assert page.scripts == 0
+    assert page.scripts >= 2
     assert page.values["evil_as_text"] is True
-    assert page.values["headings"] == 7
+    assert page.values["headings"] == 8
+    control = page.values["control"]
+    assert control["charts"] >= 2 and control["svgs"] == control["charts"], control
+    assert control["options"] >= 2 and control["changed"], control
     assert page.fonts and all(status == "loaded" for _, status in page.fonts)
     shot = Image.open(io.BytesIO(page.screenshot))
     assert shot.size == (1200, 900)
     assert len(shot.convert("L").getcolors(maxcolors=4096) or range(4097)) > 10  # not blank
     (tmp_path / f"screenshot_{lang}.png").write_bytes(page.screenshot)
+
+
+# Waits for the Vega charts, picks the second option of the first menu and checks that the
+# chart redrew (its SVG changed).
+INTERACT_JS = """
+(async () => {
+  const wait = ms => new Promise(r => setTimeout(r, ms));
+  const charts = document.querySelectorAll('div.vis').length;
+  for (let i = 0; i < 100 && document.querySelectorAll('div.vis svg').length < charts; i++)
+    await wait(100);
+  const select = document.querySelector('div.vis select');
+  if (!select) return {charts: charts, svgs: 0, options: 0, changed: false};
+  const chart = select.closest('div.vis');
+  const before = chart.querySelector('svg').outerHTML;
+  select.value = select.options[1].value;
+  select.dispatchEvent(new Event('change', {bubbles: true}));
+  select.dispatchEvent(new Event('input', {bubbles: true}));
+  await wait(600);
+  return {charts: charts, svgs: document.querySelectorAll('div.vis svg').length,
+          options: select.options.length,
+          changed: chart.querySelector('svg').outerHTML !== before};
+})()
+"""
 
 
 @needs_browser
@@ -273,10 +348,33 @@ def test_pdf_pages_render(report, tmp_path):
     pages = sorted(tmp_path.glob("page*.png"))
     assert len(pages) == 2
     assert Image.open(pages[0]).size[0] > 250
-    if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-l", "2", str(pdf), "-"], capture_output=True,
-                              text=True, check=True).stdout
-        assert "重要鉱物サプライチェーン" in text and "要旨" in text
+
+
+@needs_browser
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
+def test_pdf_summary_on_first_two_pages_and_no_blank_page(report):
+    """The summary (up to its caveats) is on pages 1-2; no page is blank; closed tables print."""
+    pdf = report["ja"]["pdf"]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    count = int(next(line.split()[-1] for line in info.splitlines()
+                     if line.startswith("Pages:")))
+
+    def page(n):
+        return subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+
+    texts = [page(n) for n in range(1, count + 1)]
+    first = "".join(texts[:2])
+    assert "重要鉱物サプライチェーン" in texts[0] and "要旨" in texts[0]
+    for heading in ("主な5つの所見", "目標と現状", "推奨ポートフォリオ：費用と効果",
+                    "主な途絶リスク", "留意点とデータの欠落"):
+        assert heading in first, heading
+    assert "鉱種別リスクの概観" not in texts[0]
+    blank = [n + 1 for n, text in enumerate(texts) if len("".join(text.split())) < 40]
+    assert not blank, f"blank pages: {blank}"
+    # a table collapsed on screen (the criticality numbers) prints in full
+    assert "経済的重要性" in "".join(texts)
 
 
 # --------------------------------------------------------------------------- Excel
@@ -289,15 +387,51 @@ def test_workbook_holds_every_table(report, lang):
     book = openpyxl.load_workbook(report[lang]["xlsx"], read_only=True)
     contents = book.worksheets[0]
     listed = [row[0] for row in contents.iter_rows(values_only=True)]
-    html_tables = report[lang]["html"].read_text(encoding="utf-8").count("<table>")
+    html_tables = sum(tag == "table" for tag, _ in parse(report[lang]["html"]).tags)
     sheets = book.sheetnames[1:]
     assert len(sheets) == html_tables
     assert set(sheets) <= set(listed)
-    assert {"headline", "targets", "self_sufficiency", "battery", "sources",
-            "citations"} <= set(sheets)
-    headline = pd.read_excel(report[lang]["xlsx"], sheet_name="headline")
-    assert len(headline) == len(COMMODITIES)
-    assert pd.api.types.is_float_dtype(headline.iloc[:, 2])  # numbers stay numbers
+    assert all(len(name) <= 31 for name in book.sheetnames)
+    if lang == "en":
+        assert {"headline", "targets", "self_sufficiency", "battery", "sources",
+                "citations"} <= set(sheets)
+        headline = pd.read_excel(report[lang]["xlsx"], sheet_name="headline")
+        assert len(headline) == len(COMMODITIES)
+        assert pd.api.types.is_float_dtype(headline.iloc[:, 1])  # numbers stay numbers
+    else:  # Japanese sheet names
+        assert book.sheetnames[0] == "目次"
+        assert all(any(ord(ch) > 0x3000 for ch in name) for name in book.sheetnames)
+
+
+def test_workbook_formats_charts_and_no_formulas(report):
+    import openpyxl
+
+    book = openpyxl.load_workbook(report["en"]["xlsx"])
+    targets = book["targets"]
+    assert targets.freeze_panes == "A2"
+    formats = {c.number_format for row in targets.iter_rows(min_row=2) for c in row}
+    assert "0.0%" in formats
+    assert len(targets._charts) == 1 and len(book["headline"]._charts) == 1
+    contents = book.worksheets[0]
+    assert any(c.hyperlink is not None for row in contents.iter_rows() for c in row)
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    import openpyxl
+
+    from scrisk.report.render import Table, write_xlsx
+
+    frame = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+1", "-a", "@b"],
+                          "value": [0.1, 0.2, 0.3, 0.4]})
+    table = Table("evil", "Evil", frame, [], [False, True], kinds=["text", "pct"])
+    path = write_xlsx([table], tmp_path / "x.xlsx")
+    sheet = openpyxl.load_workbook(path)["evil"]
+    assert [sheet.cell(row=r, column=1).data_type for r in range(2, 6)] == ["s"] * 4
+    assert sheet.cell(row=2, column=2).number_format == "0.0%"
 
 
 # --------------------------------------------------------------------------- in-process
@@ -329,26 +463,42 @@ def test_output_is_deterministic(small, tmp_path):
         assert all(info.date_time == (2000, 1, 1, 0, 0, 0) for info in z.infolist())
 
 
-def test_missing_module_is_named_not_fatal(monkeypatch, inputs):
-    """A section whose API is missing says so and names the call it expects."""
+def test_failing_section_is_named_not_fatal(monkeypatch, inputs):
+    """A section whose computation raises says so (with the call) and the rest still renders."""
+    import scrisk.optimize
     from scrisk.data.load import load_dataset
+    from scrisk.exceptions import ScriskError
     from scrisk.report import tables
     from scrisk.report.render import render_html
 
-    real = tables._api
-    monkeypatch.setattr(tables, "_api", lambda module, *names: None
-                        if module in ("scrisk.disruption", "scrisk.optimize")
-                        else real(module, *names))
+    def broken(*args, **kwargs):
+        raise ScriskError("solver exploded")
+
+    monkeypatch.setattr(scrisk.optimize, "optimize_portfolio", broken)
     ds = load_dataset(overlay=inputs["overlay"])
-    data = tables.report_data(ds, "JPN", commodities=["cobalt"],
-                              sections=("summary", "commodities", "scenarios", "portfolio"))
-    assert not data.status["scenarios"].available
-    text, _, _ = render_html(data, ds, "en")
-    assert text.count("Not available in this build") >= 4
-    assert "scrisk.disruption.chokepoints(dataset, importer, commodity, year" in text
-    assert "scrisk.optimize.optimize_portfolio(dataset, budget_oku_yen" in text
-    ja, _, _ = render_html(data, ds, "ja")
-    assert "このビルドでは利用できません" in ja
+    data = tables.report_data(ds, "JPN", commodities=["cobalt"], sections=("summary", "portfolio"))
+    assert not data.status["portfolio"].available
+    text, _, _ = render_html(data, ds, "en", interactive=False)
+    assert "solver exploded" in text and "scrisk.optimize.optimize_portfolio" in text
+    assert "not available in this build" not in text.lower()
+
+
+def test_report_package_computes_no_metric():
+    """report/ only presents: no arithmetic reductions over data columns in its modules."""
+    import re
+
+    root = Path(__file__).resolve().parents[1] / "src" / "scrisk" / "report"
+    pattern = re.compile(r"\.(groupby|pivot_table|cumsum|cumprod|searchsorted)\(|"
+                         r"np\.(percentile|quantile|linalg)|import_module")
+    allowed = {"figures.py", "maps.py"}  # drawing code stacks and sums the values it is given
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name in allowed:
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if pattern.search(line):
+                found.append(f"{path.name}:{n}: {line.strip()}")
+    assert not found, found
 
 
 def test_provenance_lists_every_source_with_year_and_licence(small):

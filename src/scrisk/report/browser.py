@@ -288,6 +288,7 @@ def load_page(path: str | os.PathLike, *, screenshot: bool = False, pdf: bool = 
             facts = json.loads(result["result"]["value"])
             for name, expression in (expressions or {}).items():
                 value = cdp.call("Runtime.evaluate", {"expression": expression,
+                                                      "awaitPromise": True,
                                                       "returnByValue": True}, session=session)
                 report.values[name] = value.get("result", {}).get("value")
             if screenshot:

