@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import tiny
 from typer.testing import CliRunner
 
-import tiny
 from scrisk.cli import _register_commands, app
 from scrisk.cli.output import (
     format_number,

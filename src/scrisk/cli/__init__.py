@@ -8,7 +8,6 @@ non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path

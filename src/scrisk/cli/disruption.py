@@ -53,7 +53,7 @@ class ScenarioView(StrEnum):
 
 def _section(frame, fmt: OutputFormat, title: str, show=None) -> None:
     if fmt is OutputFormat.table and frame.empty:
-        from scrisk.cli.output import current, keep_for_file, translate_title_full, names_of
+        from scrisk.cli.output import current, keep_for_file, names_of, translate_title_full
         from scrisk.i18n_cli import message
 
         ctx = current()

@@ -474,7 +474,7 @@ def names_of(dataset) -> _Names:
             if isinstance(ja, str) and ja:
                 commodity_ja[str(slug)] = ja
                 en_ja.setdefault(str(en), ja)
-    for table, key in (("chokepoints", "chokepoint_id"),):
+    for table in ("chokepoints",):
         if table in dataset.table_names:
             frame = dataset[table]
             if "name_ja" in frame and "name_en" in frame:
