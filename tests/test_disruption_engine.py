@@ -312,7 +312,9 @@ def test_losses_monotone_linear_and_zero_at_zero(case, data):
 def test_combined_loss_between_max_and_sum_of_parts(case, data):
     network, routes = case
     model = SupplyModel(network, "JPN", routes)
-    elements = model_elements(model)
+    # export bans are left out: a ban keeps metal in the banning country, where it can make
+    # up for a cut to that country's own feed, so a ban plus a cut may lose less than the cut
+    elements = [e for e in model_elements(model) if not e[0].startswith("export:")]
     if len(elements) < 2:
         return
     picks = data.draw(st.lists(st.sampled_from(elements), min_size=2, max_size=3, unique=True))

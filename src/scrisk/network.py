@@ -305,63 +305,59 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
     """
     dataset.check_commodity(commodity)
     dataset.check_year(year)
-    unit, mining_factor = contained_unit(dataset, commodity)
-    com = dataset.select("commodities", commodity=commodity).iloc[0]
-    mining_unit = str(com["mining_unit"])
+    info = _commodity_info(dataset)[commodity]
+    unit, mining_factor, mining_unit = info
     notes: list[str] = []
 
-    prod = dataset.select("production", commodity=commodity, year=year)
-    trade = _contained_trade(dataset, commodity, year, notes)
-    feed = _feed_rows(dataset, commodity, year)
-    shares = dataset.select("processing_shares", commodity=commodity)
+    prod = _prepared_production(dataset).get((commodity, int(year)))
+    trade = _prepared(dataset, "trade").get((commodity, int(year)))
+    feed = _prepared(dataset, "feed_trade").get((commodity, int(year)))
 
-    names = set(prod["iso3"].astype(str)) | set(trade["exporter"].astype(str))
-    names |= set(trade["importer"].astype(str))
-    names |= set(feed["exporter"].astype(str)) | set(feed["importer"].astype(str))
+    parts = [prod["iso3"]] if prod is not None else []
+    for block in (trade, feed):
+        if block is not None:
+            parts += [block["exporter"], block["importer"]]
     picked_shares: dict[str, pd.DataFrame] = {}
     for stage in STAGES[1:]:
-        rows = _shares_for(shares, stage, year)
+        rows = _shares_for(dataset, commodity, stage, year)
         if not rows.empty:
             picked_shares[stage] = rows
-            names |= set(rows["iso3"].astype(str))
-    countries = tuple(sorted(names))
+            parts.append(rows["iso3"].astype(str).to_numpy())
+    countries = tuple(np.unique(np.concatenate(parts)).tolist()) if parts else ()
     index = {c: i for i, c in enumerate(countries)}
     n = len(countries)
+    sorted_names = np.asarray(countries, dtype=object)
 
     flows: dict[str, np.ndarray] = {}
     gross: dict[str, np.ndarray] = {}
     values: dict[str, np.ndarray] = {}
-    for stage in STAGES:
-        rows = trade.loc[trade["stage"] == stage]
-        frows = feed.loc[feed["stage"] == stage]
-        if rows.empty and frows.empty:
+    for k, stage in enumerate(STAGES):
+        blocks = [blk for blk in (trade, feed) if blk is not None and (blk["stage"] == k).any()]
+        if not blocks:
             continue
         qty, grs, val = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
-        if not rows.empty:
-            exp, imp = positions(rows["exporter"], index), positions(rows["importer"], index)
-            np.add.at(qty, (exp, imp), rows["contained_t"].to_numpy(dtype=float))
-            np.add.at(grs, (exp, imp), rows["gross_t"].to_numpy(dtype=float))
-            np.add.at(val, (exp, imp), rows["value_kusd"].to_numpy(dtype=float))
-        if not frows.empty:
-            exp, imp = positions(frows["exporter"], index), positions(frows["importer"], index)
-            np.add.at(qty, (exp, imp), frows["contained_t"].to_numpy(dtype=float))
-            np.add.at(grs, (exp, imp), frows["gross_t"].to_numpy(dtype=float))
-        for a in (qty, grs, val):
-            np.fill_diagonal(a, 0.0)
+        for blk in blocks:
+            sel = blk["stage"] == k
+            exp = np.searchsorted(sorted_names, blk["exporter"][sel])
+            imp = np.searchsorted(sorted_names, blk["importer"][sel])
+            np.add.at(qty, (exp, imp), blk["contained_t"][sel])
+            np.add.at(grs, (exp, imp), blk["gross_t"][sel])
+            np.add.at(val, (exp, imp), blk["value_kusd"][sel])
+        for arr in (qty, grs, val):
+            np.fill_diagonal(arr, 0.0)
         flows[stage], gross[stage], values[stage] = qty, grs, val
 
     production: dict[str, np.ndarray] = {}
     basis: dict[str, str] = {}
-    for stage in STAGES:
-        rows = prod.loc[prod["stage"] == stage]
-        if not rows.empty:
+    for k, stage in enumerate(STAGES):
+        sel = prod["stage"] == k if prod is not None else np.zeros(0, dtype=bool)
+        if sel.any():
             vec = np.zeros(n)
-            converted = np.concatenate([
-                to_contained(grp["quantity"].to_numpy(dtype=float), str(u), unit, mining_unit,
-                             mining_factor)
-                for u, grp in rows.groupby("unit", sort=True)])
-            ordered = pd.concat([grp for _, grp in rows.groupby("unit", sort=True)])
-            np.add.at(vec, positions(ordered["iso3"], index), converted)
+            for u in sorted(set(prod["unit"][sel])):
+                part = sel & (prod["unit"] == u)
+                np.add.at(vec, np.searchsorted(sorted_names, prod["iso3"][part]),
+                          to_contained(prod["quantity"][part], u, unit, mining_unit,
+                                       mining_factor))
             production[stage], basis[stage] = vec, "statistics"
         elif stage in picked_shares:
             rows = picked_shares[stage]
@@ -421,17 +417,96 @@ def _fill_unlisted(vec: np.ndarray, flows: np.ndarray | None, index: Mapping[str
     return out
 
 
-def _shares_for(shares: pd.DataFrame, stage: str, year: int) -> pd.DataFrame:
+def _shares_for(dataset: Dataset, commodity: str, stage: str, year: int) -> pd.DataFrame:
     """Published output (share x world total) of one stage: latest year not after ``year``."""
-    rows = shares.loc[(shares["stage"] == stage) & shares["world_total"].notna()]
-    if rows.empty:
-        return rows.assign(quantity=pd.Series(dtype="float64"))
-    years = sorted(int(y) for y in rows["year"].unique())
+    cache = dataset.__dict__.setdefault("_share_rows", {})
+    key = (commodity, stage)
+    if key not in cache:
+        shares = dataset.select("processing_shares", commodity=commodity)
+        rows = shares.loc[(shares["stage"] == stage) & shares["world_total"].notna()]
+        cache[key] = {int(y): grp.assign(quantity=grp["share"].astype(float)
+                                          * grp["world_total"].astype(float))
+                      for y, grp in rows.groupby("year")}
+    by_year = cache[key]
+    if not by_year:
+        return pd.DataFrame(columns=["iso3", "year", "unit", "quantity"])
+    years = sorted(by_year)
     usable = [y for y in years if y <= year]
-    chosen = usable[-1] if usable else years[0]
-    picked = rows.loc[rows["year"] == chosen]
-    return picked.assign(quantity=picked["share"].astype(float)
-                         * picked["world_total"].astype(float))
+    return by_year[usable[-1] if usable else years[0]]
+
+
+def _commodity_info(dataset: Dataset) -> dict:
+    """Commodity -> (contained unit, factor from the mining unit, mining unit), cached."""
+    cache = dataset.__dict__.get("_commodity_info")
+    if cache is None:
+        cache = {}
+        for com in dataset.commodities_list:
+            unit, factor = contained_unit(dataset, com)
+            mining = str(dataset.select("commodities", commodity=com)["mining_unit"].iloc[0])
+            cache[com] = (unit, factor, mining)
+        dataset.__dict__["_commodity_info"] = cache
+    return cache
+
+
+def _prepared_production(dataset: Dataset) -> dict:
+    """Production rows as numpy arrays grouped by (commodity, year), built once."""
+    cache = dataset.__dict__.get("_prepared_production")
+    if cache is not None:
+        return cache
+    frame = dataset.production
+    stage_code = {s: k for k, s in enumerate(STAGES)}
+    stage = frame["stage"].astype(str).map(stage_code).fillna(-1).to_numpy(dtype=np.int64)
+    iso3 = frame["iso3"].astype(str).to_numpy(dtype=object)
+    qty = pd.to_numeric(frame["quantity"], errors="coerce").fillna(0.0).to_numpy(float)
+    unit = frame["unit"].astype(str).to_numpy(dtype=object)
+    groups = pd.DataFrame({"c": frame["commodity"].astype(str).to_numpy(dtype=object),
+                           "y": frame["year"].to_numpy(dtype=np.int64)}).groupby(
+        ["c", "y"], sort=False).indices
+    cache = {(str(c), int(y)): {"stage": stage[r], "iso3": iso3[r], "quantity": qty[r],
+                                "unit": unit[r]} for (c, y), r in groups.items()}
+    dataset.__dict__["_prepared_production"] = cache
+    return cache
+
+
+def _prepared(dataset: Dataset, table: str) -> dict:
+    """Trade-like rows as numpy arrays grouped by (commodity, year), built once per dataset.
+
+    Building a network then costs array indexing instead of DataFrame scans, so the
+    whole importer x commodity x year grid stays fast.
+    """
+    cache = dataset.__dict__.setdefault("_prepared_flows", {})
+    if table in cache:
+        return cache[table]
+    out: dict = {}
+    if table not in dataset.table_names:
+        cache[table] = out
+        return out
+    frame = dataset[table]
+    if frame.empty:
+        cache[table] = out
+        return out
+    stage_code = {s: k for k, s in enumerate(STAGES)}
+    stage = frame["stage"].astype(str).map(stage_code).fillna(-1).to_numpy(dtype=np.int64)
+    gross = pd.to_numeric(frame["gross_t" if table == "feed_trade" else "quantity_t"],
+                          errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    if "contained_t" in frame.columns and frame["contained_t"].notna().any():
+        contained = pd.to_numeric(frame["contained_t"], errors="coerce").fillna(0.0)
+        contained = contained.to_numpy(dtype=float)
+    else:
+        contained = gross * _hs_factors(dataset, frame)
+    value = (pd.to_numeric(frame["value_kusd"], errors="coerce").fillna(0.0).to_numpy(float)
+             if "value_kusd" in frame.columns else np.zeros(len(frame)))
+    exporter = frame["exporter"].astype(str).to_numpy(dtype=object)
+    importer = frame["importer"].astype(str).to_numpy(dtype=object)
+    keys = frame["commodity"].astype(str).to_numpy(dtype=object)
+    years = frame["year"].to_numpy(dtype=np.int64)
+    groups = pd.DataFrame({"c": keys, "y": years}).groupby(["c", "y"], sort=False).indices
+    for (com, yr), rows in groups.items():
+        out[(str(com), int(yr))] = {"stage": stage[rows], "exporter": exporter[rows],
+                                    "importer": importer[rows], "contained_t": contained[rows],
+                                    "gross_t": gross[rows], "value_kusd": value[rows]}
+    cache[table] = out
+    return out
 
 
 def _contained_trade(dataset: Dataset, commodity: str, year: int,

@@ -403,7 +403,7 @@ class SupplyModel:
         after = {s: np.zeros(S) for s in stages}
         subs = {s: np.zeros(S) for s in stages}
         feed = {s: np.ones((S, n)) for s in stages}
-        if not self._present or S == 0:
+        if not self._present or S == 0 or not stages:
             return Evaluation(MappingProxyType(after), MappingProxyType(subs),
                               MappingProxyType(feed), route, self.countries)
         m = self._m
