@@ -28,7 +28,7 @@ EXPECTED = {
         ("minerals/production.csv", 2, "quantity", "12.3x", "a number >= 0"),
     ],
     "bad_stage": [
-        ("minerals/production.csv", 2, "stage", "smelting", "one of mining, refining"),
+        ("minerals/production.csv", 2, "stage", "smelting", "one of mining, intermediate, refining, material"),
     ],
     "year_out_of_range": [
         ("minerals/production.csv", 2, "year", "1850", "a year between 1990 and 2100"),
