@@ -11,9 +11,12 @@ from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load, 
 metrics_app = typer.Typer(help="Supply-risk metrics of the dataset.", no_args_is_help=True)
 app.add_typer(metrics_app, name="metrics")
 
-CommodityOption = Annotated[str | None, typer.Option("--commodity", help="Commodity, e.g. cobalt.")]
+CommodityOption = Annotated[str | None, typer.Option(
+    "--commodity", help="Commodity: as listed or by English or Japanese name (cobalt, コバルト).")]
 YearOption = Annotated[int | None, typer.Option("--year", help="Year (default: latest held).")]
-ImporterOption = Annotated[str, typer.Option("--importer", help="Importer: ISO3 code or name.")]
+ImporterOption = Annotated[str, typer.Option(
+    "--importer", help="Importer: ISO3 code, English or Japanese name (JPN, Japan, 日本); "
+    "GeoPolRisk also takes groups (EU27, G7).")]
 StageOption = Annotated[str | None, typer.Option("--stage", help="mining or refining.")]
 
 

@@ -22,7 +22,8 @@ BatteryScenarioOption = Annotated[str, typer.Option(
     "--battery-scenario", help="Chemistry-mix scenario of battery_scenarios.csv.")]
 GrowthOption = Annotated[float, typer.Option(
     "--demand-growth", help="Yearly growth of base-metal demand to the target year (0.01 = 1 %).")]
-ImporterOption = Annotated[str, typer.Option("--importer", help="Importer: ISO3 code or name.")]
+ImporterOption = Annotated[str, typer.Option(
+    "--importer", help="Importer: ISO3 code, English or Japanese name (JPN, Japan, 日本).")]
 
 
 class RobustMode(StrEnum):
