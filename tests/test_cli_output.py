@@ -337,3 +337,12 @@ def test_scenario_run_in_japanese():
     assert result.exit_code == 0, result.output
     assert "ショック後の供給" in result.stdout and "黒鉛" in result.stdout
     assert "損失率 (%)" in result.stdout
+
+
+def test_validation_problems_go_to_the_out_file(tmp_path):
+    bad = Path(__file__).parent / "data" / "bad" / "share_out_of_range"
+    out = run("data", "validate", "--data", str(bad), "--out", str(tmp_path / "problems.csv"))
+    assert out.returncode == 1
+    frame = pd.read_csv(tmp_path / "problems.csv", keep_default_na=False)
+    assert list(frame.columns) == ["file", "row", "column", "value", "expected"]
+    assert len(frame) == 2

@@ -185,12 +185,12 @@ def table_command(func: Callable | None = None, *, groups: bool = False,
         try:
             if resolve:
                 _resolve_names(kwargs, groups)
-            result = func(**kwargs)
-            if out_file is not None:
-                written = write_tables(ctx.tables, out_file, lang=lang, dataset=ctx.dataset)
-                if written is not None:
-                    sys.stderr.write(f"{message('wrote', lang)} {written} "
-                                     f"({len(ctx.tables)} {message('tables', lang)})\n")
+            try:
+                result = func(**kwargs)
+            except typer.Exit:
+                _write_out(ctx)  # e.g. `data validate` lists the problems, then exits 1
+                raise
+            _write_out(ctx)
             return result
         finally:
             _CONTEXT.reset(token)
@@ -198,6 +198,15 @@ def table_command(func: Callable | None = None, *, groups: bool = False,
     wrapper.__signature__ = sig.replace(parameters=params)
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
     return wrapper
+
+
+def _write_out(ctx: OutputContext) -> None:
+    if ctx.out is None:
+        return
+    written = write_tables(ctx.tables, ctx.out, lang=ctx.lang, dataset=ctx.dataset)
+    if written is not None:
+        sys.stderr.write(f"{message('wrote', ctx.lang)} {written} "
+                         f"({len(ctx.tables)} {message('tables', ctx.lang)})\n")
 
 
 def _resolve_names(kwargs: dict, groups: bool) -> None:
