@@ -36,7 +36,7 @@ from scrisk.disruption.engine import (
     family_name,
 )
 from scrisk.exceptions import ScenarioError, UnknownChoiceError
-from scrisk.network import default_year
+from scrisk.network import LI_PER_LCE, default_year
 from scrisk.origins import flow_model
 
 KINDS = ("export_ban", "export_quota", "production_cut", "facility_outage", "sea_lane_closure",
@@ -856,10 +856,13 @@ class Runner:
         stage = self.battery_stage(commodity)
         if stage is None:
             return np.zeros(runs)
-        if batch is not None and commodity in batch and stage in batch[commodity]["after"]:
-            return np.asarray(batch[commodity]["after"][stage], dtype=float)
         model = flow_model(self.dataset, commodity, self.year)
-        return np.full(runs, model.supply(self.scenario.importer, stage))
+        # needs of lithium are in tonnes of LCE, the network in tonnes of Li
+        factor = (1.0 / LI_PER_LCE if str(self.material_of.get(commodity, "")).endswith("_lce")
+                  and model.network.unit == "t Li" else 1.0)
+        if batch is not None and commodity in batch and stage in batch[commodity]["after"]:
+            return factor * np.asarray(batch[commodity]["after"][stage], dtype=float)
+        return np.full(runs, factor * model.supply(self.scenario.importer, stage))
 
     def effective(self, substitution: float) -> np.ndarray:
         """Whether each shock on its own changes any supply, secured supply or demand."""
@@ -973,6 +976,7 @@ def run_scenario(dataset: Dataset, scenario: Scenario, *, year: int | None = Non
     self_suff, ss_notes = _self_sufficiency_table(runner, batch)
     notes.extend(ss_notes)
     battery = _battery_table(runner, batch)
+    notes.extend(n for n in runner.notes if n not in notes)
     return ScenarioResult(scenario, runner.year, supply, by_origin, self_suff, battery,
                           shocks, tuple(notes), substitution)
 
