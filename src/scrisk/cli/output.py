@@ -507,6 +507,7 @@ def translate_value(column: str, value, lang: str, names: _Names) -> str:
     if column in _COMMODITY_COLUMNS and text in names.commodity_ja:
         return names.commodity_ja[text]
     if column == "commodity_list":  # "graphite 90%, cobalt 30%"
+        text = re.sub(r"\+(\d+) more", r"ほか\1鉱種", text)
         return re.sub(r"[a-z_]+", lambda m: names.commodity_ja.get(m.group(0), m.group(0)), text)
     if column in _ISO3_COLUMNS and column != "iso3" and text in names.iso3_ja:
         return names.iso3_ja[text]

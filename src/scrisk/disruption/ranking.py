@@ -113,7 +113,8 @@ def rank_chokepoints(result, top: int | None = 20, *, by: str = "share",
 
 
 def actors_across_commodities(result, top: int | None = 20, *, min_share: float = 0.25,
-                              include_domestic: bool = False) -> pd.DataFrame:
+                              include_domestic: bool = False, list_limit: int = 5
+                              ) -> pd.DataFrame:
     """Actors whose loss would cut a large share of several commodities' supply.
 
     Parameters
@@ -126,6 +127,8 @@ def actors_across_commodities(result, top: int | None = 20, *, min_share: float 
         this share of that commodity's supply.
     include_domestic : bool
         Keep the importer itself.
+    list_limit : int
+        Commodities named in ``commodity_list`` (the rest are counted).
 
     Returns
     -------
@@ -154,11 +157,13 @@ def actors_across_commodities(result, top: int | None = 20, *, min_share: float 
         name = part["name"].iloc[0]
         if "->" in str(part["element"].iloc[0]):
             name = str(name).split(" -> ")[0]
+        listed = [f"{c} {s:.0%}" for c, s in zip(part["commodity"], part["loss_share"],
+                                                  strict=True)]
+        if len(listed) > list_limit:
+            listed = [*listed[:list_limit], f"+{len(listed) - list_limit} more"]
         rows.append({"actor": actor, "name": name, "commodities_hit": len(part),
                      "max_loss_share": float(part["loss_share"].max()),
-                     "commodity_list": ", ".join(f"{c} {s:.0%}" for c, s in
-                                                 zip(part["commodity"], part["loss_share"],
-                                                     strict=True))})
+                     "commodity_list": ", ".join(listed)})
     out = pd.DataFrame(rows, columns=["actor", "name", "commodities_hit", "max_loss_share",
                                       "commodity_list"])
     out = out.sort_values(["commodities_hit", "max_loss_share", "actor"],
