@@ -346,3 +346,31 @@ def test_validation_problems_go_to_the_out_file(tmp_path):
     frame = pd.read_csv(tmp_path / "problems.csv", keep_default_na=False)
     assert list(frame.columns) == ["file", "row", "column", "value", "expected"]
     assert len(frame) == 2
+
+
+def test_cross_commodity_ranking_properties(tiny_ds):
+    from scrisk.disruption.chokepoints import chokepoints
+    from scrisk.disruption.ranking import actors_across_commodities, rank_chokepoints
+
+    result = chokepoints(tiny_ds, "JPN", structure=False)
+    by_share = rank_chokepoints(result, None)
+    assert not by_share.duplicated(["commodity", "actor"]).any()
+    assert "JPN" not in set(by_share["actor"])
+    assert by_share["loss_share"].is_monotonic_decreasing
+    assert by_share["rank"].tolist() == list(range(1, len(by_share) + 1))
+    # each row is the actor's worst element at the commodity's headline stage
+    head = result.ranking.loc[result.ranking["headline"]] if "headline" in result.ranking \
+        else result.ranking
+    for row in by_share.itertuples():
+        mine = head.loc[(head["commodity"] == row.commodity)
+                        & head["element"].str.split("->").str[0].eq(row.actor)]
+        assert row.loss_share == pytest.approx(mine["loss_share"].max())
+    by_tonnes = rank_chokepoints(result, 3, by="tonnes")
+    assert len(by_tonnes) == 3 and by_tonnes["loss_t"].is_monotonic_decreasing
+    assert rank_chokepoints(result, None, include_domestic=True)["actor"].eq("JPN").any() \
+        or not head["element"].eq("JPN").any()
+    actors = actors_across_commodities(result, None, min_share=0.0)
+    assert set(actors["actor"]) == set(by_share["actor"])
+    counts = by_share.groupby("actor").size()
+    assert all(counts[a] == n for a, n in zip(actors["actor"], actors["commodities_hit"],
+                                               strict=True))
