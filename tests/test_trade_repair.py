@@ -139,7 +139,7 @@ def test_map_trade_exporter_rows_first_and_basket_code_limited():
                          "exporter": ["COD", "ZMB", "FIN", "AUS", "USA", "PHL"]})
     got = map_trade(rows, read_hs_map(), keep_unmapped=True)
     assert got["stage"].tolist()[:3] == ["intermediate", "intermediate", "refining"]
-    assert got["contained_factor"].tolist()[:3] == [0.32, 0.32, 0.72]
+    assert got["contained_factor"].tolist()[:3] == [0.22, 0.22, 0.72]
     assert got["commodity"].iloc[3] == "lithium" and pd.isna(got["commodity"].iloc[4])
     assert got["contained_factor"].iloc[5] == 0.015
     assert len(map_trade(rows, read_hs_map())) == 5  # USA's basket code dropped
@@ -191,7 +191,9 @@ def test_congo_cobalt_hydroxide_is_one_intermediate_across_codes(shipped_trade):
     # so it is a code switch, not a quantity error; both codes together stay in one range
     contained = cod.groupby("year")["contained_t"].sum() / 1e3
     assert (contained[[2022, 2024]] > 0.45 * contained[2023]).all()
-    assert contained.between(100, 260).all()  # kt Co: DRC mined about 100-220 kt a year
+    # kt Co: DRC mined about 80-200 kt a year (World Mining Data 2025: 79 kt in 2019, 140 kt in
+    # 2023, 200 kt in 2024); its intermediates carry about that much metal
+    assert contained.between(70, 230).all()
 
 
 def test_ordinary_flows_are_rarely_touched(shipped_trade):
@@ -210,7 +212,7 @@ def test_old_overlay_gets_contained_tonnes(tmp_path, shipped_trade):
     old.to_parquet(tmp_path / "minerals/trade.parquet", index=False)
     trade = load_dataset(overlay=tmp_path).trade
     cod = trade[trade.exporter == "COD"]
-    expected = cod["quantity_t"].to_numpy() * 0.32
+    expected = cod["quantity_t"].to_numpy() * 0.22
     np.testing.assert_allclose(cod["contained_t"].to_numpy(dtype=float), expected)
     fin = trade[trade.exporter == "FIN"]
     np.testing.assert_allclose(fin["contained_t"].to_numpy(dtype=float),

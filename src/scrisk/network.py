@@ -364,6 +364,14 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
             vec = np.zeros(n)
             amount = to_contained(rows["quantity"].to_numpy(dtype=float),
                                   str(rows["unit"].iloc[0]), unit, mining_unit, mining_factor)
+            if np.isnan(amount).all():
+                # shares published without a world total: scale by this year's world mine output
+                world = float(production.get("mining", np.zeros(n)).sum())
+                amount = rows["share"].to_numpy(dtype=float) * world
+                notes.append(f"{stage} output: the published shares of "
+                             f"{int(rows['year'].iloc[0])} carry no world total; scaled by "
+                             f"world mine output of {year} ({world:,.0f} {unit})")
+            amount = np.nan_to_num(amount, nan=0.0)
             np.add.at(vec, positions(rows["iso3"], index), amount)
             vec = _fill_unlisted(vec, flows.get(stage), index, notes, stage)
             production[stage], basis[stage] = vec, "shares"
@@ -423,13 +431,16 @@ def _shares_for(dataset: Dataset, commodity: str, stage: str, year: int) -> pd.D
     key = (commodity, stage)
     if key not in cache:
         shares = dataset.select("processing_shares", commodity=commodity)
-        rows = shares.loc[(shares["stage"] == stage) & shares["world_total"].notna()]
+        rows = shares.loc[shares["stage"] == stage]
         cache[key] = {int(y): grp.assign(quantity=grp["share"].astype(float)
                                           * grp["world_total"].astype(float))
                       for y, grp in rows.groupby("year")}
     by_year = cache[key]
     if not by_year:
         return pd.DataFrame(columns=["iso3", "year", "unit", "quantity"])
+    # tables with a world total give quantities; the others only when no such table exists
+    with_total = {y: g for y, g in by_year.items() if g["world_total"].notna().all()}
+    by_year = with_total or by_year
     years = sorted(by_year)
     usable = [y for y in years if y <= year]
     return by_year[usable[-1] if usable else years[0]]
