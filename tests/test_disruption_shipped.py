@@ -111,3 +111,22 @@ def test_monte_carlo_on_shipped_data_is_repeatable(shipped):
     assert (losses["p50_loss_t"] <= losses["p95_loss_t"] + 1e-9).all()
     assert (losses["p95_loss_t"] <= losses["p99_loss_t"] + 1e-9).all()
     assert (losses["p99_loss_share"] <= 1 + 1e-9).all()
+
+
+def test_graphite_controls_lower_battery_graphite_coverage(shipped):
+    scenario = load_scenario(SCENARIOS / "china_graphite_export_controls.toml", shipped)
+    result = run_scenario(shipped, scenario, year=2023)
+    row = result.battery.set_index("material").loc["graphite"]
+    assert row["coverage_after"] < row["coverage"] * 0.9
+    # the same year as the CLI and the report: one default rule
+    assert run_scenario(shipped, scenario).year == result.year or scenario.year is None
+
+
+def test_shock_that_changes_nothing_says_so(shipped):
+    from scrisk.disruption.scenarios import Scenario, Shock
+
+    scenario = Scenario("none", (Shock("x", "export_ban", 1.0, country="ISL",
+                                       commodity="cobalt", stage="refining"),), year=2023)
+    result = run_scenario(shipped, scenario)
+    assert not result.shocks["effective"].any()
+    assert any("changes nothing" in note for note in result.notes)
