@@ -47,9 +47,20 @@ CHARTS = {
         ax, lang=lang, names=NAMES_JA, source="BACI"),
     "self_sufficiency": lambda ax, lang: fg.self_sufficiency_chart(
         pd.DataFrame({"commodity": ["copper", "copper", "base_metals", "base_metals"],
-                      "year": [2018, 2019, 2018, 2019], "ratio": [0.5, 0.52, 0.3, 0.32]}),
+                      "year": [2018, 2019, 2018, 2019],
+                      "ratio_procured": [0.5, 0.52, 0.3, 0.32]}),
         ax, lang=lang, target=0.8, target_year=2030,
         reported=pd.DataFrame({"year": [2023], "ratio": [0.34]}), source="METI"),
+    "target_path": lambda ax, lang: fg.target_path_chart(
+        pd.DataFrame({"year": [2023, 2024, 2025], "required": [0.34, 0.41, 0.47]}), ax,
+        lang=lang, estimates=pd.DataFrame({"year": [2023, 2024],
+                                           "ratio_procured": [0.3, 0.31]}),
+        reported=pd.DataFrame({"year": [2023], "ratio": [0.34]}), target=0.8,
+        target_year=2030, small=True, source="METI"),
+    "top_share": lambda ax, lang: fg.top_share_trend_chart(
+        pd.DataFrame({"commodity": ["cobalt"] * 2 + ["nickel"] * 2, "stage": ["mining"] * 4,
+                      "year": [2018, 2024] * 2, "top1_share": [0.6, 0.74, 0.3, 0.5]}),
+        ax, lang=lang, names=NAMES_JA, source="WMD"),
     "battery": lambda ax, lang: fg.battery_coverage_chart(
         pd.DataFrame({"scenario": ["balanced", "balanced", "lfp_shift", "lfp_shift"],
                       "material": ["cobalt", "nickel", "cobalt", "nickel"],
@@ -170,3 +181,45 @@ def test_map_uses_robinson_and_offline_polygons():
     assert maps.projection() == maps.ROBINSON
     assert shapes.crs.to_string().endswith("54030") or "Robinson" in shapes.crs.name
     assert {"JPN", "CHN", "COD"} <= set(shapes["iso3"])
+
+
+def _legend_outside(ax) -> bool:
+    legend = ax.get_legend()
+    fig = ax.figure
+    fig.canvas.draw()
+    box = legend.get_window_extent(fig.canvas.get_renderer())
+    return box.x0 >= ax.get_window_extent().x1 - 1
+
+
+@pytest.mark.parametrize("name", ["loss", "target_path", "top_share"])
+def test_legend_is_off_the_lines(name):
+    ax = CHARTS[name](None, "en")
+    try:
+        assert _legend_outside(ax)
+    finally:
+        fg.close(ax)
+
+
+def test_map_draws_small_shares_as_no_data_and_labels_apart():
+    """Zero and near-zero shares are grey (no data); chokepoint labels never overlap."""
+    from scrisk.data.load import load_dataset
+
+    points = load_dataset().chokepoints
+    ax = maps.choropleth(pd.Series({"COD": 0.7, "IDN": 0.00001, "AUS": 0.0}), lang="ja",
+                         chokepoints=points)
+    try:
+        collection = ax.collections[0]
+        codes, _ = maps._paths(str(maps.countries_path()), maps.projection())
+        faces = collection.get_facecolors()
+        grey = matplotlib.colors.to_rgba(maps.NO_DATA_COLOUR)
+        for code in ("IDN", "AUS", "USA"):
+            assert tuple(faces[codes.index(code)]) == pytest.approx(grey), code
+        assert tuple(faces[codes.index("COD")]) != pytest.approx(grey)
+        renderer = ax.figure.canvas.get_renderer()
+        boxes = [t.get_window_extent(renderer) for t in ax.texts]
+        assert boxes
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b)
+    finally:
+        fg.close(ax)

@@ -25,14 +25,18 @@ import pandas as pd
 
 from scrisk.report.figures import (
     OKABE_ITO,
-    SEQUENTIAL_CMAP,
     _axes,
     report_style,
 )
 from scrisk.report.i18n import catalogue
 
 ROBINSON = "ESRI:54030"
-NO_DATA_COLOUR = "#eeeeee"
+NO_DATA_COLOUR = "#e4e4e4"
+MAP_CMAP = "Blues"
+# the light end of the colour map starts here, so that a small share is a pale blue that
+# reads as "a little", never a bright colour, and stays apart from the grey of no data
+CMAP_FLOOR = 0.18
+NO_DATA_BELOW = 0.0005  # shares under 0.05 % are drawn as no data (zero is not a value)
 
 
 def countries_path() -> Path:
@@ -98,7 +102,7 @@ def choropleth(values: pd.Series, ax=None, *, lang: str = "en", title: str | Non
                legend_label: str | None = None, percent: bool = True,
                chokepoints: pd.DataFrame | None = None, label_chokepoints: bool = True,
                highlight: str | None = None, source: str | None = None,
-               cmap: str = SEQUENTIAL_CMAP, vmax: float | None = None,
+               cmap: str = MAP_CMAP, vmax: float | None = None,
                path: str | Path | None = None):
     """World map coloured by a value per country, with chokepoints marked.
 
@@ -141,10 +145,14 @@ def choropleth(values: pd.Series, ax=None, *, lang: str = "en", title: str | Non
     with report_style(lang):
         ax = _axes(ax, (8.0, 4.3))
         data = values.astype(float)
-        data = data[data > 0]
+        data = data[data >= (NO_DATA_BELOW if percent else 0.0) + 1e-15]
         top = float(vmax if vmax is not None else (data.max() if len(data) else 1.0)) or 1.0
         norm = Normalize(vmin=0.0, vmax=top)
-        colour_map = colormaps[cmap]
+        from matplotlib.colors import ListedColormap
+
+        base = colormaps[cmap]
+        colour_map = ListedColormap(base(np.linspace(CMAP_FLOOR, 1.0, 256)))
+        cmap = colour_map
         faces = [colour_map(norm(data[c])) if c in data.index else NO_DATA_COLOUR
                  for c in codes]
         patches = PatchCollection([PathPatch(p) for p in paths], facecolors=faces,
@@ -162,10 +170,7 @@ def choropleth(values: pd.Series, ax=None, *, lang: str = "en", title: str | Non
                        linewidth=0.5, zorder=5, label=cat("map.chokepoint"))
             if label_chokepoints:
                 column = "name_ja" if lang == "ja" and "name_ja" in chokepoints else "name_en"
-                for name, px, py in zip(chokepoints[column], x, y, strict=True):
-                    ax.annotate(_short(str(name)), (px, py), xytext=(3, 2),
-                                textcoords="offset points", fontsize=5.5, color="#222222",
-                                zorder=6)
+                _label_points(ax, [_short(str(n)) for n in chokepoints[column]], x, y)
             ax.legend(loc="lower left", fontsize=7)
         bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6,
                                  pad=0.01, aspect=25)
@@ -183,6 +188,32 @@ def choropleth(values: pd.Series, ax=None, *, lang: str = "en", title: str | Non
                         xytext=(0, -2), textcoords="offset points", va="top", fontsize=6.5,
                         color="#444444", annotation_clip=False)
     return ax
+
+
+# candidate label positions around a point: offset in points and alignment
+_SPOTS = ((4, 2, "left", "bottom"), (4, -3, "left", "top"), (-4, 2, "right", "bottom"),
+          (-4, -3, "right", "top"), (0, 6, "center", "bottom"), (0, -7, "center", "top"))
+
+
+def _label_points(ax, labels, x, y, fontsize: float = 5.5) -> None:
+    """Name each point where its label overlaps no label placed before (else leave it out).
+
+    Labels are placed greedily, the first free spot of :data:`_SPOTS` around
+    each point; a point with no free spot keeps its marker without a name
+    (the legend and the table name every chokepoint).
+    """
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    placed = []
+    for label, px, py in zip(labels, x, y, strict=True):
+        for dx, dy, ha, va in _SPOTS:
+            text = ax.annotate(label, (px, py), xytext=(dx, dy), textcoords="offset points",
+                               fontsize=fontsize, color="#222222", zorder=6, ha=ha, va=va)
+            box = text.get_window_extent(renderer).padded(1.0)
+            if not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            text.remove()
 
 
 def _project(lon: np.ndarray, lat: np.ndarray, crs: str | None) -> tuple[np.ndarray, np.ndarray]:

@@ -542,7 +542,6 @@ class Builder:
     def commodity_section(self) -> dict[str, object]:
         data, t = self.data, self.t
         subsections = []
-        points = self.ds.chokepoints
         for commodity, cd in data.details.items():
             name = self.loc.commodity(commodity)
             names = self.loc.countries(set(cd.shares["iso3"]) | set(cd.flows.get("origin", []))
@@ -561,15 +560,8 @@ class Builder:
                     fg.stage_shares_chart, t("fig.shares.alt", commodity=name),
                     t("fig.shares.caption", commodity=name, year=data.year),
                     self.sources("production", "shares"), shares=cd.shares, names=names)})
-                mining = cd.shares.loc[cd.shares["stage"] == "mining"]
-                if len(mining):
-                    blocks.append({"figure": self.figure(
-                        maps.choropleth, t("fig.map_production.alt", commodity=name),
-                        t("fig.map_production.caption", commodity=name, year=data.year),
-                        self.sources("production", "geo"),
-                        values=maps.map_values(mining), chokepoints=points,
-                        legend_label=t("fig.map_production.legend"),
-                        highlight=data.importer)})
+                # the production map of every commodity is one interactive map in the
+                # overview (menu per commodity); here the bars carry the same shares
             blocks.extend(self._imports_blocks(commodity, cd, name, names))
             if len(cd.trend) and cd.trend["score"].notna().any():
                 blocks.append({"figure": self.figure(
