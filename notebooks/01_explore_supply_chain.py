@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -24,11 +26,10 @@ import matplotlib.pyplot as plt
 import scrisk
 from scrisk.metrics.concentration import concentration
 from scrisk.metrics.dependency import import_dependency
-from scrisk.metrics.exposure import lookthrough_exposure
+from scrisk.metrics.exposure import lookthrough_exposure, partner_origin_flows
 from scrisk.metrics.geopolrisk import geopolrisk_table
-from scrisk.network import build_network
 from scrisk.report import figures, maps
-from scrisk.report.tables import default_year, stage_share_table, supply_flows
+from scrisk.report.tables import default_year, stage_share_table
 
 COMMODITY = "cobalt"
 IMPORTER = "JPN"
@@ -52,18 +53,22 @@ concentration(ds, COMMODITY, year=YEAR)
 shares = stage_share_table(ds, COMMODITY, YEAR)
 ax = figures.stage_shares_chart(shares, lang=LANG, names=names,
                                 source="World Mining Data 2025; USGS / IEA refining shares")
+# the last value of a cell is displayed: here, the chart
+ax.figure
 
 # %%
 ax = maps.choropleth(shares.loc[shares["stage"] == "mining"].set_index("iso3")["share"],
                      lang=LANG, chokepoints=ds.chokepoints, highlight=IMPORTER,
                      legend_label="Share of world mine production",
                      source="World Mining Data 2025; Natural Earth")
+ax.figure
 
 # %% [markdown]
 # ## Where the importer buys it, and where it was really mined
 #
-# Direct shares are by exporting country; look-through shares trace re-exports back through the
-# trade network (proportional mixing, solved as one linear system).
+# Direct shares are by exporting country; the mined shares trace the supply back, stage by
+# stage, to the country where the ore was mined. Feed that cannot be traced keeps its own label
+# (`untraced:<country>`, `unattributed`): a data gap shown, never given to the refiner.
 
 # %%
 dep = import_dependency(ds, IMPORTER, COMMODITY, YEAR)
@@ -74,16 +79,19 @@ exposure = lookthrough_exposure(ds, IMPORTER, COMMODITY, YEAR, stage="refining")
 exposure.head(10)
 
 # %%
-network = build_network(ds, COMMODITY, YEAR)
-flows = supply_flows(network, IMPORTER, "refining")
-ax = figures.flow_diagram(flows, lang=LANG, importer=IMPORTER, names=names,
+flows = partner_origin_flows(ds, IMPORTER, COMMODITY, YEAR, stage="refining")
+flows = flows.rename(columns={"supplier": "via", "tonnes": "share"})
+flows["share"] = flows["share"] / flows["share"].sum()
+labels = {**names, **dict(zip(exposure["iso3"], exposure["country"]))}
+ax = figures.flow_diagram(flows, lang=LANG, importer=IMPORTER, names=labels,
                           source="CEPII BACI; World Mining Data 2025")
+ax.figure
 
 # %%
-ax = maps.choropleth(exposure.set_index("iso3")["mined_share"].drop("unattributed",
-                                                                     errors="ignore"),
-                     lang=LANG, chokepoints=ds.chokepoints, highlight=IMPORTER,
+mined = exposure.loc[exposure["kind"] == "mined"].set_index("iso3")["mined_share"]
+ax = maps.choropleth(mined, lang=LANG, chokepoints=ds.chokepoints, highlight=IMPORTER,
                      legend_label="Share of the importer's supply (mined in)")
+ax.figure
 
 # %% [markdown]
 # ## GeoPolRisk over time
@@ -94,6 +102,9 @@ ax = maps.choropleth(exposure.set_index("iso3")["mined_share"].drop("unattribute
 # %%
 trend = geopolrisk_table(ds, [IMPORTER], [COMMODITY], ds.years("production"))
 ax = figures.risk_trend_chart(trend, lang=LANG, source="World Mining Data; BACI; WGI")
+ax.figure
+
+# %%
 trend[["year", "hhi", "import_risk", "score"]]
 
 # %%

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -42,6 +44,14 @@ YEAR = default_year(ds)
 lanes = pd.concat([chokepoints(ds, IMPORTER, c, YEAR, structure=False).sea_lanes
                    for c in ("graphite", "cobalt")], ignore_index=True)
 lanes[["commodity", "stage", "chokepoint", "import_share", "supply_share"]].head(12)
+
+# %%
+names = ds.chokepoints.set_index("chokepoint_id")["name_ja" if LANG == "ja" else "name_en"]
+cobalt = lanes.loc[(lanes["commodity"] == "cobalt") & lanes["chokepoint"].isin(names.index)]
+cobalt = cobalt.groupby("chokepoint")["import_share"].max().rename(index=names)
+ax = figures.bar_chart(cobalt, lang=LANG, xlabel="Share of cobalt imports passing (%)",
+                       source="scrisk routes (geo/sea_routes.csv)")
+ax.figure
 
 # %% [markdown]
 # ## The scenario
@@ -87,6 +97,7 @@ losses = pd.concat([pd.DataFrame({"label": row.commodity,
                                   / row.supply_t})
                     for row in top.itertuples(index=False)], ignore_index=True)
 ax = figures.loss_distribution_chart(losses, lang=LANG, source="scrisk Monte Carlo, seed 0")
+ax.figure
 
 # %%
 plt.close("all")
