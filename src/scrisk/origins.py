@@ -321,7 +321,7 @@ class FlowModel:
                                         spread if not by_label else
                                         spread.sum(axis=1, keepdims=True), 1.0)
                     feed[stage] = survived if batch else survived[:, 0]
-            share = _propagate(a, source, G, u, self._lu if G is None else None, stage)
+            share = _propagate(a, source, G, u, self._lu, stage)
             out[stage] = share * a.pool[:, None] if (by_label or batch) else share[:, 0] * a.pool
             shipped = a.exports if G is None else (a.flows * G).sum(axis=1)
             kept = share * np.clip(a.pool - a.traced_exports * shipped, 0.0, None)[:, None]
@@ -439,14 +439,29 @@ def _propagate(a: StageArrays, source: np.ndarray, G: np.ndarray | None, u: int 
         rhs[:, u] += inflow
     lu = cache.get(key) if cache is not None else None
     if lu is None:
-        sub = scipy.sparse.csr_matrix(FG[np.ix_(live, live)] * a.traced_exports[live][:, None])
+        # the untouched system; gates on trade are low-rank changes to it (below)
+        sub = scipy.sparse.csr_matrix(a.flows[np.ix_(live, live)]
+                                      * a.traced_exports[live][:, None])
         M = (scipy.sparse.diags(P[live]) - sub.T).tocsc()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
             lu = scipy.sparse.linalg.splu(M)
         if cache is not None:
             cache[key] = lu
-    R[live] = lu.solve(np.ascontiguousarray(rhs))
+    rhs = np.ascontiguousarray(rhs)
+    y = lu.solve(rhs)
+    if G is not None:
+        # gated exporters change their columns of M: M' = M + U E^T, solved with the
+        # Woodbury identity on the untouched factorisation (one solve per gated exporter)
+        D = (a.flows[np.ix_(live, live)] - FG[np.ix_(live, live)]) \
+            * a.traced_exports[live][:, None]
+        rows = np.nonzero(np.abs(D).sum(axis=1) > 0)[0]
+        if rows.size:
+            U = np.ascontiguousarray(D[rows].T)
+            Z = lu.solve(U)
+            small = np.eye(rows.size) + Z[rows]
+            y = y - Z @ np.linalg.solve(small, y[rows])
+    R[live] = y
     return R
 
 
