@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from scrisk.disruption.chokepoints import element_losses, model_elements
 from scrisk.disruption.engine import SeaRoutes, SupplyModel
 from scrisk.disruption.example import example_network, example_route_tables
+from scrisk.disruption.reference import naive_pools
 from scrisk.origins import FlowModel
 
 ROUTES = SeaRoutes.from_tables(**example_route_tables())
@@ -146,57 +147,6 @@ def test_importer_without_supply():
 
 
 # ----------------------------------------------------------------- naive baseline agreement
-
-
-def naive_pools(flow, production, export, link, importer, sweeps=400):
-    """The same rules as the engine, by plain fixed-point sweeps over countries (no solver)."""
-    net = flow.network
-    n = len(net.countries)
-    m = net.index(importer)
-    out = {}
-    carry_before = np.zeros(n)
-    carry_after = np.zeros(n)
-    for s, stage in enumerate(flow.stages):
-        a = flow.arrays[stage]
-        gp = production.get(stage, np.ones(n))
-        ge = export.get(stage, np.ones(n))
-        gl = link.get(stage, np.ones(n))
-        if s == 0:
-            src = a.output * gp
-        else:
-            rho = np.where(carry_before > 0, np.minimum(carry_after / np.where(
-                carry_before > 0, carry_before, 1.0), 1.0), 0.0)
-            src = a.output * gp * (a.feed_used * rho + 1.0 - a.feed_used)
-        pool = a.pool.copy()
-        dead = ~a.reached
-        gated_in = np.array([sum(a.flows[i, j] * ge[i] * (gl[i] if j == m else 1.0)
-                                 for i in range(n)) for j in range(n)])
-        inflow = a.flows.sum(axis=0)
-        dead_pool = a.pool * np.where(inflow > 0, gated_in / np.where(inflow > 0, inflow, 1), 1)
-        for _ in range(sweeps):
-            r = np.where(a.pool > 0, pool / np.where(a.pool > 0, a.pool, 1.0), 1.0)
-            new = src.copy()
-            for i in range(n):
-                for j in np.nonzero(a.flows[i])[0]:
-                    g = ge[i] * (gl[i] if j == m else 1.0)
-                    new[j] += a.flows[i, j] * g * (a.traced_exports[i] * r[i]
-                                                   + 1.0 - a.traced_exports[i])
-            new = np.where(dead, dead_pool, new)
-            if np.allclose(new, pool, atol=1e-12, rtol=0):
-                break
-            pool = new
-        out[stage] = pool
-        r = np.where(a.pool > 0, pool / np.where(a.pool > 0, a.pool, 1.0), 1.0)
-        shipped = np.array([sum(a.flows[i, j] * ge[i] * (gl[i] if j == m else 1.0)
-                                for j in range(n)) for i in range(n)])
-        kept = r * np.clip(a.pool - a.traced_exports * shipped, 0.0, None)
-        left_before = np.zeros(n) if s == 0 else np.clip(a.feed - a.output, 0.0, None)
-        rho = (np.zeros(n) if s == 0 else np.where(
-            carry_before > 0, np.minimum(carry_after / np.where(carry_before > 0,
-                                                                carry_before, 1.0), 1.0), 0.0))
-        carry_before = a.kept + left_before
-        carry_after = kept + left_before * rho
-    return out
 
 
 def _naive_element_losses(model):
