@@ -768,7 +768,7 @@ class Runner:
         self.notes: list[str] = []
         needs_routes = scenario.importer == ROUTE_DESTINATION
         self.routes = SeaRoutes.from_dataset(dataset) if needs_routes else None
-        secured = secured_shares(dataset, scenario.importer)
+        secured = secured_shares(dataset, scenario.importer, year=self.year)
         self.secured = secured.loc[secured["status"] == "operating"].reset_index(drop=True)
         self.compiled: dict[str, CompiledCommodity] = {}
         for commodity in scenario.commodities(dataset):
