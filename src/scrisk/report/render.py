@@ -36,9 +36,7 @@ import pandas as pd
 from scrisk import __version__
 from scrisk.data.load import Dataset
 from scrisk.report import figures as fg
-from scrisk.report import maps
 from scrisk.report.i18n import Catalogue, catalogue
-from scrisk.report.sections.summary import summary_section
 from scrisk.report.tables import (
     NO_CHOKEPOINT,
     UNATTRIBUTED,
@@ -272,6 +270,42 @@ def figure_png(ax, dpi: int = 110, pad: float = 0.08) -> bytes:
     return out.getvalue()
 
 
+def _draw_png(job: tuple[Callable[..., object], str, str, dict]) -> bytes:
+    draw, lang, source, kwargs = job
+    return figure_png(draw(lang=lang, source=source, **kwargs))
+
+
+def draw_figures(pending: Sequence[tuple[Figure, Callable[..., object], dict]], lang: str,
+                 workers: int | None = None) -> None:
+    """Draw every pending chart into its :class:`Figure` (PNG and data URI).
+
+    Drawing is most of the time spent writing a report, and each chart is
+    independent: with several charts and more than one CPU they are drawn by
+    forked worker processes (same code, same fonts, so the same bytes);
+    elsewhere (no ``fork``, one CPU) one after the other.
+    """
+    import multiprocessing
+
+    jobs = [(draw, lang, fig.source, kwargs) for fig, draw, kwargs in pending]
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    pngs: list[bytes] | None = None
+    if workers > 1 and len(jobs) >= 6 and "fork" in multiprocessing.get_all_start_methods():
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            with ProcessPoolExecutor(max_workers=workers,
+                                     mp_context=multiprocessing.get_context("fork")) as pool:
+                pngs = list(pool.map(_draw_png, jobs, chunksize=2))
+        except (OSError, RuntimeError):  # no processes allowed here: draw in this one
+            pngs = None
+    if pngs is None:
+        pngs = [_draw_png(job) for job in jobs]
+    for (fig, _, _), png in zip(pending, pngs, strict=True):
+        fig.png = png
+        fig.uri = data_uri(png)
+
+
 def data_uri(png: bytes) -> str:
     """A ``data:image/png;base64,...`` URI."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -305,6 +339,38 @@ SOURCE_KEYS = {
 }
 
 
+def section_builders():
+    """The report's sections in page order: (key, condition, builder function).
+
+    Each builder lives in its own module of :mod:`scrisk.report.sections` and takes the
+    :class:`Builder`; adding a section means a module, a line here and its catalogue keys.
+    """
+    from scrisk.report.sections import (
+        battery,
+        commodities,
+        overview,
+        portfolio,
+        provenance,
+        scenarios,
+        self_sufficiency,
+        summary,
+    )
+
+    return (
+        ("summary", lambda w, d: "summary" in w, summary.summary_section),
+        ("overview", lambda w, d: "summary" in w, overview.overview_section),
+        ("commodities", lambda w, d: "commodities" in w and bool(d.details),
+         commodities.commodity_section),
+        ("self_sufficiency", lambda w, d: "self_sufficiency" in w, self_sufficiency.ssr_section),
+        ("battery", lambda w, d: "battery" in w, battery.battery_section),
+        ("scenarios", lambda w, d: "scenarios" in w, scenarios.scenario_section),
+        ("portfolio", lambda w, d: "portfolio" in w, portfolio.portfolio_section),
+        ("appendix", lambda w, d: "summary" in w and bool(d.appendix),
+         overview.appendix_section),
+        ("provenance", lambda w, d: "provenance" in w, provenance.provenance_section),
+    )
+
+
 class Builder:
     """Collects the sections, figures and tables of one report in one language."""
 
@@ -317,6 +383,7 @@ class Builder:
         self.tables: list[Table] = []
         self.figures: list[Figure] = []
         self.interactive = True
+        self.pending: list[tuple[Figure, Callable[..., object], dict]] = []
 
     # -- helpers
     def t(self, key: str, **fields: object) -> str:
@@ -333,10 +400,10 @@ class Builder:
         ``spec`` is a Vega-Lite specification (:mod:`scrisk.report.interactive`);
         the page shows it on screen and prints the PNG.
         """
-        ax = draw(lang=self.lang, source=sources, **kwargs)
-        png = figure_png(ax)
-        fig = Figure(data_uri(png), alt, caption, sources, png,
+        fig = Figure("", alt, caption, sources, b"",
                      spec_json(spec) if spec is not None and self.interactive else "")
+        # drawn later, all at once (in parallel where possible): see draw_figures
+        self.pending.append((fig, draw, kwargs))
         self.figures.append(fig)
         return fig
 
@@ -361,25 +428,11 @@ class Builder:
     # -- sections
     def build(self) -> dict[str, object]:
         data = self.data
-        sections = []
         wanted = data.params.get("sections", ())
-        if "summary" in wanted:
-            sections.append(summary_section(self))
-            sections.append(self.overview_section())
-        if "commodities" in wanted and data.details:
-            sections.append(self.commodity_section())
-        if "self_sufficiency" in wanted:
-            sections.append(self.ssr_section())
-        if "battery" in wanted:
-            sections.append(self.battery_section())
-        if "scenarios" in wanted:
-            sections.append(self.scenario_section())
-        if "portfolio" in wanted:
-            sections.append(self.portfolio_section())
-        if "summary" in wanted and data.appendix:
-            sections.append(self.appendix_section())
-        if "provenance" in wanted:
-            sections.append(self.provenance_section())
+        sections = []
+        for _key, needs, build in section_builders():
+            if needs(wanted, data):
+                sections.append(build(self))
         for number, section in enumerate(sections, start=1):
             section["number"] = number
         return {
@@ -424,456 +477,6 @@ class Builder:
                      loc.commodity(c) for c in str(row.commodities).split(";"))
                  if _present(row.commodities) else cat("exec.all_commodities")}
         return cat(f"exec.target_{row.kind}", **parts)
-
-    # ...................................................................... overview
-    def overview_section(self) -> dict[str, object]:
-        data, t = self.data, self.t
-        importer = self.importer_name()
-        priority = data.headline.loc[~data.headline["commodity"].isin(list(data.appendix))]
-        blocks: list[dict] = [{"paragraphs": [t("exec.overview_note")]},
-                              {"table": self._headline_table("headline", priority)}]
-        blocks.extend(self._overview_figures())
-        if len(data.criticality):
-            names = {c: self.loc.commodity(c) for c in data.criticality["commodity"]}
-            blocks.append({"figure": self.figure(
-                fg.criticality_matrix, t("fig.criticality.alt"),
-                t("fig.criticality.caption", importer=importer, year=data.year),
-                self.sources("trade", "production", "wgi"), frame=data.criticality,
-                names=names)})
-            blocks.append({"details": t("summary.criticality_table"), "closed": True,
-                           "table": self.table("criticality", data.criticality, [
-                               Col("commodity", "commodity", "commodity"),
-                               Col("group", "group", "group"),
-                               Col("supply_risk", "supply_risk", "sig"),
-                               Col("economic_importance", "economic_importance", "num1"),
-                               Col("ghhi_world", "ghhi_world", "sig"),
-                               Col("ghhi_sourcing", "ghhi_sourcing", "sig"),
-                               Col("import_reliance", "import_reliance", "pct"),
-                               Col("eol_rir", "eol_rir", "pct"),
-                               Col("import_value_kusd", "import_value_kusd", "num"),
-                               Col("score", "gpr_score", "sig")],
-                               title=t("table.criticality", importer=importer, year=data.year),
-                               note=t("table.criticality_note"))})
-        return {"id": "overview", "title": t("exec.overview"), "blocks": blocks}
-
-    def _overview_figures(self) -> list[dict]:
-        """Trend of concentration and the production map, each with an interactive twin."""
-        from scrisk.report import interactive as iv
-
-        data, t, loc = self.data, self.t, self.loc
-        blocks: list[dict] = []
-        trend = data.trend
-        if len(trend):
-            names = {c: loc.commodity(c) for c in trend["commodity"].unique()}
-            values = trend.assign(
-                commodity_name=trend["commodity"].map(names),
-                stage_name=[t(f"stage.{s}") for s in trend["stage"]])
-            spec = iv.line_chart(values, x="year", y="top1_share", series="stage_name",
-                                 chooser="commodity_name",
-                                 chooser_label=t("exec.choose_commodity"),
-                                 x_title=t("fig.year"), y_title=t("exec.top_share_axis"))
-            blocks.append({"figure": self.figure(
-                fg.top_share_trend_chart, t("exec.trend_alt"),
-                t("exec.trend_caption", first=int(trend["year"].min()),
-                  last=int(trend["year"].max())),
-                self.sources("production", "shares"), spec=spec, trend=trend, names=names)})
-        shares = [cd.shares.loc[cd.shares["stage"] == "mining"].assign(commodity=c)
-                  for c, cd in data.details.items() if len(cd.shares)]
-        shares = [s for s in shares if len(s)]
-        if shares:
-            frame = pd.concat(shares, ignore_index=True)
-            frame = frame.loc[~frame["iso3"].isin([UNATTRIBUTED, fg.OTHER, "ROW"])]
-            frame = frame.assign(commodity_name=[loc.commodity(c) for c in frame["commodity"]],
-                                 name=[loc.country(c) for c in frame["iso3"]])
-            spec = iv.share_map(frame, choosers={"commodity_name": t("exec.choose_commodity")},
-                                zoom_label=t("exec.zoom"),
-                                legend=t("fig.map_production.legend"),
-                                name_title=t("col.country"), share_title=t("col.share"))
-            first = frame.loc[frame["commodity"] == frame["commodity"].iloc[0]]
-            blocks.append({"figure": self.figure(
-                maps.choropleth, t("exec.map_alt"), t("exec.map_caption", year=data.year),
-                self.sources("production", "geo"), spec=spec,
-                values=maps.map_values(first), chokepoints=self.ds.chokepoints,
-                legend_label=t("fig.map_production.legend"), highlight=data.importer,
-                title=loc.commodity(first["commodity"].iloc[0]))})
-        return blocks
-
-    def appendix_section(self) -> dict[str, object]:
-        data, t = self.data, self.t
-        rest = data.headline.loc[data.headline["commodity"].isin(list(data.appendix))]
-        return {"id": "appendix-commodities", "title": t("exec.appendix"), "blocks": [
-            {"paragraphs": [t("exec.appendix_intro")]},
-            {"table": self._headline_table("headline_other", rest)}]}
-
-    def _headline_table(self, key: str, table: pd.DataFrame) -> Table:
-        data, t, loc = self.data, self.t, self.loc
-        values = data.import_value
-        now = (values.loc[values["year"] == data.year].set_index("commodity")["value_kusd"]
-               if len(values) else pd.Series(dtype=float))
-        frame = table.assign(**{
-            f"{k}_text": [loc.with_share(c, v) for c, v in zip(
-                table[f"{k}_iso3"], table[f"{k}_share"], strict=True)]
-            for k in ("mining_top", "refining_top", "direct_top", "origin_top")})
-        frame["import_musd"] = frame["commodity"].map(now).astype(float) / 1000.0
-        return self.table(key, frame, [
-            Col("commodity", "commodity", "commodity"),
-            Col("score", "gpr_score", "sig"), Col("score_change", "gpr_change", "sig"),
-            Col("import_musd", "import_musd", "num1"),
-            Col("mining_top_text", "mining_top", "text", "html"),
-            Col("mining_top_iso3", "mining_top", "country", "xlsx"),
-            Col("mining_top_share", "mining_top_share", "pct", "xlsx"),
-            Col("mining_hhi", "mining_hhi", "sig"),
-            Col("refining_top_text", "refining_top", "text", "html"),
-            Col("refining_top_iso3", "refining_top", "country", "xlsx"),
-            Col("refining_top_share", "refining_top_share", "pct", "xlsx"),
-            Col("refining_hhi", "refining_hhi", "sig", "xlsx"),
-            Col("import_stage", "import_stage", "stage", "xlsx"),
-            Col("direct_top_text", "direct_top", "text", "html"),
-            Col("direct_top_iso3", "direct_top", "country", "xlsx"),
-            Col("direct_top_share", "direct_top_share", "pct", "xlsx"),
-            Col("origin_top_text", "origin_top", "text", "html"),
-            Col("origin_top_iso3", "origin_top", "country", "xlsx"),
-            Col("origin_top_share", "origin_top_share", "pct", "xlsx"),
-            Col("origin_gap_share", "origin_gap", "pct"),
-        ], title=t("table.headline", importer=self.importer_name(), year=data.year),
-            note=t("table.headline_note", first=data.years[0] if data.years else data.year))
-
-    # ...................................................................... commodities
-    def commodity_section(self) -> dict[str, object]:
-        data, t = self.data, self.t
-        subsections = []
-        for commodity, cd in data.details.items():
-            name = self.loc.commodity(commodity)
-            names = self.loc.countries(set(cd.shares["iso3"]) | set(cd.flows.get("origin", []))
-                                       | set(cd.flows.get("via", [])) | {data.importer})
-            blocks: list[dict] = []
-            conc = cd.concentration.assign(unit=cd.concentration["stage"].map(cd.units))
-            blocks.append({"table": self.table(f"conc_{commodity}", conc, [
-                Col("stage", "stage", "stage"), Col("n_countries", "n_countries", "int"),
-                Col("hhi", "hhi", "sig"), Col("top1_iso3", "top1", "country"),
-                Col("top1_share", "top1_share", "pct"), Col("top3_share", "top3_share", "pct"),
-                Col("effective_suppliers", "effective_suppliers", "num1"),
-                Col("gov_hhi", "gov_hhi", "sig"), Col("unit", "unit")],
-                title=t("table.concentration", commodity=name, year=data.year))})
-            if len(cd.shares):
-                blocks.append({"figure": self.figure(
-                    fg.stage_shares_chart, t("fig.shares.alt", commodity=name),
-                    t("fig.shares.caption", commodity=name, year=data.year),
-                    self.sources("production", "shares"), shares=cd.shares, names=names)})
-                # the production map of every commodity is one interactive map in the
-                # overview (menu per commodity); here the bars carry the same shares
-            blocks.extend(self._imports_blocks(commodity, cd, name, names))
-            if len(cd.trend) and cd.trend["score"].notna().any():
-                blocks.append({"figure": self.figure(
-                    fg.risk_trend_chart, t("fig.trend.alt", commodity=name),
-                    t("fig.trend.caption", commodity=name, importer=self.importer_name()),
-                    self.sources("production", "trade", "wgi"), trend=cd.trend)})
-            else:
-                blocks.append({"note": {"text": t("note.no_gpr", commodity=name),
-                                        "detail": ""}})
-            blocks.extend(self._chokepoint_blocks(commodity, cd, name))
-            subsections.append({"id": f"commodity-{commodity}", "title": name,
-                                "blocks": blocks})
-        return {"id": "commodities", "title": t("section.commodities"), "blocks": [
-            {"paragraphs": [t("commodities.intro", importer=self.importer_name(),
-                              year=data.year)]}], "subsections": subsections}
-
-    def _imports_blocks(self, commodity, cd, name, names) -> list[dict]:
-        t, data = self.t, self.data
-        blocks: list[dict] = []
-        if not cd.imports:
-            return [{"note": {"text": t("note.no_imports", commodity=name,
-                                        importer=self.importer_name(), year=data.year),
-                              "detail": ""}}]
-        for stage, table in cd.imports.items():
-            top = table.head(12)
-            cols = [Col("origin", "country", "country"), Col("direct_t", "direct_t", "tonnes"),
-                    Col("direct_share", "direct_share", "pct"),
-                    Col("share", "mined_share", "pct")]
-            blocks.append({"table": self.table(
-                f"imports_{commodity}_{stage}", top, cols,
-                title=t("table.imports", commodity=name, importer=self.importer_name(),
-                        stage=t(f"stage.{stage}"), year=data.year),
-                note=t("table.imports_note"))})
-        if len(cd.flows):
-            via = t("fig.flow.refined_in") if cd.main_stage == "refining" else \
-                t("fig.flow.shipped_from")
-            blocks.append({"figure": self.figure(
-                fg.flow_diagram, t("fig.flow.alt", commodity=name),
-                t("fig.flow.caption", commodity=name, importer=self.importer_name(),
-                  stage=t(f"stage.{cd.main_stage}")),
-                self.sources("trade", "production", "shares"), flows=cd.flows,
-                importer=data.importer, names=names, via_label=via)})
-        if len(cd.exposure):
-            blocks.append({"figure": self.figure(
-                maps.choropleth, t("fig.map_exposure.alt", commodity=name),
-                t("fig.map_exposure.caption", commodity=name, importer=self.importer_name()),
-                self.sources("trade", "production", "geo"), values=cd.exposure,
-                chokepoints=self.ds.chokepoints, legend_label=t("fig.map_exposure.legend"),
-                highlight=data.importer)})
-        return blocks
-
-    def _chokepoint_blocks(self, commodity, cd, name) -> list[dict]:
-        t = self.t
-        blocks: list[dict] = [{"heading": t("chokepoints.heading")}]
-        if cd.chokepoints is None:
-            return blocks + [{"note": self.missing(cd.chokepoint_status)}]
-        lanes = cd.chokepoints.loc[~cd.chokepoints["chokepoint"].isin(
-            [NO_CHOKEPOINT, UNROUTED])]
-        if lanes.empty:
-            return blocks + [{"paragraphs": [t("chokepoints.none", commodity=name)]}]
-        stage = cd.main_stage if cd.main_stage in set(lanes["stage"]) else lanes["stage"].iloc[0]
-        main = lanes.loc[lanes["stage"] == stage].head(10)
-        values = pd.Series(main["import_share"].to_numpy(dtype=float),
-                           index=[self.loc.chokepoint(c) for c in main["chokepoint"]])
-        blocks.append({"figure": self.figure(
-            fg.bar_chart, t("fig.chokepoints.alt", commodity=name),
-            t("fig.chokepoints.caption", commodity=name, importer=self.importer_name(),
-              stage=t(f"stage.{stage}")),
-            self.sources("trade", "geo", "scrisk"), values=values,
-            xlabel=t("fig.chokepoints.x"))})
-        blocks.append({"table": self.table(f"chokepoints_{commodity}", cd.chokepoints, [
-            Col("stage", "stage", "stage"), Col("chokepoint", "chokepoint", "chokepoint"),
-            Col("imports_t", "direct_t", "tonnes"), Col("import_share", "import_share", "pct"),
-            Col("supply_share", "supply_share", "pct")],
-            title=t("table.chokepoints", commodity=name, importer=self.importer_name()),
-            note=t("table.chokepoints_note"))})
-        return blocks
-
-    # ...................................................................... self-sufficiency
-    def ssr_section(self) -> dict[str, object]:
-        data, t = self.data, self.t
-        status = data.status.get("self_sufficiency")
-        blocks: list[dict] = []
-        if status is not None and not status.available:
-            blocks.append({"note": self.missing(status)})
-            return {"id": "self-sufficiency", "title": t("section.ssr"), "blocks": blocks}
-        ss = data.self_sufficiency
-        blocks.append({"paragraphs": [t("ssr.intro")]})
-        names = {c: self.loc.commodity(c) for c in ss["commodity"].unique()}
-        blocks.append({"figure": self.figure(
-            fg.self_sufficiency_chart, t("fig.ssr.alt"),
-            t("fig.ssr.caption", importer=self.importer_name()),
-            self.sources("consumption", "suppliers"), table=ss, target=data.ssr_target,
-            target_year=data.ssr_target_year, reported=data.ssr_reported, names=names)})
-        blocks.append({"table": self.table("self_sufficiency", ss, [
-            Col("commodity", "commodity", "commodity"), Col("year", "year", "year"),
-            Col("equity_t", "equity_t", "tonnes"), Col("procured_t", "procured_t", "tonnes"),
-            Col("recycling_t", "recycling_t", "tonnes"),
-            Col("demand_t", "demand_t", "tonnes"), Col("ratio_procured", "ratio", "pct"),
-            Col("ratio", "ratio_entitlement", "pct"),
-            Col("reported_ratio", "reported_ratio", "pct"), Col("target", "target", "pct"),
-            ], title=t("table.ssr"),
-            note=t("table.ssr_note"))})
-        if len(data.secured):
-            secured = data.secured.assign(name=[self.loc.facility(f, n) for f, n in zip(
-                data.secured["facility_id"], data.secured["name"], strict=True)])
-            blocks.append({"table": self.table("secured_facilities", secured, [
-                Col("name", "facility"), Col("commodity", "commodity", "commodity"),
-                Col("stage", "stage", "stage"), Col("iso3", "country", "country"),
-                Col("status", "status_facility", "status"),
-                Col("output_t", "output_t", "tonnes"), Col("unit", "unit"),
-                Col("secured_share", "secured_share", "pct"),
-                Col("secured_t", "secured_t", "tonnes")],
-                title=t("table.secured", importer=self.importer_name()),
-                note=t("table.secured_note"))})
-        return {"id": "self-sufficiency", "title": t("section.ssr"), "blocks": blocks}
-
-    # ...................................................................... battery
-    def battery_section(self) -> dict[str, object]:
-        data, t, cat = self.data, self.t, self.cat
-        bat = data.battery
-        title = t("section.battery", gwh=cat.num(data.gwh))
-        if bat is None or bat.empty:
-            return {"id": "battery", "title": title, "blocks": [{"note": {
-                "text": t("note.no_data"), "detail": "minerals/battery_*.csv"}}]}
-        blocks: list[dict] = [{"paragraphs": [t("battery.intro", gwh=cat.num(data.gwh))]}]
-        blocks.append({"figure": self.figure(
-            fg.battery_coverage_chart, t("fig.battery.alt"),
-            t("fig.battery.caption", gwh=cat.num(data.gwh), importer=self.importer_name()),
-            self.sources("battery", "suppliers"), coverage=bat)})
-        basis = bat.attrs.get("published_basis_gwh")
-        blocks.append({"table": self.table("battery", bat, [
-            Col("scenario", "scenario", "scenario"), Col("material", "material", "material"),
-            Col("need_t", "need_t", "tonnes"), Col("secured_t", "secured_t", "tonnes"),
-            Col("coverage", "coverage", "pct"),
-            Col("published_need_t", "published_need_t", "tonnes")],
-            title=t("table.battery", gwh=cat.num(data.gwh)),
-            note=t("table.battery_note", basis=cat.num(basis)) if basis else "")})
-        return {"id": "battery", "title": title, "blocks": blocks}
-
-    # ...................................................................... scenarios
-    def scenario_section(self) -> dict[str, object]:
-        data, t, cat = self.data, self.t, self.cat
-        status = data.status.get("scenarios")
-        blocks: list[dict] = [{"paragraphs": [t("scenarios.intro")]}]
-        if status is not None and not status.available:
-            blocks.append({"note": self.missing(status)})
-            return {"id": "scenarios", "title": t("section.scenarios"), "blocks": blocks}
-        losses = [sc.table.assign(scenario_name=self.scenario_name(sc))
-                  for sc in data.scenarios]
-        if losses:
-            from scrisk.report import interactive as iv
-
-            frame = pd.concat(losses, ignore_index=True)
-            frame = frame.loc[frame["loss_share"].fillna(0) > 0]
-            if len(frame):
-                frame = frame.assign(commodity_name=[self.loc.commodity(c)
-                                                     for c in frame["commodity"]])
-                spec = iv.bar_chart(frame, category="commodity_name", value="loss_share",
-                                    chooser="scenario_name",
-                                    chooser_label=t("exec.choose_scenario"),
-                                    value_title=t("col.loss_all"),
-                                    category_title=t("col.commodity"))
-                first = frame.loc[frame["scenario_name"] == frame["scenario_name"].iloc[0]]
-                blocks.append({"figure": self.figure(
-                    fg.bar_chart, t("exec.losses_alt"),
-                    t("exec.losses_caption", importer=self.importer_name()),
-                    self.sources("trade", "production", "geo", "scrisk"), spec=spec,
-                    values=pd.Series(first["loss_share"].to_numpy(float),
-                                     index=first["commodity_name"]),
-                    xlabel=t("col.loss_all"), title=first["scenario_name"].iloc[0])})
-        subsections = []
-        for k, sc in enumerate(data.scenarios, start=1):
-            sub: list[dict] = []
-            name = self.scenario_name(sc)
-            text = [t("scenarios.file", file=sc.file, shocks=len(sc.shocks))]
-            if self.scenario_description(sc):
-                text.insert(0, self.scenario_description(sc))
-            sub.append({"paragraphs": text})
-            shocks = sc.shocks.assign(
-                kind_text=[cat.get(f"shock.{k}", k) for k in sc.shocks["kind"]],
-                target=[self.shock_target(r) for r in sc.shocks.itertuples(index=False)]
-                if "country" in sc.shocks else sc.shocks["target"])
-            sub.append({"table": self.table(f"scenario{k}_shocks", shocks, [
-                Col("id", "shock"), Col("kind_text", "kind"), Col("target", "target_of"),
-                Col("size", "size", "pct"), Col("probability", "probability", "pct")],
-                title=t("table.shocks", name=name))})
-            top = sc.table.loc[sc.table["loss_share"].fillna(0) >= 0.005]  # a visible loss
-            if len(sc.losses) and len(top):
-                keep = list(top.sort_values("mean_loss_share", ascending=False,
-                                            kind="stable")["commodity"].head(5))
-                frame = sc.losses.loc[sc.losses["commodity"].isin(keep)].copy()
-                frame["label"] = [self.loc.commodity(v) for v in frame["commodity"]]
-                sub.append({"figure": self.figure(
-                    fg.loss_distribution_chart, t("fig.loss.alt"),
-                    t("fig.loss.caption", importer=self.importer_name(),
-                      draws=cat.num(data.params.get("draws")), name=name),
-                    self.sources("trade", "production", "geo", "scrisk"),
-                    losses=frame[["label", "loss"]])})
-            sub.append({"table": self.table(f"scenario{k}_results", sc.table, [
-                Col("commodity", "commodity", "commodity"), Col("stage", "stage", "stage"),
-                Col("supply_t", "supply_t", "tonnes"), Col("unit", "unit"),
-                Col("loss_share", "loss_all", "pct"),
-                Col("mean_loss_share", "loss_mean", "pct"),
-                Col("p95_loss_share", "loss_p95", "pct"),
-                Col("prob_loss", "prob_loss", "pct")],
-                title=t("table.scenario_results", name=name),
-                note=t("table.scenario_note", draws=cat.num(data.params.get("draws")),
-                       seed=data.params.get("seed")))})
-            subsections.append({"id": f"scenario-{k}", "title": name, "blocks": sub})
-        return {"id": "scenarios", "title": t("section.scenarios"), "blocks": blocks,
-                "subsections": subsections}
-
-    # ...................................................................... portfolio
-    def portfolio_section(self) -> dict[str, object]:
-        data, t, cat = self.data, self.t, self.cat
-        blocks: list[dict] = [{"paragraphs": [t("portfolio.intro",
-                                                budget=cat.num(data.params.get(
-                                                    "budget_oku_yen")),
-                                                year=data.params.get("target_year"))]}]
-        if data.candidates is not None:
-            cand = data.candidates
-            if "illustrative" in self.ds.candidates and self.ds.candidates["illustrative"].any():
-                blocks.append({"warning": t("portfolio.illustrative")})
-            blocks.append({"table": self.table("candidates", cand.head(20), [
-                Col("rank", "rank", "int"), Col("project_id", "project_id"),
-                Col("name", "name"), Col("commodity", "commodity", "commodity"),
-                Col("stage", "stage", "stage"), Col("iso3", "country", "country"),
-                Col("secured_t", "secured_t", "tonnes"), Col("cost_oku_yen", "cost", "num"),
-                Col("online_year", "online_year", "year"), Col("score", "score", "num1")],
-                title=t("table.candidates"), note=t("table.candidates_note"))})
-        else:
-            blocks.append({"note": self.missing(data.status.get("candidates"))})
-        result = data.portfolio
-        if result is not None:
-            selected = pd.DataFrame(result.selected)
-            blocks.append({"table": self.table("portfolio", selected, [
-                Col("project_id", "project_id"), Col("name", "name"),
-                Col("commodity", "commodity", "commodity"), Col("iso3", "country", "country"),
-                Col("stake", "stake", "pct"), Col("cost_oku_yen", "cost", "num"),
-                Col("secured_t", "secured_t", "tonnes"),
-                Col("online_year", "online_year", "year")],
-                title=t("table.portfolio", spend=cat.num(result.spend_oku_yen),
-                        budget=cat.num(data.params.get("budget_oku_yen"))))})
-            targets = pd.DataFrame(result.targets).copy()
-            for col in ("target", "baseline", "achieved"):
-                if col in targets:
-                    targets[col] = targets[col] / 100.0
-            if "shortfall" in targets:
-                targets["shortfall"] = targets["shortfall"] / 100.0
-            targets["label_text"] = [self._target_label(n) for n in targets.get("name", [])]
-            blocks.append({"table": self.table("portfolio_targets", targets, [
-                Col("label_text", "target_name"), Col("baseline", "baseline", "pct"),
-                Col("achieved", "achieved", "pct"), Col("target", "required", "pct"),
-                Col("shortfall", "gap", "pp"), Col("met", "met", "bool")],
-                title=t("table.portfolio_targets"))})
-            blocks.append({"details": t("portfolio.solver"), "closed": True,
-                           "table": self.table("portfolio_summary", result.summary, [
-                               Col("measure", "measure"), Col("value", "value", "sig"),
-                               Col("unit", "unit")], title=t("table.portfolio_summary"))})
-        else:
-            blocks.append({"note": self.missing(data.status.get("portfolio"))})
-        frontier = data.frontier
-        if frontier is not None and len(frontier):
-            progress = [c for c in frontier.columns if c.startswith("progress:")]
-            if progress:
-                long = frontier.melt(id_vars=["budget_oku_yen"], value_vars=progress,
-                                     var_name="target", value_name="progress")
-                long["target"] = long["target"].str.removeprefix("progress:")
-                labels = {n: self._target_label(n) for n in long["target"].unique()}
-                blocks.append({"figure": self.figure(
-                    fg.budget_frontier_chart, t("fig.frontier.alt"), t("fig.frontier.caption"),
-                    self.sources("suppliers", "consumption", "scrisk"), frontier=long,
-                    labels=labels)})
-            cols = [Col("budget_oku_yen", "budget", "num"), Col("spend_oku_yen", "spend", "num")]
-            cols += [Col(c, f"achieved_of:{c.removeprefix('achieved:')}", "num1")
-                     for c in frontier.columns if c.startswith("achieved:")]
-            cols += [Col("total_shortfall_pp", "total_shortfall", "num1"),
-                     Col("mean_hhi", "mean_hhi", "sig"), Col("status", "status")]
-            blocks.append({"table": self.table("frontier", frontier, cols,
-                                               title=t("table.frontier"))})
-        else:
-            blocks.append({"note": self.missing(data.status.get("frontier"))})
-        return {"id": "portfolio", "title": t("section.portfolio"), "blocks": blocks}
-
-    def _target_label(self, name: str) -> str:
-        return self.loc.target_label(name, self.data.gwh)
-
-    # ...................................................................... provenance
-    def provenance_section(self) -> dict[str, object]:
-        data, t = self.data, self.t
-        fam = data.provenance.assign(basis=[
-            t(f"licence_basis.{b}") if b else "" for b in data.provenance["licence_basis"]])
-        families = self.table("sources", fam, [
-            Col("family", "publisher"), Col("year", "year", "year"),
-            Col("licence", "licence"), Col("basis", "licence_basis"),
-            Col("tables", "tables"), Col("citations", "citations", "int"),
-            Col("rows", "rows", "int")], title=t("table.sources"),
-            note=t("table.sources_note"))
-        citations = self.table("citations", data.citations, [
-            Col("table", "table"), Col("source", "citation"), Col("year", "year", "year"),
-            Col("licence", "licence"), Col("rows", "rows", "int")],
-            title=t("table.citations"))
-        files = pd.DataFrame({"file": list(data.files)})
-        file_table = self.table("files", files, [Col("file", "file")], title=t("table.files"))
-        return {"id": "provenance", "title": t("section.provenance"), "blocks": [
-            {"paragraphs": [t("provenance.intro", fingerprint=data.fingerprint),
-                            t("provenance.methods"), t("provenance.font")]},
-            {"table": families}, {"details": t("provenance.all_citations"),
-                                  "table": citations},
-            {"details": t("provenance.files"), "table": file_table}]}
-
 
 # --------------------------------------------------------------------------- HTML
 
@@ -951,6 +554,7 @@ def render_html(data: ReportData, dataset: Dataset, lang: str = "en", interactiv
     builder = Builder(data, dataset, lang)
     builder.interactive = interactive
     context = builder.build()
+    draw_figures(builder.pending, lang)
     context["interactive_hint"] = builder.t("exec.interactive_hint")
     template = _environment().get_template("report.html.j2")
     draft = template.render(**context, font_css="", font_family=FONT_FAMILY, vega_bundle="")

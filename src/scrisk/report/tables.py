@@ -880,7 +880,8 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
     trend_years = [y for y in years if y >= year - 6]
     trend = concentration_trend(dataset, priority or overview, years=trend_years)
     values = import_values(dataset, importer)
-    findings = key_findings(trend, self_sufficiency=ss if len(ss) else None,
+    recent = ss.loc[ss["year"] >= min(trend_years)] if len(ss) and trend_years else ss
+    findings = key_findings(trend, self_sufficiency=recent if len(recent) else None,
                             reported=reported, target=target, target_year=target_y,
                             battery=_battery_focus(battery),
                             priority=priority or overview)

@@ -31,6 +31,11 @@ def _trend_key(prefix: str, change) -> str:
     return f"{prefix}_up" if change > 0 else f"{prefix}_down"
 
 
+def _in_sentence(builder, name: str) -> str:
+    """A commodity or material name inside an English sentence is written in lower case."""
+    return name[:1].lower() + name[1:] if builder.lang == "en" else name
+
+
 def finding_text(builder, row) -> str:
     """One finding of :func:`scrisk.metrics.summary.key_findings` as a sentence."""
     cat, t, loc, data = builder.cat, builder.t, builder.loc, builder.data
@@ -41,7 +46,7 @@ def finding_text(builder, row) -> str:
                  reference_year=row.reference_year if _present(row.reference_year) else "",
                  target=cat.pct(row.target), target_year=row.target_year or "")
     if row.kind == "battery":
-        material = cat.get(f"material.{row.commodity}", row.commodity)
+        material = _in_sentence(builder, cat.get(f"material.{row.commodity}", row.commodity))
         key = "exec.battery_some" if row.value >= FLAT else "exec.battery_none"
         return t(key, gwh=cat.num(data.gwh), material=material, value=cat.pct(row.value),
                  target_year=data.params.get("target_year"))
@@ -49,7 +54,8 @@ def finding_text(builder, row) -> str:
     if builder.lang == "en":
         stage = stage.lower()
     return t(_trend_key("exec.conc", row.change), country=loc.country(row.iso3),
-             value=cat.pct(row.value), stage=stage, commodity=loc.commodity(row.commodity),
+             value=cat.pct(row.value), stage=stage,
+             commodity=_in_sentence(builder, loc.commodity(row.commodity)),
              year=row.year, first=cat.pct(row.first_value), first_year=row.first_year)
 
 
@@ -163,7 +169,10 @@ def portfolio_text(builder) -> str:
     row = ssr.iloc[0] if len(ssr) else targets.assign(
         gain=targets["achieved"] - targets["baseline"]).sort_values(
         "gain", ascending=False, kind="stable").iloc[0]
-    what = builder.loc.target_label(str(row["name"]), data.gwh)
+    what = (t("target.ssr") if str(row["name"]) == "self_sufficiency:base_metals"
+            else builder.loc.target_label(str(row["name"]), data.gwh))
+    if builder.lang == "en":
+        what = _in_sentence(builder, what)
     baseline, achieved = float(row["baseline"]) / 100, float(row["achieved"]) / 100
     if achieved - baseline >= FLAT / 10:
         return t("exec.portfolio_up", what=what, baseline=cat.pct(baseline, 1),
