@@ -54,8 +54,8 @@ def exposure_grid(ds) -> int:
     metal, untraced and unattributed labels) and reads every importer's row;
     returns the number of importer x stage cells with supply.
     """
-    from scrisk.origins import FlowModel
     from scrisk.network import build_network
+    from scrisk.origins import FlowModel
 
     cells = 0
     for commodity in ds.commodities_list:

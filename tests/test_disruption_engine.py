@@ -6,7 +6,6 @@ scrisk.disruption.example), computed by hand there.
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import given, settings

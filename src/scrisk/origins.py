@@ -151,9 +151,9 @@ class FlowModel:
                 for k in np.nonzero(has & (tau < 1.0 - 1e-12))[0]:
                     C[k, self._label_index[untraced_label(network.countries[k])]] += \
                         1.0 - tau[k]
-            stage_arrays, O = _solve_stage(X, F, C, u, feed, tau)
+            stage_arrays, shares_o = _solve_stage(X, F, C, u, feed, tau)
             arrays[stage] = stage_arrays
-            composition[stage] = O
+            composition[stage] = shares_o
             # what is kept, plus lower-stage material this stage did not process, feeds the next
             if s == 0 and stage == "mining":
                 leftover_mass = np.zeros(n)
@@ -165,15 +165,15 @@ class FlowModel:
             mass = kept + leftover_mass
             comp = np.zeros((n, L))
             ok = mass > _TINY
-            comp[ok] = ((kept[ok, None] * O[ok] + leftover_mass[ok, None] * leftover_comp[ok])
+            comp[ok] = ((kept[ok, None] * shares_o[ok] + leftover_mass[ok, None] * leftover_comp[ok])
                         / mass[ok, None])
             carry_mass, carry_comp = mass, comp
         self._final_mass, self._final_comp = carry_mass, carry_comp
         self.composition = MappingProxyType(composition)
         self.arrays = MappingProxyType(arrays)
         self._lu: dict = {}  # factorisations of the untouched stage systems, reused by shocks
-        for O in composition.values():
-            O.setflags(write=False)
+        for shares_o in composition.values():
+            shares_o.setflags(write=False)
 
     def _untraced_countries(self) -> list[str]:
         """Countries that may hold untraced feed at some stage (any later-stage output)."""
@@ -360,9 +360,9 @@ def _solve_stage(X: np.ndarray, F: np.ndarray, C: np.ndarray, u: int, feed: np.n
     big = E > P + _TINY
     a[big] = np.where(E[big] > 0, P[big] / E[big], 1.0)
     reached = _reached(X, F)
-    O = np.zeros((n, L))
+    shares_o = np.zeros((n, L))
     unreached_pool = (~reached) & (P > _TINY)
-    O[unreached_pool, u] = 1.0
+    shares_o[unreached_pool, u] = 1.0
     live = np.nonzero(reached & (P > _TINY))[0]
     if live.size:
         Fl = F[np.ix_(live, live)]
@@ -377,9 +377,9 @@ def _solve_stage(X: np.ndarray, F: np.ndarray, C: np.ndarray, u: int, feed: np.n
             warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
             warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
             solved = scipy.sparse.linalg.splu(system).solve(rhs)
-        O[live] = np.nan_to_num(solved, nan=0.0)
+        shares_o[live] = np.nan_to_num(solved, nan=0.0)
     kept = np.clip(P - E, 0.0, None)
-    return StageArrays(X, F, P, E, a, reached, kept, feed, tau), O
+    return StageArrays(X, F, P, E, a, reached, kept, feed, tau), shares_o
 
 
 def _spread(before: np.ndarray, after: np.ndarray, per_column: bool = False) -> np.ndarray:

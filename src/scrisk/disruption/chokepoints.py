@@ -27,7 +27,7 @@ from scrisk.disruption.engine import (
     family_name,
 )
 from scrisk.network import default_year, facility_contained
-from scrisk.origins import UNATTRIBUTED, flow_model, label_kind
+from scrisk.origins import flow_model, label_kind
 
 DEFAULT_THRESHOLD = 0.5
 KIND_LABELS = {

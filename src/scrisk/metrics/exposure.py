@@ -63,8 +63,8 @@ def origin_matrix(production: np.ndarray, flows: np.ndarray) -> np.ndarray:
     n = production.size
     C = np.zeros((n, n + 1))
     C[np.arange(n), np.arange(n)] = (production > 0).astype(float)
-    _, O = _solve_stage(production, flows, C, n, production, np.ones(n))
-    return O[:, :n]
+    _, shares_o = _solve_stage(production, flows, C, n, production, np.ones(n))
+    return shares_o[:, :n]
 
 
 def headline_stage(model: FlowModel, importer: str) -> str | None:
@@ -263,8 +263,8 @@ def _shipment_mix(model: FlowModel, stage: str, i: int) -> np.ndarray:
 def _own_output_mix(model: FlowModel, stage: str, m: int) -> np.ndarray:
     """Origin mix of a country's own output of a stage (its pool less its imports)."""
     arrays = model.arrays[stage]
-    O = model.composition[stage]
-    total = arrays.pool[m] * O[m]
+    shares_o = model.composition[stage]
+    total = arrays.pool[m] * shares_o[m]
     for i in np.nonzero(arrays.flows[:, m] > 0)[0]:
         total = total - arrays.flows[i, m] * _shipment_mix(model, stage, i)
     total = np.clip(total, 0.0, None)
