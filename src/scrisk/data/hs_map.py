@@ -65,7 +65,7 @@ def read_hs_map(path: str | os.PathLike | None = None, commodities: set[str] | N
     >>> hs_map = read_hs_map()
     >>> row = hs_map[(hs_map.hs6 == "282200") & (hs_map.exporters == "COD;ZMB")].iloc[0]
     >>> row.stage, float(row.contained_factor)
-    ('intermediate', 0.32)
+    ('intermediate', 0.22)
     """
     file = Path(path) if path is not None else shipped_hs_map_path()
     label = _LABEL if path is None else str(file)
@@ -215,7 +215,7 @@ def map_trade(rows: pd.DataFrame, hs_map: pd.DataFrame, hs6: str = "hs6",
     >>> rows = pd.DataFrame({"hs6": ["282200", "282200", "999999"],
     ...                      "exporter": ["COD", "FIN", "FIN"]})
     >>> map_trade(rows, hs_map)[["exporter", "stage", "contained_factor"]].values.tolist()
-    [['COD', 'intermediate', 0.32], ['FIN', 'refining', 0.72]]
+    [['COD', 'intermediate', 0.22], ['FIN', 'refining', 0.72]]
     """
     table = normalise_hs_map(hs_map)
     base = rows.drop(columns=[c for c in MAPPED_COLUMNS if c in rows]).reset_index(drop=True)

@@ -182,7 +182,10 @@ def geopolrisk_table(dataset: Dataset, importers: Iterable[str | Iterable[str]] 
     arrays = {
         "exp": positions(trade["exporter"], index),
         "imp": positions(trade["importer"], index),
-        "q": np.nan_to_num(trade["quantity_t"].to_numpy(dtype=float)),
+        # the method is defined on BACI as published: reported quantities, not the repaired
+        # ones the supply network uses (docs/methods.md, GeoPolRisk)
+        "q": np.nan_to_num((trade["quantity_t_reported"] if "quantity_t_reported" in trade
+                            else trade["quantity_t"]).to_numpy(dtype=float)),
         "v": np.nan_to_num(trade["value_kusd"].to_numpy(dtype=float)),
     }
     trade_groups = pd.DataFrame({"commodity": trade["commodity"].astype(str).to_numpy(),
