@@ -209,6 +209,90 @@ class ReportData:
 # --------------------------------------------------------------------------- options
 
 
+_BACKGROUND_JOBS: dict[str, tuple[Callable, tuple]] = {}
+
+
+class Background:
+    """Run independent parts of the report in forked worker processes.
+
+    The jobs are registered first and handed to the workers by name: a forked
+    worker inherits them, so the dataset is never pickled. Where ``fork`` is
+    unavailable (Windows, macOS default) or only one CPU is present, each part
+    runs when its result is asked for. Exceptions cross the process boundary
+    as text (scrisk's exceptions do not pickle) and come back as
+    :class:`ReportError` with the same message.
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing
+        import os
+
+        self._parallel = ((os.cpu_count() or 1) > 1
+                          and "fork" in multiprocessing.get_all_start_methods())
+        self._pool = None
+        self._jobs: dict[str, object] = {}
+
+    def submit(self, key: str, fn: Callable, *args) -> None:
+        self._jobs[key] = (fn, args)
+
+    def start(self) -> None:
+        """Fork the workers (they see every job submitted so far) and start the jobs."""
+        if not self._parallel or not self._jobs:
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _BACKGROUND_JOBS.clear()
+        _BACKGROUND_JOBS.update(self._jobs)
+        self._pool = ProcessPoolExecutor(max_workers=len(self._jobs),
+                                         mp_context=multiprocessing.get_context("fork"))
+        self._jobs = {key: self._pool.submit(_run_job, key) for key in self._jobs}
+
+    def result(self, key: str):
+        job = self._jobs.pop(key)
+        if isinstance(job, tuple):
+            fn, args = job
+            return fn(*args)
+        outcome, value = job.result()
+        if outcome == "error":
+            raise ReportError(value)
+        return value
+
+    def close(self) -> None:
+        _BACKGROUND_JOBS.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+def _run_job(key: str):
+    fn, args = _BACKGROUND_JOBS[key]
+    try:
+        return "ok", _plain(fn(*args))
+    except Exception as err:  # noqa: BLE001 - sent back as text and raised in the parent
+        return "error", str(err) or type(err).__name__
+
+
+def _plain(value, depth: int = 0):
+    """``value`` with the ``attrs`` of its tables emptied (they may hold unpicklable views)."""
+    import dataclasses
+
+    if depth > 4:
+        return value
+    if isinstance(value, pd.DataFrame | pd.Series):
+        value.attrs = {}
+    elif isinstance(value, tuple | list):
+        for item in value:
+            _plain(item, depth + 1)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _plain(item, depth + 1)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _plain(getattr(value, f.name), depth + 1)
+    return value
+
+
 def default_year(dataset: Dataset) -> int:
     """Latest year held in both the production and the trade data."""
     common = sorted(set(dataset.years("production")) & set(dataset.years("trade")))
@@ -829,6 +913,32 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
     gpr = (geopolrisk_table(dataset, [importer], with_gpr, years) if with_gpr
            else pd.DataFrame(columns=["importer", "commodity", "year", "hhi", "import_risk",
                                       "score"]))
+    if gwh is None:
+        value, _ = policy_value(dataset, importer, "battery_manufacturing_capacity_domestic")
+        gwh = value if np.isfinite(value) else DEFAULT_GWH
+    if gwh < 0:
+        raise ReportError(f"--gwh must be >= 0 GWh per year, got {gwh}")
+    if budget_oku_yen is None:
+        value, _ = policy_value(dataset, importer, "budget_upstream_rights")
+        budget_oku_yen = value if np.isfinite(value) else DEFAULT_BUDGET_OKU_YEN
+    if budget_oku_yen < 0:
+        raise ReportError(f"--budget must be >= 0 oku-yen, got {budget_oku_yen}")
+    files = scenario_files(scenarios) if "scenarios" in wanted else ()
+    if files:  # read (and check) every file here, so that a bad file fails at once
+        from scrisk.disruption import load_scenario
+
+        for path in files:
+            load_scenario(path, dataset)
+    # the scenario runs and the optimisations are independent of the rest: in the
+    # background (forked workers) while the commodity details are computed here
+    background = Background()
+    if "scenarios" in wanted:
+        background.submit("scenarios", scenario_tables, dataset, importer, year, seed, draws,
+                          gwh, files)
+    if "portfolio" in wanted:
+        background.submit("portfolio", portfolio_parts, dataset, importer, target_year, gwh,
+                          budget_oku_yen, seed, workers, time_limit_s)
+    background.start()
     conc = concentration(dataset, None, None, year)
     conc = conc.loc[conc["commodity"].isin(list(overview))]
     details = {c: commodity_data(dataset, importer, c, year, gpr, conc) for c in detail}
@@ -845,27 +955,16 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
         secured = secured_facilities(dataset, importer)
         status["self_sufficiency"] = OK if len(ss) else SectionStatus(
             False, "data", f"minerals/consumption.csv has no base-metal demand for {importer}")
-    if gwh is None:
-        value, _ = policy_value(dataset, importer, "battery_manufacturing_capacity_domestic")
-        gwh = value if np.isfinite(value) else DEFAULT_GWH
-    if gwh < 0:
-        raise ReportError(f"--gwh must be >= 0 GWh per year, got {gwh}")
     battery = battery_table(dataset, importer, gwh) if ("battery" in wanted or "summary"
                                                         in wanted) else pd.DataFrame()
     scenario_results: tuple[ScenarioData, ...] = ()
     if "scenarios" in wanted:
-        scenario_results, status["scenarios"] = scenario_tables(
-            dataset, importer, year, seed, draws, gwh, scenario_files(scenarios))
+        scenario_results, status["scenarios"] = background.result("scenarios")
     scores = portfolio = frontier = None
-    if budget_oku_yen is None:
-        value, _ = policy_value(dataset, importer, "budget_upstream_rights")
-        budget_oku_yen = value if np.isfinite(value) else DEFAULT_BUDGET_OKU_YEN
-    if budget_oku_yen < 0:
-        raise ReportError(f"--budget must be >= 0 oku-yen, got {budget_oku_yen}")
     if "portfolio" in wanted:
-        scores, portfolio, frontier, parts = portfolio_parts(
-            dataset, importer, target_year, gwh, budget_oku_yen, seed, workers, time_limit_s)
+        scores, portfolio, frontier, parts = background.result("portfolio")
         status.update(parts)
+    background.close()
     from scrisk.metrics.summary import (
         POLICY_PRIORITY,
         concentration_trend,
