@@ -38,10 +38,9 @@ import tracemalloc
 import numpy as np
 
 from scrisk.data.load import load_dataset
-from scrisk.disruption.chokepoints import model_elements
 from scrisk.disruption.engine import SeaRoutes, SupplyModel
 from scrisk.disruption.montecarlo import monte_carlo
-from scrisk.disruption.reference import naive_pools
+from scrisk.disruption.reference import naive_element_losses
 from scrisk.disruption.scenarios import Scenario, Shock
 from scrisk.network import default_year
 from scrisk.origins import flow_model
@@ -60,21 +59,8 @@ def largest_commodity(ds, year: int) -> str:
 
 def naive_loop(model: SupplyModel, limit: int) -> tuple[dict, float]:
     """Each element's loss at every stage, one naive propagation per element."""
-    flow = model.flow
-    m = model.index(IMPORTER)
-    base = naive_pools(flow, {}, {}, {}, IMPORTER)
-    losses = {}
     start = time.perf_counter()
-    for family, key, survive, *_ in model_elements(model)[:limit]:
-        if family == "lanes":
-            continue
-        kind, _, stage = family.partition(":")
-        gate = np.ones(len(model.countries))
-        gate[model.index(key)] = survive
-        cut = {kind: {stage: gate}}
-        after = naive_pools(flow, cut.get("production", {}), cut.get("export", {}),
-                            cut.get("link", {}), IMPORTER)
-        losses[(family, key)] = np.array([base[s][m] - after[s][m] for s in flow.stages])
+    losses = naive_element_losses(model, limit)
     return losses, time.perf_counter() - start
 
 

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import supply_networks
 
 from scrisk.disruption.chokepoints import element_losses, model_elements
 from scrisk.disruption.engine import SeaRoutes, SupplyModel
 from scrisk.disruption.example import example_network, example_route_tables
-from scrisk.disruption.reference import naive_pools
+from scrisk.disruption.reference import naive_element_losses
 from scrisk.origins import FlowModel
 
 ROUTES = SeaRoutes.from_tables(**example_route_tables())
@@ -148,26 +149,8 @@ def test_importer_without_supply():
 # ----------------------------------------------------------------- naive baseline agreement
 
 
-def _naive_element_losses(model):
-    flow = model.flow
-    base = naive_pools(flow, {}, {}, {}, model.importer)
-    m = model.index(model.importer)
-    out = {}
-    for family, key, survive, *_ in model_elements(model):
-        if family == "lanes":
-            continue
-        kind, _, stage = family.partition(":")
-        gate = np.ones(len(model.countries))
-        gate[model.index(key)] = survive
-        cut = {kind: {stage: gate}}
-        after = naive_pools(flow, cut.get("production", {}), cut.get("export", {}),
-                            cut.get("link", {}), model.importer)
-        out[(family, key)] = [base[s][m] - after[s][m] for s in flow.stages]
-    return out
-
-
 def test_naive_baseline_matches_engine(model):
-    naive = _naive_element_losses(model)
+    naive = naive_element_losses(model)
     keys = list(naive)
     losses = model.losses(model.element_gates([(f, k, 0.0) for f, k in keys]))
     for key, engine in zip(keys, losses, strict=True):
@@ -180,29 +163,9 @@ def test_naive_baseline_matches_engine(model):
 @st.composite
 def networks(draw):
     """Random two-stage networks of 3-5 countries (importer last) with routes."""
-    from types import MappingProxyType
-
-    from scrisk.network import SupplyNetwork
-
-    n = draw(st.integers(3, 5))
-    names = tuple(f"C{i}" for i in range(n - 1)) + ("JPN",)
-    amount = st.integers(1, 100).map(float)
-
-    def vec():
-        return np.array([draw(amount) if draw(st.booleans()) else 0.0 for _ in range(n)])
-
-    def mat():
-        m = np.array([[draw(amount) if draw(st.integers(0, 2)) == 0 else 0.0
-                       for _ in range(n)] for _ in range(n)])
-        np.fill_diagonal(m, 0.0)
-        return m
-
-    production = {"mining": vec(), "refining": vec()}
-    flows = {"mining": mat(), "refining": mat()}
-    values = {k: v.copy() for k, v in flows.items()}
-    network = SupplyNetwork("x", 2023, names, MappingProxyType(production),
-                            MappingProxyType(flows), MappingProxyType(dict(flows)),
-                            MappingProxyType(values), "t")
+    network = draw(supply_networks(("mining", "refining")))
+    names = network.countries
+    n = len(names)
     import pandas as pd
 
     regions = [draw(st.sampled_from(["a", "b", "none"])) for _ in range(n)]
@@ -285,7 +248,7 @@ def test_combined_loss_between_max_and_sum_of_parts(case, data):
 def test_naive_baseline_matches_engine_on_random_networks(case):
     network, routes = case
     model = SupplyModel(network, "JPN", routes)
-    naive = _naive_element_losses(model)
+    naive = naive_element_losses(model)
     keys = list(naive)
     if not keys:
         return

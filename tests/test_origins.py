@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import supply_networks
 
 from scrisk.disruption.chokepoints import chokepoints
 from scrisk.metrics.dependency import import_dependency
@@ -43,32 +44,8 @@ def test_untraced_feed_is_never_given_to_the_refiner():
 # ----------------------------------------------------------------- properties
 
 
-@st.composite
-def ladders(draw):
-    """Random 2-3 stage networks of 3-5 countries."""
-    n = draw(st.integers(3, 5))
-    names = tuple(f"C{i}" for i in range(n - 1)) + ("JPN",)
-    stages = ("mining", "intermediate", "refining")[:draw(st.integers(2, 3))]
-    amount = st.integers(1, 100).map(float)
-
-    def vec():
-        return np.array([draw(amount) if draw(st.booleans()) else 0.0 for _ in range(n)])
-
-    def mat():
-        m = np.array([[draw(amount) if draw(st.integers(0, 2)) == 0 else 0.0
-                       for _ in range(n)] for _ in range(n)])
-        np.fill_diagonal(m, 0.0)
-        return m
-
-    production = {s: vec() for s in stages}
-    flows = {s: mat() for s in stages}
-    return SupplyNetwork("x", 2023, names, MappingProxyType(production),
-                         MappingProxyType(flows), MappingProxyType(dict(flows)),
-                         MappingProxyType(dict(flows)), "t")
-
-
 @settings(max_examples=60, deadline=None)
-@given(ladders())
+@given(supply_networks())
 def test_shares_sum_to_one_with_untraced_and_unattributed(network):
     model = FlowModel(network)
     for stage in model.stages:
@@ -78,7 +55,7 @@ def test_shares_sum_to_one_with_untraced_and_unattributed(network):
 
 
 @settings(max_examples=60, deadline=None)
-@given(ladders())
+@given(supply_networks())
 def test_no_mining_country_gets_more_than_it_mined(network):
     model = FlowModel(network)
     attributed = model.attributed_mined()

@@ -97,3 +97,44 @@ def naive_pools(flow: FlowModel, production: Mapping[str, np.ndarray],
         carry_before = a.kept + left_before
         carry_after = kept + left_before * rho
     return out
+
+
+def naive_element_losses(model, limit: int | None = None) -> dict:
+    """Each element's loss at every stage, one :func:`naive_pools` run per element.
+
+    Parameters
+    ----------
+    model : scrisk.disruption.engine.SupplyModel
+    limit : int, optional
+        Only the first ``limit`` elements of
+        :func:`scrisk.disruption.chokepoints.model_elements` (sea lanes left out).
+
+    Returns
+    -------
+    dict
+        ``(family, key)`` -> ``numpy.ndarray`` of losses, one per stage of ``model.flow``.
+
+    Examples
+    --------
+    >>> from scrisk.disruption.engine import SupplyModel
+    >>> from scrisk.disruption.example import example_network
+    >>> losses = naive_element_losses(SupplyModel(example_network(), "JPN"))
+    >>> losses[("export:refining", "CHN")].round(6).tolist()
+    [0.0, 50.0]
+    """
+    from scrisk.disruption.chokepoints import model_elements
+
+    flow = model.flow
+    m = model.index(model.importer)
+    base = naive_pools(flow, {}, {}, {}, model.importer)
+    out = {}
+    elements = [e for e in model_elements(model) if e[0] != "lanes"][:limit]
+    for family, key, survive, *_ in elements:
+        kind, _, stage = family.partition(":")
+        gate = np.ones(len(model.countries))
+        gate[model.index(key)] = survive
+        cut = {kind: {stage: gate}}
+        after = naive_pools(flow, cut.get("production", {}), cut.get("export", {}),
+                            cut.get("link", {}), model.importer)
+        out[(family, key)] = np.array([base[s][m] - after[s][m] for s in flow.stages])
+    return out
