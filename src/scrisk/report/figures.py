@@ -193,6 +193,38 @@ def _finish(ax, title: str | None, source: str | None, lang: str, *,
     add_source(ax, source, lang)
 
 
+# candidate label positions around a point: offset in points and alignment, nearest first
+LABEL_SPOTS = tuple((dx * k, dy * k, ha, va) for k in (1, 2.5) for dx, dy, ha, va in (
+    (4, 2, "left", "bottom"), (4, -3, "left", "top"), (-4, 2, "right", "bottom"),
+    (-4, -3, "right", "top"), (0, 5, "center", "bottom"), (0, -6, "center", "top")))
+
+
+def place_labels(ax, labels, x, y, *, fontsize: float = 5.5, force: bool = False) -> None:
+    """Name each point at the first spot around it where its label overlaps no other label.
+
+    Labels are placed greedily (:data:`LABEL_SPOTS`, nearest first). A point
+    with no free spot keeps its marker unnamed, or with ``force`` gets its
+    label at the nearest spot anyway (a chart whose every point must be named).
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    placed = []
+    for label, px, py in zip(labels, x, y, strict=True):
+        for dx, dy, ha, va in LABEL_SPOTS:
+            text = ax.annotate(label, (px, py), xytext=(dx, dy), textcoords="offset points",
+                               fontsize=fontsize, color="#222222", zorder=6, ha=ha, va=va)
+            box = text.get_window_extent(renderer).padded(1.0)
+            if not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            text.remove()
+        else:
+            if force:
+                dx, dy, ha, va = LABEL_SPOTS[0]
+                text = ax.annotate(label, (px, py), xytext=(dx, dy), textcoords="offset points",
+                                   fontsize=fontsize, color="#222222", zorder=6, ha=ha, va=va)
+                placed.append(text.get_window_extent(renderer))
+
+
 def _name(names: Mapping[str, str] | None, code: str, lang: str) -> str:
     if code == OTHER:
         return catalogue(lang)("label.other")
@@ -356,15 +388,14 @@ def criticality_matrix(frame: pd.DataFrame, ax=None, *, lang: str = "en",
             ax.scatter(part["economic_importance"], part["supply_risk"], s=36,
                        color=OKABE_ITO[i % len(OKABE_ITO)], edgecolor="black", linewidth=0.4,
                        label=cat(f"group.{group}") if group is not None else None, zorder=3)
-        for row in data.itertuples(index=False):
-            ax.annotate(_name(names, row.commodity, lang),
-                        (row.economic_importance, row.supply_risk), xytext=(4, 3),
-                        textcoords="offset points", fontsize=7)
         if threshold is not None:
             ax.axhline(threshold, color=REFERENCE_COLOUR, linestyle="--", linewidth=0.9,
                        label=cat("fig.criticality.threshold", value=f"{threshold:g}"))
         ax.set_xlim(-0.3, 10.8)
         ax.set_ylim(bottom=0)
+        place_labels(ax, [_name(names, c, lang) for c in data["commodity"]],
+                     data["economic_importance"].to_numpy(float),
+                     data["supply_risk"].to_numpy(float), fontsize=7, force=True)
         ax.set_xlabel(cat("fig.criticality.x"))
         ax.set_ylabel(cat("fig.criticality.y"))
         _finish(ax, title, source, lang, legend=_LEGEND_RIGHT, grid="both")

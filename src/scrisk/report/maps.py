@@ -26,6 +26,7 @@ import pandas as pd
 from scrisk.report.figures import (
     OKABE_ITO,
     _axes,
+    place_labels,
     report_style,
 )
 from scrisk.report.i18n import catalogue
@@ -190,30 +191,9 @@ def choropleth(values: pd.Series, ax=None, *, lang: str = "en", title: str | Non
     return ax
 
 
-# candidate label positions around a point: offset in points and alignment
-_SPOTS = ((4, 2, "left", "bottom"), (4, -3, "left", "top"), (-4, 2, "right", "bottom"),
-          (-4, -3, "right", "top"), (0, 6, "center", "bottom"), (0, -7, "center", "top"))
-
-
 def _label_points(ax, labels, x, y, fontsize: float = 5.5) -> None:
-    """Name each point where its label overlaps no label placed before (else leave it out).
-
-    Labels are placed greedily, the first free spot of :data:`_SPOTS` around
-    each point; a point with no free spot keeps its marker without a name
-    (the legend and the table name every chokepoint).
-    """
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
-    placed = []
-    for label, px, py in zip(labels, x, y, strict=True):
-        for dx, dy, ha, va in _SPOTS:
-            text = ax.annotate(label, (px, py), xytext=(dx, dy), textcoords="offset points",
-                               fontsize=fontsize, color="#222222", zorder=6, ha=ha, va=va)
-            box = text.get_window_extent(renderer).padded(1.0)
-            if not any(box.overlaps(other) for other in placed):
-                placed.append(box)
-                break
-            text.remove()
+    """Chokepoint names where they overlap no other name (see :func:`figures.place_labels`)."""
+    place_labels(ax, labels, x, y, fontsize=fontsize)
 
 
 def _project(lon: np.ndarray, lat: np.ndarray, crs: str | None) -> tuple[np.ndarray, np.ndarray]:

@@ -519,9 +519,15 @@ def font_face_css(text: str) -> str:
 
 
 def spec_json(spec: Mapping) -> str:
-    """A chart specification as JSON that is safe inside ``<script type="application/json">``."""
+    """A chart specification as JSON that is safe inside ``<script type="application/json">``.
+
+    The chart's text uses the page's font stack (the embedded Japanese subset first), so
+    that Japanese labels render on a machine without Japanese fonts.
+    """
     import json
 
+    font = f"'{FONT_FAMILY}', 'Hiragino Sans', 'Noto Sans CJK JP', 'Yu Gothic', sans-serif"
+    spec = {**spec, "config": {**spec.get("config", {}), "font": font}}
     text = json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                       default=_json_default)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
