@@ -129,11 +129,12 @@ def tables() -> dict[str, pd.DataFrame]:
 def write(folder: Path, frames: dict[str, pd.DataFrame] | None = None) -> Path:
     """Write the tiny dataset (or given frames) as data files under ``folder``."""
     frames = dict(frames if frames is not None else tables())
-    # every other table as a header-only file, so that the folder used as an overlay
-    # (--data) replaces the shipped table instead of mixing shipped rows into the toy
-    for name, schema in SCHEMAS.items():
-        if name not in frames:
-            frames[name] = pd.DataFrame(columns=[c.name for c in schema.columns])
+    if "countries" in frames:
+        # a whole dataset: every other table as a header-only file, so that the folder used
+        # as an overlay (--data) replaces the shipped table instead of mixing its rows in
+        for name, schema in SCHEMAS.items():
+            if name not in frames:
+                frames[name] = pd.DataFrame(columns=[c.name for c in schema.columns])
     for name, frame in frames.items():
         path = folder / SCHEMAS[name].path
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -184,8 +184,7 @@ def geopolrisk_table(dataset: Dataset, importers: Iterable[str | Iterable[str]] 
         "imp": positions(trade["importer"], index),
         # the method is defined on BACI as published: reported quantities, not the repaired
         # ones the supply network uses (docs/methods.md, GeoPolRisk)
-        "q": np.nan_to_num((trade["quantity_t_reported"] if "quantity_t_reported" in trade
-                            else trade["quantity_t"]).to_numpy(dtype=float)),
+        "q": _reported_quantity(trade),
         "v": np.nan_to_num(trade["value_kusd"].to_numpy(dtype=float)),
     }
     trade_groups = pd.DataFrame({"commodity": trade["commodity"].astype(str).to_numpy(),
@@ -249,6 +248,16 @@ def _one_year(trade: Mapping[str, np.ndarray], prod_pos: np.ndarray, prod_q: np.
         "import_risk": import_risk, "score": score, "price_usd_per_kg": price,
         "characterization_factor": score * price / CF_COPPER_NORMALISER,
         "imports_t": total, "domestic_production_t": domestic})
+
+
+def _reported_quantity(trade: pd.DataFrame) -> np.ndarray:
+    """BACI's own quantity where scrisk repaired a flow, else the table's (NaN read as 0)."""
+    q = trade["quantity_t"].to_numpy(dtype=float)
+    if "repair" in trade and "quantity_t_reported" in trade:
+        repair = trade["repair"].astype(object).to_numpy()
+        repaired = np.array([isinstance(r, str) and r != "" for r in repair], dtype=bool)
+        q = np.where(repaired, trade["quantity_t_reported"].to_numpy(dtype=float), q)
+    return np.nan_to_num(q)
 
 
 def _hs_codes(text: object) -> list[str]:
