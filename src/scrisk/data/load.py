@@ -269,6 +269,7 @@ def load_dataset(path: str | os.PathLike | None = None,
         raw[name] = frame
         files[name] = used
 
+    _drop_output_of_replaced_facilities(raw, files, over)
     countries = _convert(SCHEMAS["countries"], raw["countries"], None, failures)
     resolver = CountryResolver(countries) if len(countries) else None
     tables = {"countries": countries}
@@ -549,10 +550,8 @@ def _check_cross_file(t: dict[str, pd.DataFrame], failures: list[ValidationFailu
                   failures)
     _check_member(t["ownership"], "facility_id", set(t["facilities"]["facility_id"].dropna()),
                   "a facility_id of suppliers/facilities.csv", failures)
-    _check_sum(t["ownership"], "facility_id", "equity_share", "<=", failures,
-               "equity shares of one facility to add up to at most 1")
-    _check_sum(t["ownership"], "facility_id", "offtake_share", "<=", failures,
-               "offtake shares of one facility to add up to at most 1")
+    _check_ownership_periods(t["ownership"], failures)
+    _check_facility_output(t, failures)
     _check_sum(t["battery_scenarios"], "scenario", "share", "==", failures,
                "chemistry shares of one scenario to add up to 1")
     _check_sum(t["sea_routes"], "origin_region", "share", "==", failures,
@@ -600,6 +599,81 @@ def _check_sum(frame: pd.DataFrame, by: str, column: str, op: str,
         failures.append(ValidationFailure(
             str(rows[_FILE_COL].iloc[0]), int(rows[_LINE_COL].iloc[0]), column,
             f"{key}: sum {total:.6g}", expected))
+
+
+def _drop_output_of_replaced_facilities(raw: dict[str, pd.DataFrame],
+                                        files: dict[str, tuple[str, ...]],
+                                        over: Path | None) -> None:
+    """An overlay that replaces facilities.csv but not facility_output.csv keeps only the
+    shipped yearly output of facilities still listed (the others were replaced on purpose)."""
+    if over is None or "facility_output" not in raw:
+        return
+
+    def from_overlay(name: str) -> bool:
+        return any(Path(f).is_relative_to(over) for f in files.get(name, ()))
+
+    if from_overlay("facilities") and not from_overlay("facility_output"):
+        known = set(raw["facilities"]["facility_id"].astype(str).str.strip())
+        output = raw["facility_output"]
+        raw["facility_output"] = output.loc[output["facility_id"].astype(str).str.strip()
+                                            .isin(known)].reset_index(drop=True)
+
+
+def _check_ownership_periods(owners: pd.DataFrame, failures: list[ValidationFailure]) -> None:
+    """Dated stakes: from <= to, no overlap per owner, shares <= 1 in every year."""
+    if owners.empty or "valid_from" not in owners:
+        return
+    first = pd.to_numeric(owners["valid_from"], errors="coerce").astype(float)
+    last = pd.to_numeric(owners["valid_to"], errors="coerce").astype(float)
+    reversed_ = (first.notna() & last.notna() & (first > last)).to_numpy(dtype=bool)
+    _report(reversed_, owners, Column("valid_to"), "a year >= valid_from", failures)
+    lo = first.fillna(YEAR_MIN).to_numpy()
+    hi = last.fillna(YEAR_MAX).to_numpy()
+    for _, idx in owners.groupby(["facility_id", "owner"], sort=False).indices.items():
+        if len(idx) < 2:
+            continue
+        order = idx[np.argsort(lo[idx], kind="stable")]
+        for prev, cur in zip(order[:-1], order[1:], strict=True):
+            if lo[cur] <= hi[prev]:
+                failures.append(ValidationFailure(
+                    str(owners[_FILE_COL].iloc[cur]), int(owners[_LINE_COL].iloc[cur]),
+                    "valid_from", str(owners["valid_from"].iloc[cur]),
+                    f"a period not overlapping line {int(owners[_LINE_COL].iloc[prev])} "
+                    "(same facility and owner)"))
+    # shares are piecewise constant in time: checking every period start and end suffices
+    for column, what in (("equity_share", "equity"), ("offtake_share", "offtake")):
+        shares = pd.to_numeric(owners[column], errors="coerce").fillna(0.0).to_numpy()
+        for facility, idx in owners.groupby("facility_id", sort=True).indices.items():
+            dated = bool(first.iloc[idx].notna().any() or last.iloc[idx].notna().any())
+            years = np.unique(np.concatenate([lo[idx], hi[idx]]))
+            for year in years:
+                live = idx[(lo[idx] <= year) & (hi[idx] >= year)]
+                total = float(shares[live].sum())
+                if total > 1 + 1e-6:
+                    where = f"{facility} in {int(year)}" if dated else str(facility)
+                    failures.append(ValidationFailure(
+                        str(owners[_FILE_COL].iloc[live[0]]), int(owners[_LINE_COL].iloc[live[0]]),
+                        column, f"{where}: sum {total:.6g}",
+                        f"{what} shares of one facility to add up to at most 1"))
+                    break
+
+
+def _check_facility_output(t: dict[str, pd.DataFrame], failures: list[ValidationFailure]) -> None:
+    """Yearly output rows name a known facility in that facility's unit."""
+    output = t.get("facility_output")
+    if output is None or output.empty:
+        return
+    facilities = t["facilities"].drop_duplicates("facility_id").set_index("facility_id")
+    _check_member(output, "facility_id", set(facilities.index.dropna()),
+                  "a facility_id of suppliers/facilities.csv", failures)
+    unit = output["facility_id"].map(facilities["unit"])
+    bad = (unit.notna() & (output["unit"] != unit)).to_numpy(dtype=bool)
+    for i in np.flatnonzero(bad):
+        failures.append(ValidationFailure(
+            str(output[_FILE_COL].iloc[i]), int(output[_LINE_COL].iloc[i]), "unit",
+            str(output["unit"].iloc[i]),
+            f"the unit of {output['facility_id'].iloc[i]} in suppliers/facilities.csv "
+            f"('{unit.iloc[i]}')"))
 
 
 def _check_feed_trade(feed: pd.DataFrame, failures: list[ValidationFailure]) -> None:

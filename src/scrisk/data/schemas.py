@@ -252,33 +252,6 @@ SCHEMAS: dict[str, TableSchema] = {
                         "contained element.",
         ),
         TableSchema(
-            "feed_trade",
-            "minerals/feed_trade.csv",
-            (
-                _c("year", "year"),
-                _c("commodity"),
-                _c("stage", allowed=STAGES, description="stage of the product shipped"),
-                _c("product", description="e.g. spodumene concentrate, nickel matte"),
-                _c("hs6", nullable=True, description="HS6 code of the product, if one fits"),
-                _c("exporter", "iso3"),
-                _c("importer", "iso3"),
-                _c("contained_t", "float", minimum=0.0, unit="t of contained_unit",
-                   description="contained element (Li, Ni, Co, REO, ...) in the shipments"),
-                _c("gross_t", "float", nullable=True, minimum=0.0, unit="t",
-                   description="gross product weight, where published (>= contained_t)"),
-                _c("quality", allowed=("reported", "estimated", "derived"),
-                   description="reported: published figure; derived: published gross x "
-                               "stated grade; estimated: scaled or inferred (see note)"),
-                SOURCE,
-                NOTE,
-            ),
-            key=("year", "commodity", "stage", "product", "exporter", "importer"),
-            required=False,
-            description="Curated, cited flows of products the shipped trade codes lack "
-                        "(spodumene, nickel and cobalt intermediates, magnets, ...), in "
-                        "contained element.",
-        ),
-        TableSchema(
             "governance",
             "minerals/governance.csv",
             (
