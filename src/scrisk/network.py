@@ -364,13 +364,6 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
             vec = np.zeros(n)
             amount = to_contained(rows["quantity"].to_numpy(dtype=float),
                                   str(rows["unit"].iloc[0]), unit, mining_unit, mining_factor)
-            if np.isnan(amount).all():
-                # shares published without a world total: scale by this year's world mine output
-                world = float(production.get("mining", np.zeros(n)).sum())
-                amount = rows["share"].to_numpy(dtype=float) * world
-                notes.append(f"{stage} output: the published shares of "
-                             f"{int(rows['year'].iloc[0])} carry no world total; scaled by "
-                             f"world mine output of {year} ({world:,.0f} {unit})")
             amount = np.nan_to_num(amount, nan=0.0)
             np.add.at(vec, positions(rows["iso3"], index), amount)
             vec = _fill_unlisted(vec, flows.get(stage), index, notes, stage)
@@ -439,8 +432,11 @@ def _shares_for(dataset: Dataset, commodity: str, stage: str, year: int) -> pd.D
     if not by_year:
         return pd.DataFrame(columns=["iso3", "year", "unit", "quantity"])
     # tables with a world total give quantities; the others only when no such table exists
-    with_total = {y: g for y, g in by_year.items() if g["world_total"].notna().all()}
-    by_year = with_total or by_year
+    # only tables with a world total give quantities: a share of a niche product (e.g.
+    # battery-grade manganese sulphate) cannot be scaled by the metal's mine output
+    by_year = {y: g for y, g in by_year.items() if g["world_total"].notna().all()}
+    if not by_year:
+        return pd.DataFrame(columns=["iso3", "year", "unit", "quantity"])
     years = sorted(by_year)
     usable = [y for y in years if y <= year]
     return by_year[usable[-1] if usable else years[0]]
