@@ -533,6 +533,7 @@ def target_path_chart(path: pd.DataFrame, ax=None, *, lang: str = "en",
                       estimates: pd.DataFrame | None = None,
                       reported: pd.DataFrame | None = None, target: float | None = None,
                       target_year: int | None = None, small: bool = False,
+                      trajectory: pd.DataFrame | None = None,
                       title: str | None = None, source: str | None = None):
     """The straight path to a target beside the estimated and reported ratios.
 
@@ -545,6 +546,9 @@ def target_path_chart(path: pd.DataFrame, ax=None, *, lang: str = "en",
     reported : pandas.DataFrame, optional
         ``year, ratio`` of reported figures.
     target, target_year : optional
+    trajectory : pandas.DataFrame, optional
+        ``year, ratio_existing, ratio`` (:func:`scrisk.metrics.trajectory.trajectory`):
+        existing stakes alone and with the portfolio.
     small : bool
         A compact chart for the summary page.
 
@@ -561,6 +565,12 @@ def target_path_chart(path: pd.DataFrame, ax=None, *, lang: str = "en",
             est = estimates.sort_values("year")
             ax.plot(est["year"], 100 * est["ratio_procured"], marker="o", markersize=3.5,
                     color=REFERENCE_COLOUR, linewidth=2, label=cat("exec.estimate_label"))
+        if trajectory is not None and len(trajectory):
+            tr = trajectory.sort_values("year")
+            ax.plot(tr["year"], 100 * tr["ratio_existing"], color=OKABE_ITO[0],
+                    linewidth=1.4, linestyle=":", label=cat("exec.existing_label"))
+            ax.plot(tr["year"], 100 * tr["ratio"], color=OKABE_ITO[0], linewidth=2,
+                    label=cat("exec.portfolio_label"))
         if reported is not None and len(reported):
             ax.scatter(reported["year"], 100 * reported["ratio"], marker="*", s=110,
                        color=OKABE_ITO[3], edgecolor="black", linewidth=0.5, zorder=4,

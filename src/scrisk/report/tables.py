@@ -171,6 +171,9 @@ class ReportData:
         :func:`scrisk.metrics.summary.rank_disruptions` over every scenario.
     ssr_path : pandas.DataFrame
         :func:`scrisk.metrics.summary.target_path` from the last reported ratio.
+    trajectory : pandas.DataFrame
+        :func:`scrisk.metrics.trajectory.trajectory` of the base metals together
+        (``year, ratio_existing, ratio``: existing stakes, and with the portfolio).
     """
 
     importer: str
@@ -204,6 +207,7 @@ class ReportData:
     import_value: pd.DataFrame = field(default_factory=pd.DataFrame)
     disruptions: pd.DataFrame = field(default_factory=pd.DataFrame)
     ssr_path: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trajectory: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # --------------------------------------------------------------------------- options
@@ -579,6 +583,7 @@ def scenario_tables(dataset: Dataset, importer: str, year: int, seed: int, draws
 
 def portfolio_parts(dataset: Dataset, importer: str, target_year: int, gwh: float,
                     budget: float, seed: int, workers: int, time_limit_s: float,
+                    policy_budget: bool = False,
                     frontier_fractions: Sequence[float] = FRONTIER_FRACTIONS):
     """Candidate scores, the optimised portfolio and the budget frontier (optimize module)."""
     status: dict[str, SectionStatus] = {}
@@ -600,7 +605,8 @@ def portfolio_parts(dataset: Dataset, importer: str, target_year: int, gwh: floa
         "scrisk.optimize.optimize_portfolio(dataset, budget_oku_yen, "
         "target_year, iso3=..., workers=..., seed=...) -> PortfolioResult",
         lambda optimize: _portfolio_tables(
-            optimize(dataset, budget, target_year, **options, **solve)))
+            optimize(dataset, "policy" if policy_budget else budget, target_year, **options,
+                     **solve)))
     frontier = _optional_call(
         status, "frontier", "portfolio_frontier",
         "scrisk.optimize.portfolio_frontier(dataset, budgets, target_year, "
@@ -918,6 +924,7 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
         gwh = value if np.isfinite(value) else DEFAULT_GWH
     if gwh < 0:
         raise ReportError(f"--gwh must be >= 0 GWh per year, got {gwh}")
+    policy_budget = budget_oku_yen is None  # the optimiser then follows the policy envelopes
     if budget_oku_yen is None:
         value, _ = policy_value(dataset, importer, "budget_upstream_rights")
         budget_oku_yen = value if np.isfinite(value) else DEFAULT_BUDGET_OKU_YEN
@@ -937,7 +944,7 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
                           gwh, files)
     if "portfolio" in wanted:
         background.submit("portfolio", portfolio_parts, dataset, importer, target_year, gwh,
-                          budget_oku_yen, seed, workers, time_limit_s)
+                          budget_oku_yen, seed, workers, time_limit_s, policy_budget)
     background.start()
     conc = concentration(dataset, None, None, year)
     conc = conc.loc[conc["commodity"].isin(list(overview))]
@@ -965,6 +972,9 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
         scores, portfolio, frontier, parts = background.result("portfolio")
         status.update(parts)
     background.close()
+    path_years = range(min(2023, year), int(target_y or target_year) + 1)
+    trajectory = trajectory_table(dataset, importer, portfolio, path_years) \
+        if ("summary" in wanted and len(ss)) else pd.DataFrame()
     from scrisk.metrics.summary import (
         POLICY_PRIORITY,
         concentration_trend,
@@ -1005,7 +1015,27 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
                 "gwh": float(gwh), "budget_oku_yen": float(budget_oku_yen), "seed": seed,
                 "draws": draws, "sections": tuple(s for s in SECTIONS if s in wanted)},
         appendix=appendix, findings=findings, trend=trend, import_value=values,
-        disruptions=disruptions, ssr_path=path)
+        disruptions=disruptions, ssr_path=path, trajectory=trajectory)
+
+
+def trajectory_table(dataset: Dataset, importer: str, portfolio: PortfolioTables | None,
+                     years: Iterable[int]) -> pd.DataFrame:
+    """Base-metal self-sufficiency per year, existing stakes and with the portfolio.
+
+    :func:`scrisk.metrics.trajectory.trajectory` with the portfolio's project ids;
+    an error (e.g. no demand data) gives an empty table and the summary draws the
+    target path alone.
+    """
+    from scrisk.metrics.trajectory import trajectory
+
+    ids = (list(portfolio.selected["project_id"]) if portfolio is not None
+           and "project_id" in portfolio.selected else None)
+    try:
+        table = trajectory(dataset, ids or None, years=list(years), iso3=importer)
+    except COMPUTE_ERRORS:
+        return pd.DataFrame(columns=["year", "ratio_existing", "ratio"])
+    base = table.loc[table["commodity"] == "base_metals", ["year", "ratio_existing", "ratio"]]
+    return base.reset_index(drop=True)
 
 
 def _battery_focus(battery: pd.DataFrame) -> pd.DataFrame | None:

@@ -29,6 +29,9 @@ def provenance_section(builder) -> dict[str, object]:
     return {"id": "provenance", "title": t("section.provenance"), "blocks": [
         {"paragraphs": [t("provenance.intro", fingerprint=data.fingerprint),
                         t("provenance.methods"), t("provenance.font")]},
-        {"table": families}, {"details": t("provenance.all_citations"),
-                              "table": citations},
+        {"table": families},
+        # hundreds of rows: on screen and in the workbook, not on paper (print says where)
+        {"details": t("provenance.all_citations"), "table": citations,
+         "screen_only": t("exec.screen_only", sheet="citations" if builder.lang == "en"
+                          else citations.title[:31])},
         {"details": t("provenance.files"), "table": file_table}]}

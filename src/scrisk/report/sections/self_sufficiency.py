@@ -29,7 +29,7 @@ def ssr_section(builder) -> dict[str, object]:
         Col("equity_t", "equity_t", "tonnes"), Col("procured_t", "procured_t", "tonnes"),
         Col("recycling_t", "recycling_t", "tonnes"),
         Col("demand_t", "demand_t", "tonnes"), Col("ratio_procured", "ratio", "pct"),
-        Col("ratio", "ratio_entitlement", "pct"),
+        Col("ratio_entitlement", "ratio_entitlement", "pct"),
         Col("reported_ratio", "reported_ratio", "pct"), Col("target", "target", "pct"),
         ], title=t("table.ssr"),
         note=t("table.ssr_note"))})

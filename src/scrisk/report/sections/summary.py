@@ -82,11 +82,21 @@ def summary_section(builder) -> dict[str, object]:
     path = data.ssr_path
     if len(path) > 1:
         step = float(path["required"].iloc[1] - path["required"].iloc[0])
-        blocks.append({"paragraphs": [t("exec.path", target=cat.pct(data.ssr_target),
+        paragraphs = [t("exec.path", target=cat.pct(data.ssr_target),
                                         target_year=data.ssr_target_year,
                                         start=cat.pct(path["required"].iloc[0]),
                                         start_year=int(path["year"].iloc[0]),
-                                        step=cat.pp(step, 1))]})
+                                        step=cat.pp(step, 1))]
+        traj = data.trajectory
+        if len(traj):
+            last = traj.sort_values("year").iloc[-1]
+            key = ("exec.trajectory_up" if last["ratio"] - last["ratio_existing"] >= FLAT / 10
+                   else "exec.trajectory_same")
+            paragraphs.append(t(key, year=int(last["year"]),
+                                existing=cat.pct(last["ratio_existing"], 1),
+                                with_portfolio=cat.pct(last["ratio"], 1),
+                                target=cat.pct(data.ssr_target)))
+        blocks.append({"paragraphs": paragraphs})
         ss = data.self_sufficiency
         base = ss.loc[ss["commodity"] == "base_metals"] if len(ss) else ss
         blocks.append({"figure": builder.figure(
@@ -94,7 +104,8 @@ def summary_section(builder) -> dict[str, object]:
             t("fig.ssr.caption", importer=importer),
             builder.sources("consumption", "suppliers"), path=path, estimates=base,
             reported=data.ssr_reported, target=data.ssr_target,
-            target_year=data.ssr_target_year, small=True)})
+            target_year=data.ssr_target_year, small=True,
+            trajectory=data.trajectory if len(data.trajectory) else None)})
 
     # the portfolio: cost and effect
     blocks.append({"heading": t("exec.portfolio"), "paragraphs": [portfolio_text(builder)]})
