@@ -130,6 +130,9 @@ def chokepoints_cmd(
     structure: Annotated[bool | None, typer.Option(
         "--structure/--no-structure", help="Compute weighted betweenness and min cuts "
         "(networkx; default: when a table needs them).", show_default=False)] = None,
+    all_commodities: Annotated[bool, typer.Option(
+        "--all", help="Rank every commodity; by default the cross-commodity ranking covers "
+        "the policy priorities (battery metals and base metals).")] = False,
     data: DataOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -152,11 +155,17 @@ def chokepoints_cmd(
     if structure is None:
         structure = chosen in ("betweenness", "min-cut") or (chosen == "all" and
                                                              commodity is not None)
+    scope = commodity
+    if commodity is None and not all_commodities:
+        groups = ds.commodities.set_index("commodity")["group"]
+        scope = [c for c in ds.commodities_list if groups[c] in ("battery", "base_metal")]
     with status("ranking chokepoints" + (f" of {commodity}" if commodity else
                                          " of every commodity")):
-        result = chokepoints(ds, importer, commodity, year, threshold=threshold,
+        result = chokepoints(ds, importer, scope, year, threshold=threshold,
                              structure=structure)
     label = f"{result.importer}, {result.year}"
+    if commodity is None and not all_commodities:
+        label += "; battery and base metals (--all for every commodity)"
     order = "loss share" if by is RankBy.share else "loss in tonnes"
     overall = rank_chokepoints(result, top, by=by.value)
     actors = actors_across_commodities(result, top)

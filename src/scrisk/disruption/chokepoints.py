@@ -102,7 +102,8 @@ class ChokepointResult:
                 .head(top).drop(columns=["headline"], errors="ignore").reset_index(drop=True))
 
 
-def chokepoints(dataset: Dataset, importer: str = "JPN", commodity: str | None = None,
+def chokepoints(dataset: Dataset, importer: str = "JPN",
+                commodity: str | list[str] | tuple[str, ...] | None = None,
                 year: int | None = None, *, threshold: float = DEFAULT_THRESHOLD,
                 structure: bool = True) -> ChokepointResult:
     """Rank what the importer's supply depends on, for one commodity or all.
@@ -112,8 +113,8 @@ def chokepoints(dataset: Dataset, importer: str = "JPN", commodity: str | None =
     dataset : Dataset
     importer : str
         ISO3 code or country name.
-    commodity : str, optional
-        One commodity (default: every commodity with supply to the importer).
+    commodity : str or list of str, optional
+        One commodity or several (default: every commodity with supply to the importer).
     year : int, optional
         Default: the latest year with production and trade data.
     threshold : float
@@ -139,8 +140,12 @@ def chokepoints(dataset: Dataset, importer: str = "JPN", commodity: str | None =
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     importer = dataset.check_country(importer)
     year = dataset.check_year(year) if year is not None else default_year(dataset)
-    commodities = ([dataset.check_commodity(commodity)] if commodity is not None
-                   else list(dataset.commodities_list))
+    if commodity is None:
+        commodities = list(dataset.commodities_list)
+    elif isinstance(commodity, str):
+        commodities = [dataset.check_commodity(commodity)]
+    else:
+        commodities = [dataset.check_commodity(c) for c in commodity]
     routes = SeaRoutes.from_dataset(dataset) if importer == ROUTE_DESTINATION else None
     names = _names(dataset)
     notes: list[str] = []
