@@ -793,6 +793,17 @@ def secured_facilities(dataset: Dataset, importer: str) -> pd.DataFrame:
     held = secured_shares(dataset, importer)
     names = dataset.facilities.set_index("facility_id")["name"]
     held.insert(1, "name", held["facility_id"].map(names))
+    own = dataset.ownership
+    own = own.loc[own["owner_iso3"] == importer]
+    if "valid_to" in own:  # current holders only (an open end means still held)
+        own = own.loc[own["valid_to"].isna()]
+    owners: dict[str, list[str]] = {}
+    for facility, owner in zip(own["facility_id"], own["owner"].astype(str), strict=True):
+        names_of = owners.setdefault(facility, [])
+        if owner not in names_of:
+            names_of.append(owner)
+    held.insert(2, "owners", held["facility_id"].map({k: ";".join(v)
+                                                      for k, v in owners.items()}))
     return held
 
 

@@ -36,8 +36,13 @@ def ssr_section(builder) -> dict[str, object]:
     if len(data.secured):
         secured = data.secured.assign(name=[builder.loc.facility(f, n) for f, n in zip(
             data.secured["facility_id"], data.secured["name"], strict=True)])
+        if "owners" in secured:
+            sep = builder.t("fmt.list_sep")
+            secured["owners"] = [sep.join(builder.loc.company(o) for o in str(v).split(";"))
+                                 if isinstance(v, str) and v else "" for v in secured["owners"]]
         blocks.append({"table": builder.table("secured_facilities", secured, [
-            Col("name", "facility"), Col("commodity", "commodity", "commodity"),
+            Col("name", "facility"), Col("owners", "owners"),
+            Col("commodity", "commodity", "commodity"),
             Col("stage", "stage", "stage"), Col("iso3", "country", "country"),
             Col("status", "status_facility", "status"),
             Col("output_t", "output_t", "tonnes"), Col("unit", "unit"),
