@@ -580,3 +580,23 @@ def test_pdf_without_browser_keeps_the_html(small, tmp_path, monkeypatch):
     with pytest.raises(ReportError, match="needs headless Chromium"):
         write_report(ds, tmp_path, "en", data=data, pdf=True)
     assert list(tmp_path.glob("*.html"))
+
+
+def test_summary_formulas_worked_examples():
+    """The worked examples of docs/methods.md, "Report summary"."""
+    from scrisk.metrics.summary import key_findings, rank_disruptions, shortfall, target_path
+
+    trend = pd.DataFrame({"commodity": ["cobalt", "cobalt"], "stage": ["mining"] * 2,
+                          "year": [2018, 2024], "top1_iso3": ["COD", "COD"],
+                          "top1_share": [0.60, 0.75], "hhi": [0.4, 0.6]})
+    assert float(key_findings(trend)["change"].iloc[0]) == pytest.approx(0.15)
+    path = target_path(0.34, 2023, 0.80, 2030).set_index("year")["required"]
+    assert path[2024] - path[2023] == pytest.approx(0.0657, abs=1e-4)
+    assert path[2024] == pytest.approx(0.4057, abs=1e-4) and path[2030] == pytest.approx(0.80)
+    assert shortfall(0.34, 0.80) == pytest.approx(0.46)
+    ranked = rank_disruptions(pd.DataFrame({"scenario": [0, 1],
+                                            "commodity": ["antimony", "nickel"],
+                                            "loss_share": [1.0, 0.1]}),
+                              pd.Series({"antimony": 5.0, "nickel": 1000.0}), None)
+    assert ranked["commodity"].tolist() == ["nickel", "antimony"]
+    assert ranked["value_at_risk_kusd"].tolist() == pytest.approx([100.0, 5.0])
