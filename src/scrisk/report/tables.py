@@ -548,8 +548,10 @@ def scenario_tables(dataset: Dataset, importer: str, year: int, seed: int, draws
         scenario = load(path, dataset)  # ScenarioError (a ScriskError) names every problem
         if scenario.importer != importer:
             continue
-        det = run(dataset, scenario, year=year, gwh=gwh)
-        mc = monte(dataset, scenario, draws, seed, year=year, gwh=gwh)
+        # the same year as `scrisk scenario run FILE`: the file's own year, else the default
+        run_year = scenario.year if scenario.year is not None else year
+        det = run(dataset, scenario, year=run_year, gwh=gwh)
+        mc = monte(dataset, scenario, draws, seed, year=run_year, gwh=gwh)
         table = pd.DataFrame(det.summary())[["commodity", "stage", "unit", "supply_t",
                                               "loss_share"]]
         mc_sum = pd.DataFrame(mc.summary())
@@ -573,7 +575,9 @@ def scenario_tables(dataset: Dataset, importer: str, year: int, seed: int, draws
                                  else None for s in scenario.shocks]
         out.append(ScenarioData(scenario.name, scenario.description, Path(path).name, shocks,
                                 table, losses, pd.DataFrame(mc.coverage),
-                                tuple(det.notes) + tuple(mc.notes),
+                                ((f"run on the {det.year} data, the year the scenario file "
+                                  f"names (as `scrisk scenario run`)",) if det.year != year
+                                 else ()) + tuple(det.notes) + tuple(mc.notes),
                                 getattr(scenario, "name_ja", ""),
                                 getattr(scenario, "description_ja", "")))
     if not out:
