@@ -13,8 +13,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/scrisk report --out out --lang en
-	$(BIN)/scrisk report --out out --lang ja
+	$(BIN)/scrisk report --out out --lang en,ja
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 src tests

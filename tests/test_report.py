@@ -524,17 +524,16 @@ def test_catalogues_have_the_same_keys_and_fields():
     assert ja.pct(0.34) == "34%" and en.pct(0.34) == "34 %"
 
 
-def test_cache_is_reused_and_keyed_by_options(small, tmp_path, inputs, monkeypatch):
+def test_no_pickle_cache_in_the_output_folder():
+    # an output folder must never supply objects that are unpickled (no code from data)
+    import inspect
+
+    from scrisk.cli import report as cli_report
     from scrisk.report import tables
 
-    ds, _ = small
-    options = {"importer": "JPN", "commodities": ["cobalt"], "sections": ("summary",),
-               "scenarios": [str(inputs["scenario"])]}
-    first = tables.cached_report_data(ds, tmp_path, **options)
-    monkeypatch.setattr(tables, "report_data", lambda *a, **k: pytest.fail("recomputed"))
-    again = tables.cached_report_data(ds, tmp_path, **options)
-    assert again.headline.equals(first.headline)
-    assert tables.cache_key(ds, options) != tables.cache_key(ds, {**options, "seed": 1})
+    for module in (tables, cli_report):
+        source = inspect.getsource(module)
+        assert "import pickle" not in source and "pickle.load" not in source
 
 
 # --------------------------------------------------------------------------- mistakes

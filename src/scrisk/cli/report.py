@@ -22,8 +22,8 @@ def report_cmd(
         "--commodities", "-c", help="Commodities to cover, e.g. --commodities cobalt copper "
         "(or cobalt,copper). Default: details for base and battery metals, overview of all.")
     ] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Language of the report: en or ja.")
-                    ] = "en",
+    lang: Annotated[str, typer.Option("--lang", help="Language(s) of the report: en, ja, or "
+                                      "en,ja (both from one computation).")] = "en",
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
     data: DataOption = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF (needs headless "
@@ -42,9 +42,6 @@ def report_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo draws.")] = 0,
     draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws per "
                                        "scenario.")] = 2000,
-    cache: Annotated[bool, typer.Option(
-        "--cache/--no-cache", help="Reuse the numbers of an identical earlier run (kept in "
-        "OUT/.scrisk-cache), e.g. for the second language.")] = True,
 ) -> None:
     """Write the supply-chain risk report (HTML; PDF and Excel on request).
 
@@ -57,13 +54,15 @@ def report_cmd(
     from rich.console import Console
 
     from scrisk.report.i18n import catalogue
-    from scrisk.report.tables import CACHE_FOLDER, ReportError, cached_report_data
+    from scrisk.report.tables import ReportError, report_data
 
     # checked here rather than by typer, so that each mistake gets a one-line message
     if extra and not commodities:
         raise ReportError(f"unexpected argument {extra[0]!r}: name commodities after "
                           "--commodities, e.g. --commodities cobalt copper")
-    catalogue(lang)  # unknown language: lists en, ja
+    languages = list(dict.fromkeys(x.strip() for x in lang.split(",") if x.strip()))
+    for code in languages or [lang]:
+        catalogue(code)  # unknown language: lists en, ja
     if draws < 1:
         raise ReportError(f"--draws must be at least 1 Monte Carlo draw, got {draws}")
     matplotlib.use("Agg")
@@ -75,12 +74,15 @@ def report_cmd(
     with err.status("loading data", spinner="dots"):
         ds = load(data)
     with err.status("computing the report", spinner="dots"):
-        numbers = cached_report_data(
-            ds, folder / CACHE_FOLDER if cache else None, importer=importer, year=year,
-            commodities=names or None, gwh=gwh, budget_oku_yen=budget, seed=seed, draws=draws,
+        # computed once in this process; each language only renders (no cache on disk: an
+        # output folder never supplies code or pickled objects)
+        numbers = report_data(
+            ds, importer=importer, year=year, commodities=names or None, gwh=gwh,
+            budget_oku_yen=budget, seed=seed, draws=draws,
             scenarios=[str(p) for p in scenario] if scenario else None)
-    with err.status(f"writing the report ({lang})", spinner="dots"):
-        files = write_report(ds, folder, lang, data=numbers, pdf=pdf, xlsx=xlsx)
-    for path in (files.html, files.pdf, files.xlsx):
-        if path is not None:
-            typer.echo(str(path))
+    for code in languages:
+        with err.status(f"writing the report ({code})", spinner="dots"):
+            files = write_report(ds, folder, code, data=numbers, pdf=pdf, xlsx=xlsx)
+        for path in (files.html, files.pdf, files.xlsx):
+            if path is not None:
+                typer.echo(str(path))
