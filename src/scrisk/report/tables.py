@@ -568,7 +568,8 @@ def scenario_tables(dataset: Dataset, importer: str, year: int, seed: int, draws
                                             "loss": np.asarray(values) / row.supply_t}))
         losses = (pd.concat(frames, ignore_index=True) if frames
                   else pd.DataFrame({"commodity": [], "loss": []}))
-        shocks = pd.DataFrame(scenario.to_frame())
+        shocks = pd.DataFrame(det.shocks)  # the scenario's shocks and whether each changes anything
+        shocks["run_year"] = det.year
         for part in ("country", "commodity", "stage", "chokepoint", "facility"):
             shocks[part] = [getattr(s, part, None) for s in scenario.shocks]
         shocks["commodities"] = [";".join(s.commodities) if getattr(s, "commodities", None)

@@ -48,6 +48,10 @@ def scenario_section(builder) -> dict[str, object]:
         text = [t("scenarios.file", file=sc.file, shocks=len(sc.shocks))]
         if builder.scenario_description(sc):
             text.insert(0, builder.scenario_description(sc))
+        if "effective" in sc.shocks and not sc.shocks["effective"].all():
+            idle = sc.shocks.loc[~sc.shocks["effective"].astype(bool), "id"]
+            text.append(t("scenarios.no_effect", ids=", ".join(map(str, idle)),
+                          year=int(sc.shocks["run_year"].iloc[0])))
         sub.append({"paragraphs": text})
         shocks = sc.shocks.assign(
             kind_text=[cat.get(f"shock.{k}", k) for k in sc.shocks["kind"]],
