@@ -10,11 +10,11 @@ base-metal self-sufficiency, and the frontier rises until candidates run out.
 from __future__ import annotations
 
 import json
-import sys
 import time
 
 import numpy as np
 import pytest
+from cli_runner import run_cli
 from test_optimize_bruteforce import (
     MAX_COMBOS,
     _combos,
@@ -314,19 +314,6 @@ def test_default_frontier_rises_until_candidates_run_out(default_run, shipped):
     top = f.results[-1].target_costs.set_index("name").loc[SSR, "max_achievable"]
     assert achieved[-1] == pytest.approx(top, abs=1e-6)
     assert f.table["status"].eq("optimal").all()
-
-
-def run_cli(monkeypatch, capsys, *args):
-    from scrisk.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["scrisk", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_cli_envelopes_json(monkeypatch, capsys):

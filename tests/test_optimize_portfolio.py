@@ -9,11 +9,11 @@ five candidates. Every expected number below is worked out by hand in the doc.
 from __future__ import annotations
 
 import json
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_runner import run_cli
 
 from scrisk.exceptions import InfeasibleTargetError, ScenarioError, UnknownChoiceError
 from scrisk.optimize import (
@@ -333,19 +333,6 @@ def test_shipped_data_budget_1597(shipped):
 
 
 # --------------------------------------------------------------------------- CLI
-
-
-def run_cli(monkeypatch, capsys, *args) -> tuple[int, str, str]:
-    from scrisk.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["scrisk", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_cli_optimize_json(monkeypatch, capsys, example_dir):

@@ -447,19 +447,13 @@ PROBLEM_PARAMETERS = ("iso3", "self_sufficiency_target", "self_sufficiency_mode"
                       "demand_growth", "target_weights", "self_sufficiency_basis")
 
 
-def _prepare(dataset, target_year: int, opts: PortfolioOptions, *, iso3: str = "JPN",
-             self_sufficiency_target=None, self_sufficiency_mode="aggregate", metals=None,
-             battery_gwh=150.0, battery_scenario="balanced", battery_coverage_target=1.0,
-             demand_growth=0.0, target_weights=None, self_sufficiency_basis=None
+def _prepare(dataset, target_year: int, opts: PortfolioOptions, **problem_parameters
              ) -> tuple[PortfolioProblem, PortfolioOptions]:
-    """The problem of a dataset, and the options with scenario files read and groups checked."""
-    problem = build_problem(dataset, target_year, iso3=iso3,
-                            self_sufficiency_target=self_sufficiency_target,
-                            self_sufficiency_mode=self_sufficiency_mode, metals=metals,
-                            battery_gwh=battery_gwh, battery_scenario=battery_scenario,
-                            battery_coverage_target=battery_coverage_target,
-                            demand_growth=demand_growth, target_weights=target_weights,
-                            self_sufficiency_basis=self_sufficiency_basis)
+    """The problem of a dataset, and the options with scenario files read and groups checked.
+
+    ``problem_parameters`` are those of :func:`build_problem` (``PROBLEM_PARAMETERS``).
+    """
+    problem = build_problem(dataset, target_year, **problem_parameters)
     groups = set(dataset.country_groups["group"])
     for group in (*opts.exclude_groups, *opts.group_cost_penalty):
         if group not in groups:
