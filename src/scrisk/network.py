@@ -500,7 +500,8 @@ def _prepared(dataset: Dataset, table: str) -> dict:
         contained = pd.to_numeric(frame["contained_t"], errors="coerce").fillna(0.0)
         contained = contained.to_numpy(dtype=float)
     else:
-        contained = gross * _hs_factors(dataset, frame)
+        # the loader fills contained_t from the HS map; without a map, gross is all there is
+        contained = gross.copy()
     value = (pd.to_numeric(frame["value_kusd"], errors="coerce").fillna(0.0).to_numpy(float)
              if "value_kusd" in frame.columns else np.zeros(len(frame)))
     exporter = frame["exporter"].astype(str).to_numpy(dtype=object)
@@ -514,57 +515,3 @@ def _prepared(dataset: Dataset, table: str) -> dict:
                                     "gross_t": gross[rows], "value_kusd": value[rows]}
     cache[table] = out
     return out
-
-
-def _contained_trade(dataset: Dataset, commodity: str, year: int,
-                     notes: list[str]) -> pd.DataFrame:
-    """Trade rows of a commodity-year with ``contained_t`` and ``gross_t`` columns."""
-    rows = dataset.select("trade", commodity=commodity, year=year)
-    gross = pd.to_numeric(rows["quantity_t"], errors="coerce").fillna(0.0).to_numpy(float)
-    if "contained_t" in rows.columns and rows["contained_t"].notna().any():
-        contained = pd.to_numeric(rows["contained_t"], errors="coerce").fillna(0.0)
-        contained = contained.to_numpy(float)
-    else:
-        contained = gross * _hs_factors(dataset, rows)
-    value = pd.to_numeric(rows["value_kusd"], errors="coerce").fillna(0.0).to_numpy(float)
-    return pd.DataFrame({"stage": rows["stage"].astype(str).to_numpy(),
-                         "exporter": rows["exporter"].astype(str).to_numpy(),
-                         "importer": rows["importer"].astype(str).to_numpy(),
-                         "contained_t": contained, "gross_t": gross, "value_kusd": value})
-
-
-def _hs_factors(dataset: Dataset, rows: pd.DataFrame) -> np.ndarray:
-    """Contained fraction per trade row from the HS map (1 where the map has no factor)."""
-    if "hs_map" not in dataset.table_names or rows.empty:
-        return np.ones(len(rows))
-    hs_map = dataset.hs_map
-    factors = np.ones(len(rows))
-    general = hs_map.loc[hs_map["exporters"].isna() | (hs_map["exporters"] == "")]
-    by_code = dict(zip(general["hs6"].astype(str) + "|" + general["commodity"].astype(str),
-                       general["contained_factor"].astype(float), strict=True))
-    keys = (rows["hs6"].astype(str) + "|" + rows["commodity"].astype(str)).to_numpy()
-    exporters = rows["exporter"].astype(str).to_numpy()
-    specific = hs_map.loc[~hs_map.index.isin(general.index)]
-    for k in range(len(rows)):
-        factors[k] = by_code.get(keys[k], 1.0)
-    for row in specific.itertuples(index=False):
-        members = set(str(row.exporters).split(";"))
-        hit = (keys == f"{row.hs6}|{row.commodity}") & np.isin(exporters, list(members))
-        factors[hit] = float(row.contained_factor)
-    return factors
-
-
-def _feed_rows(dataset: Dataset, commodity: str, year: int) -> pd.DataFrame:
-    """Curated feed-trade rows of a commodity-year (empty when the table is absent)."""
-    columns = ["stage", "exporter", "importer", "contained_t", "gross_t"]
-    if "feed_trade" not in dataset.table_names:
-        return pd.DataFrame(columns=columns)
-    rows = dataset.select("feed_trade", commodity=commodity, year=year)
-    if rows.empty:
-        return pd.DataFrame(columns=columns)
-    gross = pd.to_numeric(rows["gross_t"], errors="coerce").fillna(0.0)
-    return pd.DataFrame({"stage": rows["stage"].astype(str).to_numpy(),
-                         "exporter": rows["exporter"].astype(str).to_numpy(),
-                         "importer": rows["importer"].astype(str).to_numpy(),
-                         "contained_t": rows["contained_t"].astype(float).to_numpy(),
-                         "gross_t": gross.to_numpy(float)})

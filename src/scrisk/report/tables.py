@@ -298,11 +298,16 @@ def _plain(value, depth: int = 0):
 
 
 def default_year(dataset: Dataset) -> int:
-    """Latest year held in both the production and the trade data."""
-    common = sorted(set(dataset.years("production")) & set(dataset.years("trade")))
-    if not common:
+    """The one default year of scrisk (:func:`scrisk.network.default_year`).
+
+    The report needs production and trade of the same year, so a dataset without one
+    is a readable error here rather than a fallback.
+    """
+    from scrisk.network import default_year as shared_default_year
+
+    if not set(dataset.years("production")) & set(dataset.years("trade")):
         raise ReportError("the production and trade data share no year; check the data folder")
-    return common[-1]
+    return shared_default_year(dataset)
 
 
 def resolve_commodities(dataset: Dataset, commodities: Iterable[str] | None
