@@ -110,7 +110,7 @@ def emit(frame, fmt: OutputFormat, title: str = "", json_payload=None, **options
 
 
 # Command modules register themselves on `app` when imported; each owns one area.
-COMMAND_MODULES = ("data", "metrics", "disruption", "optimize", "report")
+COMMAND_MODULES = ("data", "metrics", "disruption", "optimize", "report", "sweep")
 
 
 def _register_commands() -> None:
@@ -156,14 +156,21 @@ def main() -> None:
 
 
 def _click_exception_types() -> tuple[type[BaseException], ...]:
-    """Click's usage-error classes: typer bundles its own copy when click is absent."""
-    try:
-        from click.exceptions import Abort, ClickException
-    except ImportError:
-        from typer._click.exceptions import ClickException
+    """Usage-error classes of typer's bundled click and of click itself, when installed.
 
-        return (ClickException,)
-    return (ClickException, Abort)
+    Recent typer releases raise their own copy of click's exceptions even when click
+    is installed (Dask brings click in), so both sets are caught.
+    """
+    found: list[type[BaseException]] = []
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            exceptions = __import__(module, fromlist=["ClickException"])
+        except ImportError:
+            continue
+        found.extend(getattr(exceptions, name) for name in ("ClickException", "Abort")
+                     if hasattr(exceptions, name))
+    return tuple(found)
+
 
 if __name__ == "__main__":
     main()
