@@ -19,5 +19,6 @@ def test_methods_md_covers_every_metric_module():
     for heading in ("## Concentration", "## Import dependency", "## GeoPolRisk",
                     "## Look-through (origin) exposure", "## Self-sufficiency ratio",
                     "## Battery material needs and coverage", "## Criticality matrix",
+                    "## Demand paths",
                     "# Disruption", "# Candidate scoring"):
         assert heading in text

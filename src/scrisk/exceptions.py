@@ -173,3 +173,19 @@ class ScenarioError(ScriskError):
         self.file = file
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in {file}:\n{lines}")
+
+
+class DemandPathError(ScriskError):
+    """Raised when a demand-path file is invalid; holds every failure found.
+
+    Each failure names the file, line, key (``section.key``), value and what
+    was expected, like a data file's :class:`ValidationFailure`.
+    """
+
+    exit_code = 1
+
+    def __init__(self, failures: Sequence[ValidationFailure], file: str = "path"):
+        self.failures = tuple(failures)
+        self.file = file
+        lines = "\n".join(f"  - {f}" for f in self.failures)
+        super().__init__(f"{len(self.failures)} problem(s) in demand path {file}:\n{lines}")

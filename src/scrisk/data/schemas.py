@@ -18,6 +18,8 @@ STAGES = ("mining", "intermediate", "refining", "material")
 COMMODITY_GROUPS = ("base_metal", "battery", "rare_metal", "precious")
 FACILITY_STATUSES = ("operating", "care_and_maintenance", "construction", "closed", "development")
 YEAR_MIN, YEAR_MAX = 1990, 2100
+# Powertrains of new passenger cars; all but ICE count as electrified (電動車).
+POWERTRAINS = ("HEV", "PHEV", "BEV", "FCEV", "ICE")
 
 
 @dataclass(frozen=True)
@@ -324,6 +326,53 @@ SCHEMAS: dict[str, TableSchema] = {
             (_c("scenario"), _c("chemistry"), _c("share", "float", **SHARE), SOURCE, NOTE),
             key=("scenario", "chemistry"),
             description="Chemistry-mix scenarios; shares of one scenario sum to 1.",
+        ),
+        TableSchema(
+            "vehicle_sales",
+            "minerals/vehicle_sales.csv",
+            (
+                _c("iso3", "iso3"),
+                _c("year", "year"),
+                _c("powertrain", allowed=POWERTRAINS),
+                _c("units", "float", nullable=True, minimum=0.0, unit="vehicles",
+                   description="new passenger cars sold (empty where no figure was found)"),
+                _c("quality", allowed=("reported", "derived", "missing")),
+                SOURCE,
+                NOTE,
+            ),
+            key=("iso3", "year", "powertrain"),
+            required=False,
+            description="New passenger-car sales by powertrain (HEV, PHEV, BEV, FCEV, ICE).",
+        ),
+        TableSchema(
+            "vehicle_battery",
+            "minerals/vehicle_battery.csv",
+            (
+                _c("powertrain", allowed=POWERTRAINS),
+                _c("kwh_low", "float", minimum=0.0, maximum=300.0, unit="kWh"),
+                _c("kwh_central", "float", minimum=0.0, maximum=300.0, unit="kWh"),
+                _c("kwh_high", "float", minimum=0.0, maximum=300.0, unit="kWh"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("powertrain",),
+            required=False,
+            description="Lithium-ion battery kWh per vehicle by powertrain: low, central, high.",
+        ),
+        TableSchema(
+            "battery_copper",
+            "minerals/battery_copper.csv",
+            (
+                _c("component", allowed=("cell", "pack")),
+                _c("kg_per_kwh_low", "float", minimum=0.0, maximum=5.0, unit="kg/kWh"),
+                _c("kg_per_kwh_central", "float", minimum=0.0, maximum=5.0, unit="kg/kWh"),
+                _c("kg_per_kwh_high", "float", minimum=0.0, maximum=5.0, unit="kg/kWh"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("component",),
+            required=False,
+            description="Copper in cells (current collectors) and packs (busbars, cabling).",
         ),
         TableSchema(
             "policy_targets",
