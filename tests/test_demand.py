@@ -289,3 +289,17 @@ def test_cli_demand_ok_and_bad(monkeypatch, capsys, tmp_path):
     code, out, err = run_cli(monkeypatch, capsys, "metrics", "demand", "--path",
                              str(tmp_path / "missing.toml"))
     assert code == 1 and "exists" in err
+
+
+def test_optimiser_battery_targets_from_a_demand_path(shipped):
+    from scrisk.optimize.problem import PortfolioParameterError, build_problem
+
+    path = load_path(shipped_paths()["policy_2035"], shipped)
+    problem = build_problem(shipped, 2030, battery_path=path, self_sufficiency_mode="none")
+    need = demand_needs(shipped, path).query("year == 2030").set_index("material")["need_t"]
+    targets = {t.name: t.denominator_t for t in problem.targets}
+    for material in ("lithium_lce", "nickel", "cobalt", "graphite", "manganese"):
+        assert targets[f"battery:{material}"] == pytest.approx(need[material])
+    assert any("demand path" in note for note in problem.notes)
+    with pytest.raises(PortfolioParameterError, match="outside the demand path"):
+        build_problem(shipped, 2040, battery_path=path, self_sufficiency_mode="none")

@@ -199,6 +199,9 @@ def optimize_cmd(
     battery_target: Annotated[float, typer.Option(
         "--battery-target", help="Required secured share of each battery material's need.")
     ] = 1.0,
+    demand_path: Annotated[Path | None, typer.Option(
+        "--demand-path", help="Demand-path TOML file (paths/policy_2035.toml): the battery "
+        "targets are its needs in the target year, instead of --battery-gwh.")] = None,
     demand_growth: GrowthOption = 0.0,
     time_limit: Annotated[float, typer.Option(
         "--time-limit", help="Bound on the whole solve, s; without a solution in time the "
@@ -247,7 +250,8 @@ def optimize_cmd(
         iso3=importer, self_sufficiency_target=ssr_target, self_sufficiency_mode=ssr_mode.value,
         self_sufficiency_basis=ssr_basis,
         metals=metal or None, battery_gwh=battery_gwh or None, battery_scenario=battery_scenario,
-        battery_coverage_target=battery_target, demand_growth=demand_growth)
+        battery_coverage_target=battery_target, demand_growth=demand_growth,
+        battery_path=demand_path)
     if frontier:
         if frontier_points < 2:
             raise PortfolioParameterError(

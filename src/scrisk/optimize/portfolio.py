@@ -387,6 +387,7 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
                        target_weights: Mapping[str, float] | None = None,
                        self_sufficiency_basis: str | None = None,
                        options: PortfolioOptions | None = None,
+                       battery_path=None,
                        **fields) -> PortfolioResult:
     """Choose which candidate projects to back, and at what stake.
 
@@ -403,8 +404,9 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
     target_year : int
         Targets are met by this year; later projects do not count.
     iso3, self_sufficiency_target, self_sufficiency_mode, metals, battery_gwh, battery_scenario,
-    battery_coverage_target, demand_growth, target_weights, self_sufficiency_basis
-        The targets; see :func:`scrisk.optimize.problem.build_problem`.
+    battery_coverage_target, demand_growth, target_weights, self_sufficiency_basis, battery_path
+        The targets; see :func:`scrisk.optimize.problem.build_problem` (``battery_path``: a
+        demand path whose needs in ``target_year`` replace ``battery_gwh``).
     options : PortfolioOptions, optional
     **fields
         Fields of :class:`PortfolioOptions` (``budgets``, ``commodities``,
@@ -438,13 +440,15 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
                              battery_gwh=battery_gwh, battery_scenario=battery_scenario,
                              battery_coverage_target=battery_coverage_target,
                              demand_growth=demand_growth, target_weights=target_weights,
-                             self_sufficiency_basis=self_sufficiency_basis)
+                             self_sufficiency_basis=self_sufficiency_basis,
+                             battery_path=battery_path)
     return solve_portfolio(problem, options=opts)
 
 
 PROBLEM_PARAMETERS = ("iso3", "self_sufficiency_target", "self_sufficiency_mode", "metals",
                       "battery_gwh", "battery_scenario", "battery_coverage_target",
-                      "demand_growth", "target_weights", "self_sufficiency_basis")
+                      "demand_growth", "target_weights", "self_sufficiency_basis",
+                      "battery_path")
 
 
 def _prepare(dataset, target_year: int, opts: PortfolioOptions, **problem_parameters

@@ -283,7 +283,8 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
                   battery_coverage_target: float = 1.0,
                   demand_growth: float = 0.0,
                   target_weights: Mapping[str, float] | None = None,
-                  self_sufficiency_basis: str | None = None) -> PortfolioProblem:
+                  self_sufficiency_basis: str | None = None,
+                  battery_path=None) -> PortfolioProblem:
     """Candidates, targets and current supply of one importer for one target year.
 
     Parameters
@@ -320,6 +321,10 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
         to how the official ratio counts; ``entitlement`` counts the full
         equity or offtake share. New stakes always count in full: a
         rights acquisition comes with the offtake.
+    battery_path : path-like or DemandPath, optional
+        A demand path (:mod:`scrisk.metrics.demand`): the battery targets are
+        the needs of its GWh and chemistry mix in ``target_year``, instead of
+        ``battery_gwh`` and ``battery_scenario``.
 
     Returns
     -------
@@ -358,6 +363,10 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
             f"battery_coverage_target must be a fraction of the need in [0, 10], "
             f"got {battery_coverage_target}; give 1.0 for 100 %")
     iso3 = dataset.check_country(iso3)
+    battery_mix, path_label = None, ""
+    if battery_path is not None:
+        battery_gwh, battery_mix, path_label = _demand_path_target(dataset, battery_path,
+                                                                   target_year)
     target_year = int(target_year)
     notes: list[str] = []
 
@@ -454,9 +463,11 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
 
     # -- battery materials
     if battery_gwh:
-        if battery_scenario is None:
+        if battery_scenario is None and battery_mix is None:
             raise PortfolioParameterError("give a battery_scenario for the battery targets")
-        need = battery_needs(dataset, float(battery_gwh), battery_scenario)
+        need = battery_needs(dataset, float(battery_gwh),
+                             None if battery_mix is not None else battery_scenario,
+                             mix=battery_mix)
         need = need.set_index("material")["tonnes"]
         for commodity, material in MATERIAL_OF_COMMODITY.items():
             if material not in need.index or need[material] <= 0:
@@ -473,7 +484,7 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
             target_base.append(pd.DataFrame({"target": name, "commodity": commodity,
                                              "iso3": rows.index,
                                              "secured_t": rows.to_numpy(dtype=float)}))
-        notes.append(f"battery needs for {battery_gwh:g} GWh/yr, chemistry mix "
+        notes.append(path_label or f"battery needs for {battery_gwh:g} GWh/yr, chemistry mix "
                      f"'{battery_scenario}'")
     if weights:
         raise UnknownChoiceError("target in target_weights", next(iter(weights)),
@@ -624,3 +635,20 @@ def problem_from_frames(candidates: pd.DataFrame, targets: Iterable[Target], *,
                             pd.Series(reference, dtype=float, name="reference_t"),
                             int(target_year), iso3, (),
                             dict(commodity_group or DEFAULT_GROUPS))
+
+
+def _demand_path_target(dataset, battery_path, target_year: int) -> tuple[float, pd.Series, str]:
+    """GWh, chemistry mix and a note for the battery targets of a demand path's year."""
+    from scrisk.metrics.demand import DemandPath, demand_gwh, load_path
+
+    path = battery_path if isinstance(battery_path, DemandPath) else load_path(battery_path,
+                                                                              dataset)
+    if target_year not in path.years:
+        raise PortfolioParameterError(
+            f"target year {target_year} is outside the demand path '{path.name}' "
+            f"({path.years[0]}-{path.years[-1]})")
+    gwh = float(demand_gwh(path).set_index("year").loc[target_year, "gwh"])
+    mix = path.chemistry.loc[target_year]
+    mix = mix[mix > 0]
+    return gwh, mix, (f"battery needs of the demand path '{path.name}' in {target_year}: "
+                      f"{gwh:.1f} GWh/yr (central), its chemistry mix of that year")
