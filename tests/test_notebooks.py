@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = ("01_explore_supply_chain", "02_disruption_scenario", "03_portfolio")
+NAMES = ("01_explore_supply_chain", "02_disruption_scenario", "03_portfolio", "04_demand_paths")
 CHARTS = {"01_explore_supply_chain": 5, "02_disruption_scenario": 2}  # charts each must show
 
 jupytext = pytest.importorskip("jupytext", reason="pip install -e .[dev] (jupytext)")

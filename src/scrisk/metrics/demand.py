@@ -783,3 +783,55 @@ def target_comparison(dataset: Dataset, path: DemandPath, year: int = 2030,
                    "ratio_to_150gwh", "meti_600gwh_t", "ratio_to_meti_600gwh"]]
     table.attrs.update(year=year, basis=basis, domestic_gwh=domestic_gwh, global_gwh=global_gwh)
     return table
+
+
+# --------------------------------------------------------------------------- chart
+
+
+def plot_demand_paths(tables: Mapping[str, pd.DataFrame], column: str = "gwh", ax=None, *,
+                      reference: float | None = None, reference_label: str = ""):
+    """Chart of one quantity per year for several paths, with its low-high band.
+
+    Parameters
+    ----------
+    tables : mapping
+        Path label -> :func:`demand_gwh` table (``column`` ``gwh``) or one
+        material's rows of :func:`demand_needs` (``column`` ``need_t``).
+    column : str
+        Central column; ``<stem>_low`` / ``<stem>_high`` give the band
+        (``gwh_low``, ``need_low_t``).
+    ax : matplotlib Axes, optional
+    reference : float, optional
+        A horizontal line (e.g. 150 GWh) with ``reference_label``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> p = load_path(shipped_paths()["slow"])
+    >>> ax = plot_demand_paths({"slow": demand_gwh(p)}, reference=150.0)
+    >>> ax.get_ylabel()
+    'GWh per year'
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    low, high = ((f"{column}_low", f"{column}_high") if not column.endswith("_t")
+                 else (column.replace("_t", "_low_t"), column.replace("_t", "_high_t")))
+    for i, (label, table) in enumerate(tables.items()):
+        table = table.sort_values("year")
+        ax.plot(table["year"], table[column], color=f"C{i}", linewidth=2, label=str(label))
+        if low in table and high in table:
+            ax.fill_between(table["year"], table[low], table[high], color=f"C{i}", alpha=0.15)
+    if reference is not None:
+        ax.axhline(reference, color="C3", linestyle=":", linewidth=1.2,
+                   label=reference_label or f"{reference:g}")
+    ax.set_xlabel("year")
+    ax.set_ylabel("GWh per year" if column == "gwh" else "tonnes per year")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
