@@ -160,11 +160,16 @@ class Dataset:
         return self.countries_resolver.require(country)
 
     def country_name(self, iso3: str, lang: str = "en") -> str:
-        """Name of a country in English (``en``) or Japanese (``ja``)."""
+        """Name of a country in English (``en``) or Japanese (``ja``); the code when unknown."""
+        return self._country_names["ja" if lang == "ja" else "en"].get(iso3, iso3)
+
+    @cached_property
+    def _country_names(self) -> dict[str, dict[str, str]]:
+        # one dictionary per language: names are looked up thousands of times per report
         table = self._tables["countries"]
-        column = "name_ja" if lang == "ja" else "name_en"
-        match = table.loc[table["iso3"] == iso3, column]
-        return str(match.iloc[0]) if len(match) else iso3
+        return {lang: {str(code): str(name) for code, name in
+                       zip(table["iso3"], table[f"name_{lang}"], strict=True)}
+                for lang in ("en", "ja")}
 
     def group_members(self, group: str) -> frozenset[str]:
         """ISO3 members of a country group defined in ``country_groups.csv``."""
