@@ -110,7 +110,8 @@ def emit(frame, fmt: OutputFormat, title: str = "", json_payload=None, **options
 
 
 # Command modules register themselves on `app` when imported; each owns one area.
-COMMAND_MODULES = ("data", "metrics", "demand", "disruption", "optimize", "report", "sweep")
+COMMAND_MODULES = ("data", "metrics", "midstream", "demand", "disruption", "optimize", "report",
+                   "sweep")
 
 
 def _register_commands() -> None:

@@ -17,7 +17,8 @@ YearOption = Annotated[int | None, typer.Option("--year", help="Year (default: l
 ImporterOption = Annotated[str, typer.Option(
     "--importer", help="Importer: ISO3 code, English or Japanese name (JPN, Japan, 日本); "
     "GeoPolRisk also takes groups (EU27, G7).")]
-StageOption = Annotated[str | None, typer.Option("--stage", help="mining or refining.")]
+StageOption = Annotated[str | None, typer.Option(
+    "--stage", help="mining or refining (concentration also: precursor, cathode, anode, cell).")]
 
 
 def _stage(stage: str | None, default: str | None = None) -> str | None:
@@ -51,6 +52,11 @@ def concentration_cmd(commodity: CommodityOption = None, year: YearOption = None
     from scrisk.metrics.concentration import company_concentration, concentration
 
     ds = load(data)
+    from scrisk.cli.midstream import concentration_midstream, is_midstream
+
+    if is_midstream(stage) and not companies:  # battery products: scrisk.metrics.midstream
+        concentration_midstream(ds, stage, year, scale, fmt)
+        return
     if commodity is not None:
         ds.check_commodity(commodity)
     if companies:

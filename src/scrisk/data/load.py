@@ -567,6 +567,14 @@ def _check_cross_file(t: dict[str, pd.DataFrame], failures: list[ValidationFailu
     _check_member(t["sea_regions"], "origin_region", set(t["sea_routes"]["origin_region"].dropna()),
                   "an origin_region of geo/sea_routes.csv", failures)
     _check_route_chokepoints(t, failures)
+    _check_member(t["midstream_content"], "commodity", commodities,
+                  "a commodity in minerals/commodities.csv", failures)
+    mid = t["midstream_shares"]
+    if not mid.empty:  # one published share table per stage, variant, measure and year
+        group = mid["stage"] + "/" + mid["variant"] + "/" + mid["measure"] + "/" \
+            + mid["year"].astype(str)
+        _check_sum(mid.assign(_group=group), "_group", "share", "==", failures,
+                   "shares of one stage, variant, measure and year to add up to 1")
     _check_one_unit(t["production"], ("commodity", "stage"), failures)
     _check_one_unit(t["processing_shares"], ("commodity", "stage"), failures)
     _check_mining_unit(t, failures)

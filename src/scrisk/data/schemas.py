@@ -15,6 +15,10 @@ from dataclasses import dataclass
 # spherical graphite, mixed REO) -> refined (cathode, class-1 metal, sulphate, carbonate,
 # separated oxide) -> material (battery cathode/anode material, magnets).
 STAGES = ("mining", "intermediate", "refining", "material")
+# The battery midstream (scrisk.metrics.midstream): products made from several elements' refined
+# output, upstream first. Facilities may sit at these stages too.
+MIDSTREAM_STAGES = ("precursor", "cathode", "anode", "cell")
+FACILITY_STAGES = STAGES + MIDSTREAM_STAGES
 COMMODITY_GROUPS = ("base_metal", "battery", "rare_metal", "precious")
 FACILITY_STATUSES = ("operating", "care_and_maintenance", "construction", "closed", "development")
 YEAR_MIN, YEAR_MAX = 1990, 2100
@@ -254,6 +258,67 @@ SCHEMAS: dict[str, TableSchema] = {
                         "contained element.",
         ),
         TableSchema(
+            "midstream_shares",
+            "minerals/midstream_shares.csv",
+            (
+                _c("stage", allowed=MIDSTREAM_STAGES),
+                _c("variant", description="all, or a chemistry family (nickel_based, LFP) or "
+                                          "anode type (natural, synthetic)"),
+                _c("measure", allowed=("production", "capacity")),
+                _c("iso3", "iso3"),
+                _c("year", "year"),
+                _c("share", "float", **SHARE),
+                _c("world_total", "float", nullable=True, minimum=0.0),
+                _c("unit", description="unit of world_total: t CAM, t pCAM, t anode, GWh"),
+                SOURCE,
+                _c("quality", allowed=("reported", "derived", "estimated")),
+                NOTE,
+            ),
+            key=("stage", "variant", "measure", "iso3", "year"),
+            required=False,
+            description="Published country shares of battery precursor, cathode and anode "
+                        "material and cell output or capacity; one stage-variant-measure-year "
+                        "sums to 1 (ROW holds the rest).",
+        ),
+        TableSchema(
+            "midstream_capacity",
+            "minerals/midstream_capacity.csv",
+            (
+                _c("stage", allowed=MIDSTREAM_STAGES),
+                _c("iso3", "iso3"),
+                _c("year", "year"),
+                _c("capacity", "float", minimum=0.0),
+                _c("unit"),
+                _c("status", allowed=("operating", "certified_plans", "announced")),
+                SOURCE,
+                _c("quality", allowed=("reported", "derived", "estimated")),
+                NOTE,
+            ),
+            key=("stage", "iso3", "year", "status"),
+            required=False,
+            description="A country's midstream capacity by year (e.g. Japan's domestic cell "
+                        "capacity), operating or as planned.",
+        ),
+        TableSchema(
+            "midstream_content",
+            "minerals/midstream_content.csv",
+            (
+                _c("stage", allowed=MIDSTREAM_STAGES),
+                _c("chemistry"),
+                _c("commodity"),
+                _c("t_per_t", "float", minimum=0.0, maximum=1.0,
+                   description="tonnes of contained element per tonne of product"),
+                _c("product_unit"),
+                _c("contained_unit"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("stage", "chemistry", "commodity"),
+            required=False,
+            description="Element content of midstream products by chemistry (contained "
+                        "element per tonne of pCAM, CAM or anode material).",
+        ),
+        TableSchema(
             "governance",
             "minerals/governance.csv",
             (
@@ -406,7 +471,8 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("facility_id"),
                 _c("name"),
                 _c("commodity"),
-                _c("stage", allowed=STAGES),
+                _c("stage", allowed=FACILITY_STAGES,
+                   description="element stage, or a midstream stage for battery plants"),
                 _c("iso3", "iso3"),
                 _c("lat", "float", minimum=-90.0, maximum=90.0),
                 _c("lon", "float", minimum=-180.0, maximum=180.0),

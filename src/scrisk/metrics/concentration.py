@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from scrisk.data.load import Dataset
+from scrisk.data.schemas import MIDSTREAM_STAGES
 
 AGGREGATE_CODES = ("ROW",)
 MISSING_WGI_SCALED = 5.0
@@ -65,8 +66,13 @@ def latest_wgi(dataset: Dataset, year: int) -> pd.Series:
     return gov.groupby("iso3")["wgi_political_stability"].last()
 
 
-def stage_shares(dataset: Dataset, commodity: str, stage: str, year: int) -> pd.Series:
+def stage_shares(dataset: Dataset, commodity: str | None, stage: str, year: int,
+                 variant: str = "all") -> pd.Series:
     """Country shares of world production of one commodity, stage and year.
+
+    A battery midstream stage (precursor, cathode, anode, cell) ignores
+    ``commodity`` and reads :func:`scrisk.metrics.midstream.stage_shares`
+    (``variant``: ``all`` or a chemistry family).
 
     Mining shares come from ``production.csv``; refining shares from
     ``production.csv`` refining rows when present, else from the published
@@ -74,6 +80,10 @@ def stage_shares(dataset: Dataset, commodity: str, stage: str, year: int) -> pd.
     (``ROW``) stay in the series; :func:`concentration` leaves them out of
     the sums of squares.
     """
+    if stage in MIDSTREAM_STAGES:  # battery products: one share table per stage and variant
+        from scrisk.metrics.midstream import stage_shares as midstream_shares
+
+        return midstream_shares(dataset, stage, year, variant=variant)
     prod = dataset.production
     rows = prod.loc[(prod["commodity"] == commodity) & (prod["stage"] == stage)
                     & (prod["year"] == year)]
@@ -136,6 +146,8 @@ def concentration(dataset: Dataset, commodity: str | None = None, stage: str | N
     >>> table.loc[0, "top1_iso3"]
     'COD'
     """
+    if stage in MIDSTREAM_STAGES:
+        return midstream_concentration(dataset, stage, year, scale)
     commodities = [dataset.check_commodity(commodity)] if commodity else dataset.commodities_list
     stages = [stage] if stage else ["mining", "refining"]
     prod_years = dataset.years("production")
@@ -153,6 +165,51 @@ def concentration(dataset: Dataset, commodity: str | None = None, stage: str | N
     return pd.DataFrame(rows, columns=["commodity", "stage", "year", "n_countries", "hhi",
                                        "top1_iso3", "top1_share", "top3_share",
                                        "effective_suppliers", "gov_hhi"])
+
+
+MIDSTREAM_COLUMNS = ["commodity", "stage", "year", "n_countries", "hhi", "top1_iso3",
+                     "top1_share", "top3_share", "effective_suppliers", "gov_hhi", "variant",
+                     "measure", "share_year", "quality", "source"]
+
+
+def midstream_concentration(dataset: Dataset, stage: str, year: int | None = None,
+                            scale: float = 1.0) -> pd.DataFrame:
+    """Country concentration of a battery midstream stage, per published variant.
+
+    ``commodity`` is ``battery`` (the product combines several elements);
+    one row per variant (``all``, ``nickel_based``, ``LFP``) with the
+    published table used (``measure``, ``share_year``, ``source``). ``ROW``
+    (rest of world) is left out of the sums of squares, so the HHI is a
+    lower bound when ROW is large. An empty frame when nothing is published.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> t = midstream_concentration(load_dataset(), "cathode", 2024)
+    >>> t.loc[t["variant"] == "all", "top1_iso3"].iloc[0]
+    'CHN'
+    """
+    from scrisk.metrics.midstream import check_stage
+    from scrisk.metrics.midstream import stage_shares as midstream_shares
+
+    check_stage(stage)
+    year = int(year) if year is not None else dataset.years("production")[-1]
+    wgi = latest_wgi(dataset, year)
+    variants = ["all"]
+    if "midstream_shares" in dataset.table_names:
+        mid = dataset.midstream_shares
+        variants += sorted(set(mid.loc[mid["stage"] == stage, "variant"]) - {"all"})
+    rows = []
+    for variant in variants:
+        shares = midstream_shares(dataset, stage, year, variant=variant)
+        if shares.empty:
+            continue
+        rows.append({"commodity": "battery", "stage": stage, "year": year,
+                     **concentration_of(shares, wgi, scale), "variant": variant,
+                     "measure": shares.attrs["measure"], "share_year": shares.attrs["share_year"],
+                     "quality": ", ".join(shares.attrs["quality"]),
+                     "source": "; ".join(shares.attrs["sources"])})
+    return pd.DataFrame(rows, columns=MIDSTREAM_COLUMNS)
 
 
 def company_concentration(dataset: Dataset, commodity: str, stage: str = "mining",

@@ -1,0 +1,122 @@
+"""`scrisk metrics battery-capacity` and `midstream-exposure`: the battery midstream.
+
+Also the midstream branch of `scrisk metrics concentration --stage cathode`
+(anode, cell, precursor). Every number comes from
+:mod:`scrisk.metrics.midstream`; this module only parses and prints.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from scrisk.cli import DataOption, FormatOption, OutputFormat, emit, load, table_command
+from scrisk.cli.metrics import ImporterOption, metrics_app
+
+ScenarioOption = Annotated[str, typer.Option(
+    "--scenario", help="Chemistry mix (minerals/battery_scenarios.csv): nickel_rich, balanced, "
+    "lfp_shift.")]
+YearOption = Annotated[int | None, typer.Option(
+    "--year", help="Year of the midstream shares and element networks (default: the default "
+    "analysis year).")]
+
+
+def is_midstream(stage: str | None) -> bool:
+    """Whether ``stage`` names a battery midstream stage."""
+    from scrisk.data.schemas import MIDSTREAM_STAGES
+
+    return stage in MIDSTREAM_STAGES
+
+
+def concentration_midstream(ds, stage: str, year: int | None, scale: float,
+                            fmt: OutputFormat) -> None:
+    """Print the country concentration of a midstream stage with its sources."""
+    from scrisk.metrics.concentration import midstream_concentration
+
+    year = ds.check_year(year) if year is not None else ds.years("production")[-1]
+    table = midstream_concentration(ds, stage, year, scale=scale)
+    if table.empty:
+        typer.echo(f"No published country shares of the {stage} stage are held "
+                   "(minerals/midstream_shares.csv): a data gap, not a zero.")
+        return
+    shown = table if fmt is not OutputFormat.table else table.drop(columns=["source"])
+    emit(shown, fmt, title=f"Supply concentration, battery {stage} stage, {year} (country "
+                           "shares of the latest published table not after the year; ROW "
+                           "left out of the HHI)")
+    if fmt is OutputFormat.table:
+        for row in table.itertuples(index=False):
+            typer.echo(f"source ({row.variant}, {row.measure} {row.share_year}, "
+                       f"{row.quality}): {row.source}")
+
+
+@metrics_app.command("battery-capacity")
+@table_command
+def battery_capacity_cmd(importer: ImporterOption = "JPN", scenario: ScenarioOption =
+                         "nickel_rich", year: YearOption = None,
+                         basis: Annotated[str, typer.Option(
+                             "--basis", help="calibrated (material bought, default) or "
+                             "theoretical (material in the cells).")] = "calibrated",
+                         target: Annotated[float | None, typer.Option(
+                             "--target", help="Goal in GWh/yr (default: the policy target, "
+                             "150 for Japan).")] = None,
+                         data: DataOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """Domestic cell capacity by year against the goal, the goal's materials and their mines."""
+    from scrisk.metrics.battery import BASES
+    from scrisk.exceptions import UnknownChoiceError
+    from scrisk.metrics.midstream import battery_goal
+
+    if basis not in BASES:
+        raise UnknownChoiceError("basis", basis, BASES)
+    ds = load(data)
+    goal = battery_goal(ds, importer, scenario, year, basis, target)
+    cap = goal.capacity
+    emit(cap.drop(columns=["source", "note"]) if fmt is OutputFormat.table else cap, fmt,
+         title=f"Domestic cell capacity of {importer} against {goal.target_gwh:g} GWh/yr by "
+               f"{goal.target_year} (published figures only; 'no figure' years are not "
+               "interpolated)", key="capacity")
+    if fmt is OutputFormat.table:
+        for row in cap.loc[cap["source"] != ""].itertuples(index=False):
+            typer.echo(f"{row.year} ({row.status}, {row.quality}): {row.note} [{row.source}]")
+    exposure = goal.exposure
+    emit(goal.summary(), fmt, key="needs",
+         title=f"Materials for {goal.target_gwh:g} GWh/yr ({scenario}, {basis}; contained "
+               f"element; lithium also as LCE in the notes) and their mined origin "
+               f"(networks of {exposure.year})")
+    if fmt is OutputFormat.table:
+        li = exposure.needs.loc[exposure.needs["commodity"] == "lithium", "lce_t"]
+        if len(li):
+            typer.echo(f"lithium: {float(li.iloc[0]):,.0f} t LCE")
+    emit(exposure.chokepoints(), fmt, key="chokepoints",
+         title="Largest single-country losses of the goal's materials (midstream supplier or "
+               "mining country)")
+    if fmt is OutputFormat.table:
+        for note in exposure.notes:
+            typer.echo(f"note: {note}")
+
+
+@metrics_app.command("midstream-exposure")
+@table_command
+def midstream_exposure_cmd(importer: ImporterOption = "JPN",
+                           stage: Annotated[str, typer.Option(
+                               "--stage", help="cathode (default), anode or precursor.")
+                           ] = "cathode",
+                           scenario: ScenarioOption = "nickel_rich", year: YearOption = None,
+                           quantity: Annotated[float | None, typer.Option(
+                               "--quantity", help="Tonnes of product to trace (default: the "
+                               "importer's own output of the stage).")] = None,
+                           data: DataOption = None,
+                           fmt: FormatOption = OutputFormat.table) -> None:
+    """Where the elements of a country's cathode or anode material were mined."""
+    from scrisk.metrics.midstream import check_stage, midstream_exposure
+
+    ds = load(data)
+    exposure = midstream_exposure(ds, importer, check_stage(stage), year, scenario, quantity)
+    emit(exposure.by_origin(), fmt, key="origins",
+         title=f"Mined origin of {importer}'s {stage} material ({exposure.product_need:,.0f} "
+               f"{exposure.unit}, {scenario}), {exposure.year}, contained element")
+    emit(exposure.chokepoints(), fmt, key="chokepoints",
+         title="Largest single-country losses (midstream supplier or mining country)")
+    if fmt is OutputFormat.table:
+        for note in exposure.notes:
+            typer.echo(f"note: {note}")
