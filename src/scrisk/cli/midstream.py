@@ -62,8 +62,8 @@ def battery_capacity_cmd(importer: ImporterOption = "JPN", scenario: ScenarioOpt
                              "150 for Japan).")] = None,
                          data: DataOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Domestic cell capacity by year against the goal, the goal's materials and their mines."""
-    from scrisk.metrics.battery import BASES
     from scrisk.exceptions import UnknownChoiceError
+    from scrisk.metrics.battery import BASES
     from scrisk.metrics.midstream import battery_goal
 
     if basis not in BASES:
