@@ -711,6 +711,19 @@ class BatteryGoal:
         """Element needs of the goal with top mining country and traced share."""
         return self.exposure.summary()
 
+    def tables(self, top: int = 8) -> dict[str, object]:
+        """Everything a report shows, computed here: ``capacity``, ``needs`` (with
+        ``lce_t`` for lithium), ``chokepoints``, ``notes``, ``target_gwh``,
+        ``target_year``, ``network_year``, ``latest`` (the latest published capacity row)."""
+        needs = self.summary().merge(self.exposure.needs[["commodity", "lce_t"]],
+                                     on="commodity", how="left")
+        held = self.capacity.dropna(subset=["capacity_gwh"])
+        latest = held.iloc[-1].to_dict() if len(held) else None
+        return {"capacity": self.capacity, "needs": needs,
+                "chokepoints": self.exposure.chokepoints(top), "notes": self.exposure.notes,
+                "target_gwh": self.target_gwh, "target_year": self.target_year,
+                "network_year": self.exposure.year, "latest": latest}
+
 
 def battery_goal(dataset: Dataset, iso3: str = "JPN", scenario: str = "nickel_rich",
                  year: int | None = None, basis: str = "calibrated",

@@ -348,6 +348,7 @@ def section_builders():
     from scrisk.report.sections import (
         battery,
         commodities,
+        midstream,
         overview,
         portfolio,
         provenance,
@@ -363,6 +364,8 @@ def section_builders():
          commodities.commodity_section),
         ("self_sufficiency", lambda w, d: "self_sufficiency" in w, self_sufficiency.ssr_section),
         ("battery", lambda w, d: "battery" in w, battery.battery_section),
+        ("midstream", lambda w, d: "battery" in w and d.midstream is not None,
+         midstream.midstream_section),
         ("scenarios", lambda w, d: "scenarios" in w, scenarios.scenario_section),
         ("portfolio", lambda w, d: "portfolio" in w, portfolio.portfolio_section),
         ("appendix", lambda w, d: "summary" in w and bool(d.appendix),

@@ -174,6 +174,8 @@ class ReportData:
     trajectory : pandas.DataFrame
         :func:`scrisk.metrics.trajectory.trajectory` of the base metals together
         (``year, ratio_existing, ratio``: existing stakes, and with the portfolio).
+    midstream : dict or None
+        :func:`midstream_tables`: the domestic cell goal, its materials and their mines.
     """
 
     importer: str
@@ -208,6 +210,7 @@ class ReportData:
     disruptions: pd.DataFrame = field(default_factory=pd.DataFrame)
     ssr_path: pd.DataFrame = field(default_factory=pd.DataFrame)
     trajectory: pd.DataFrame = field(default_factory=pd.DataFrame)
+    midstream: dict | None = None
 
 
 # --------------------------------------------------------------------------- options
@@ -985,6 +988,7 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
             False, "data", f"minerals/consumption.csv has no base-metal demand for {importer}")
     battery = battery_table(dataset, importer, gwh) if ("battery" in wanted or "summary"
                                                         in wanted) else pd.DataFrame()
+    midstream = midstream_tables(dataset, importer) if "battery" in wanted else None
     scenario_results: tuple[ScenarioData, ...] = ()
     if "scenarios" in wanted:
         scenario_results, status["scenarios"] = background.result("scenarios")
@@ -1036,7 +1040,20 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
                 "gwh": float(gwh), "budget_oku_yen": float(budget_oku_yen), "seed": seed,
                 "draws": draws, "sections": tuple(s for s in SECTIONS if s in wanted)},
         appendix=appendix, findings=findings, trend=trend, import_value=values,
-        disruptions=disruptions, ssr_path=path, trajectory=trajectory)
+        disruptions=disruptions, ssr_path=path, trajectory=trajectory, midstream=midstream)
+
+
+def midstream_tables(dataset: Dataset, importer: str) -> dict[str, object] | None:
+    """:meth:`scrisk.metrics.midstream.BatteryGoal.tables` of the importer's cell goal.
+
+    ``None`` when the data lack a domestic capacity target or the midstream tables.
+    """
+    from scrisk.metrics.midstream import battery_goal
+
+    try:
+        return battery_goal(dataset, importer).tables()
+    except COMPUTE_ERRORS:
+        return None
 
 
 def trajectory_table(dataset: Dataset, importer: str, portfolio: PortfolioTables | None,
