@@ -28,6 +28,7 @@ bench: $(STAMP)
 data: $(STAMP)
 	$(BIN)/python scripts/build_data.py
 	$(BIN)/python scripts/build_demand_data.py
+	$(BIN)/python scripts/build_midstream.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts benchmarks

@@ -155,3 +155,22 @@ def test_cli_battery_capacity(monkeypatch, capsys):
     code, _, err = run_cli(monkeypatch, capsys, "metrics", "midstream-exposure", "--stage",
                            "electrolyte")
     assert code != 0 and "midstream stage" in err
+
+
+def test_cli_exposure_cathode_traces_to_mines(monkeypatch, capsys):
+    code, out, err = run_cli(monkeypatch, capsys, "metrics", "exposure", "--stage", "cathode",
+                             "--format", "csv")
+    assert code == 0, err
+    frame = pd.read_csv(__import__("io").StringIO(out.split("\n\n")[0]))
+    assert {"commodity", "origin", "kind", "tonnes", "share"} <= set(frame.columns)
+    assert "mined" in set(frame["kind"])
+
+
+def test_report_tables_of_the_goal(shipped):
+    from scrisk.report.tables import midstream_tables
+
+    tables = midstream_tables(shipped, "JPN")
+    assert tables is not None and tables["target_gwh"] == 150.0
+    assert tables["latest"]["capacity_gwh"] == 120.0
+    assert set(tables["needs"]["commodity"]) == {"lithium", "nickel", "cobalt", "manganese",
+                                                 "graphite"}

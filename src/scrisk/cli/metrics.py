@@ -18,7 +18,8 @@ ImporterOption = Annotated[str, typer.Option(
     "--importer", help="Importer: ISO3 code, English or Japanese name (JPN, Japan, 日本); "
     "GeoPolRisk also takes groups (EU27, G7).")]
 StageOption = Annotated[str | None, typer.Option(
-    "--stage", help="mining or refining (concentration also: precursor, cathode, anode, cell).")]
+    "--stage", help="mining or refining (concentration and exposure also: precursor, cathode, "
+    "anode, cell).")]
 
 
 def _stage(stage: str | None, default: str | None = None) -> str | None:
@@ -126,9 +127,13 @@ def exposure_cmd(commodity: CommodityOption = None, year: YearOption = None,
     with nothing behind them (``unattributed``) are data gaps, listed after
     the table.
     """
+    from scrisk.cli.midstream import exposure_midstream, is_midstream
     from scrisk.metrics.exposure import lookthrough_exposure
 
     ds = load(data)
+    if is_midstream(stage):  # battery products: through the element networks to the mines
+        exposure_midstream(ds, importer, stage, year, fmt)
+        return
     commodity = _commodity(ds, commodity, "cobalt")
     year = _year(ds, year, "trade")
     table = lookthrough_exposure(ds, importer, commodity, year,

@@ -95,6 +95,23 @@ def battery_capacity_cmd(importer: ImporterOption = "JPN", scenario: ScenarioOpt
             typer.echo(f"note: {note}")
 
 
+def exposure_midstream(ds, importer: str, stage: str, year: int | None,
+                       fmt: OutputFormat, scenario: str = "nickel_rich",
+                       quantity: float | None = None) -> None:
+    """Print the mined origin of a country's midstream supply (``metrics exposure --stage``)."""
+    from scrisk.metrics.midstream import check_stage, midstream_exposure
+
+    exposure = midstream_exposure(ds, importer, check_stage(stage), year, scenario, quantity)
+    emit(exposure.by_origin(), fmt, key="origins",
+         title=f"Mined origin of {importer}'s {stage} material ({exposure.product_need:,.0f} "
+               f"{exposure.unit}, {scenario} chemistry mix), {exposure.year}, contained element")
+    emit(exposure.chokepoints(), fmt, key="chokepoints",
+         title="Largest single-country losses (midstream supplier or mining country)")
+    if fmt is OutputFormat.table:
+        for note in exposure.notes:
+            typer.echo(f"note: {note}")
+
+
 @metrics_app.command("midstream-exposure")
 @table_command
 def midstream_exposure_cmd(importer: ImporterOption = "JPN",
@@ -108,15 +125,4 @@ def midstream_exposure_cmd(importer: ImporterOption = "JPN",
                            data: DataOption = None,
                            fmt: FormatOption = OutputFormat.table) -> None:
     """Where the elements of a country's cathode or anode material were mined."""
-    from scrisk.metrics.midstream import check_stage, midstream_exposure
-
-    ds = load(data)
-    exposure = midstream_exposure(ds, importer, check_stage(stage), year, scenario, quantity)
-    emit(exposure.by_origin(), fmt, key="origins",
-         title=f"Mined origin of {importer}'s {stage} material ({exposure.product_need:,.0f} "
-               f"{exposure.unit}, {scenario}), {exposure.year}, contained element")
-    emit(exposure.chokepoints(), fmt, key="chokepoints",
-         title="Largest single-country losses (midstream supplier or mining country)")
-    if fmt is OutputFormat.table:
-        for note in exposure.notes:
-            typer.echo(f"note: {note}")
+    exposure_midstream(load(data), importer, stage, year, fmt, scenario, quantity)
