@@ -108,6 +108,9 @@ NYT_2023 = ("The New York Times, 'Can the World Make an Electric Car Battery Wit
             "interactive/2023/05/16/business/china-ev-battery.html")
 WARDS_2024 = ("WardsAuto, 'Battery Supply? It's China, and Everyone Else', 3 April 2024, "
               "Benchmark Mineral Intelligence figures for 2023 battery production")
+ROSKILL_2021 = ("Roskill, Cathode and Precursor Materials report (1st edition), as reported by CFI, "
+                "'China Continues to Dominate Cathode Production', 5 March 2021; https://www.cfi.de/"
+                "news-events/global-news?news_id=12351")
 BNEF_VC_2023 = ("BloombergNEF lithium-ion supply chain data, as visualised by Visual Capitalist, "
                 "'China's dominance in battery manufacturing (2022-2027P)', 2023")
 
@@ -138,6 +141,8 @@ def share_rows() -> list[dict[str, object]]:
                   "Japan 5.5 %, Europe 0.3 %, North America about 1 %; world total derived from "
                   "China's 'some 1,100 kt' / 0.743 (to verify)",
                   world=1480500.0, unit="t CAM", others={"KOR": 0.189, "JPN": 0.055})
+    rows += _pair("cathode", "all", "production", 2020, 0.68, ROSKILL_2021, "reported",
+                  "'In 2020, China ... producing 68 % of cathode materials'", unit="t CAM")
     rows += _pair("cathode", "all", "capacity", 2021, 0.70, IEA_GSC_2022, "reported",
                   "'home to 70% of production capacity for cathodes' (base year 2021, taken "
                   "from the report date; to verify)", unit="t CAM")
