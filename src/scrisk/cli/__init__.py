@@ -64,6 +64,9 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="On an internal error, show the traceback (may be given anywhere on "
+        "the command line; or set SCRISK_DEBUG=1).")] = False,
 ) -> None:
     """Critical-mineral supply-chain risk toolkit."""
 
@@ -90,11 +93,54 @@ def load(data: Path | None):
 
 
 def _folder_signature(folder: Path | None) -> tuple:
-    """Names, sizes and times of an overlay folder's files: a changed file means a new load."""
+    """Names, sizes and times of an overlay folder's files: a changed file means a new load.
+
+    Raises :class:`DataValidationError` for a link in the folder that leads
+    nowhere (broken, or a loop), which the loader would otherwise skip as if
+    the file were absent and use the shipped one instead.
+    """
+    import os
+
     if folder is None or not Path(folder).is_dir():
         return ()
-    return tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns)
-                        for p in Path(folder).rglob("*") if p.is_file()))
+    out, bad = [], []
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        for name in sorted(names + dirs):
+            path = Path(root) / name
+            try:
+                stat = path.stat()  # follows links: ELOOP / ENOENT for a bad one
+            except OSError as err:
+                if not path.is_symlink():
+                    raise
+                bad.append((path, err))
+                continue
+            if name in names or path.is_symlink() and not path.is_dir():
+                out.append((str(path), stat.st_size, stat.st_mtime_ns))
+    if bad:
+        from scrisk.exceptions import ValidationFailure
+
+        raise DataValidationError([ValidationFailure(
+            str(path.relative_to(folder)), None, None, None,
+            "a file or a link to one; this link " + (
+                "is a loop (it leads back to itself)" if _is_loop(err) else
+                f"leads to nothing ({os.readlink(path)!r} does not exist)"))
+            for path, err in bad])
+    return tuple(sorted(out))
+
+
+def _is_loop(err: OSError) -> bool:
+    import errno
+
+    return err.errno == errno.ELOOP
+
+
+def check_data_folder(folder: Path | None) -> list:
+    """Problems of a ``--data`` folder's links (broken or looping), as validation failures."""
+    try:
+        _folder_signature(folder)
+    except DataValidationError as err:
+        return list(err.failures)
+    return []
 
 
 def emit(frame, fmt: OutputFormat, title: str = "", json_payload=None, **options) -> None:
@@ -123,54 +169,110 @@ def _register_commands() -> None:
             import_module(f"scrisk.cli.{name}")
 
 
-def main() -> None:
-    """Entry point: run the app and turn domain errors into readable messages."""
+DEBUG_FLAG = "--debug"
+
+
+def command():
+    """The click command of the CLI, every command registered and every float option finite.
+
+    Built once per call; the in-process test runner and :func:`main` share it.
+    """
+    import typer.main
+
+    from scrisk.cli.options import finite_floats
+
+    _register_commands()
+    click_command = typer.main.get_command(app)
+    finite_floats(click_command)
+    return click_command
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app and turn every error into a readable message.
+
+    A user's mistake (bad data, a bad option value, an unusable file) is one
+    line naming what was wrong, exit code 1 or 2. Anything else is an
+    internal error: a short message and exit 70, with the traceback only
+    under ``--debug`` (anywhere on the command line) or ``SCRISK_DEBUG=1``.
+    """
+    import os
+
     from rich.console import Console
     from rich.markup import escape
 
     err = Console(stderr=True, emoji=False)
-    _register_commands()
+    args = list(sys.argv[1:] if argv is None else argv)
+    cut = args.index("--") if "--" in args else len(args)
+    debug = DEBUG_FLAG in args[:cut] or os.environ.get("SCRISK_DEBUG", "").strip().lower() in (
+        "1", "true", "yes", "on")
+    args = [a for i, a in enumerate(args) if not (i < cut and a == DEBUG_FLAG)]
+
+    def fail(text: str, code: int, hint: str | None = None) -> None:
+        err.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
+        if hint:
+            err.print(escape(hint), highlight=False, soft_wrap=True)
+        sys.exit(code)
+
     try:
-        code = app(standalone_mode=False)
+        code = command().main(args=args, prog_name="scrisk", standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except DataValidationError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        err.print("Run `scrisk data validate --data DIR` for the full table.")
-        sys.exit(exc.exit_code)
+        fail(str(exc), exc.exit_code, "Run `scrisk data validate --data DIR` for the full table.")
     except ScriskError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        sys.exit(1)
+        fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # usage errors arrive here with standalone_mode=False
-        usage = _click_exception_types()
-        if isinstance(exc, usage):
+        if isinstance(exc, _click_exception_types()):
             exc.show()
             sys.exit(getattr(exc, "exit_code", 2))
-        raise
+        if type(exc).__name__ == "Abort":  # click's Abort: e.g. Ctrl-D at a prompt
+            fail("aborted", 1)
+        if debug:
+            raise
+        if isinstance(exc, OSError):
+            fail(_os_error_text(exc), 1)
+        fail(f"internal error ({type(exc).__name__}: {_short(str(exc))})", INTERNAL_ERROR,
+             "This is a fault of scrisk, not of your input as far as it could tell; run the "
+             "same command with --debug for the traceback and report it.")
+
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE of sysexits.h
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def _os_error_text(exc: OSError) -> str:
+    """A file-system error in one line: what, which file, why (no traceback)."""
+    import errno
+
+    reason = exc.strerror or type(exc).__name__
+    if exc.errno == errno.ELOOP:
+        reason = "symbolic link loop (a link that points back to itself or a folder above it)"
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+    return f"{reason}: {where}" if where else _short(str(exc) or reason)
 
 
 def _click_exception_types() -> tuple[type[BaseException], ...]:
     """Usage-error classes of typer's bundled click and of click itself, when installed.
 
     Recent typer releases raise their own copy of click's exceptions even when click
-    is installed (Dask brings click in), so both sets are caught.
+    is installed (Dask brings click in), so both are caught; ``Abort`` (no message to
+    show) is handled by :func:`main` by name.
     """
-    found: list[type[BaseException]] = []
-    for module in ("typer._click.exceptions", "click.exceptions"):
-        try:
-            exceptions = __import__(module, fromlist=["ClickException"])
-        except ImportError:
-            continue
-        found.extend(getattr(exceptions, name) for name in ("ClickException", "Abort")
-                     if hasattr(exceptions, name))
-    return tuple(found)
+    from typer._click.exceptions import ClickException
+
+    try:
+        from click.exceptions import ClickException as PlainClickException
+    except ImportError:
+        return (ClickException,)
+    return (ClickException, PlainClickException)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,10 @@ def data_validate(data: DataOption = None,
     """Check every file against its schema; list every problem and exit 1 if any."""
     import pandas as pd
 
+    from scrisk.cli import check_data_folder
     from scrisk.data.load import validate_folder
 
-    failures = validate_folder(overlay=data)
+    failures = check_data_folder(data) or validate_folder(overlay=data)
     if not failures:
         typer.echo("dataset is valid")
         return

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load, table_command
+from scrisk.cli.options import SeedOption
 
 scenario_app = typer.Typer(help="Validate and run disruption scenarios (docs/scenarios.md).",
                            no_args_is_help=True)
@@ -230,7 +231,7 @@ def scenario_run(
     runs: Annotated[int, typer.Option(
         "--runs", help="Monte Carlo runs (0: one deterministic run with every shock).", min=0)]
     = 0,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the Monte Carlo.")] = 0,
+    seed: SeedOption = 0,
     year: YearOption = None,
     substitution: Annotated[float, typer.Option(
         help="Let untouched suppliers raise shipments by up to this share (0: off).",

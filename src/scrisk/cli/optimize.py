@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load, table_command
+from scrisk.exceptions import DataValidationError
 
 CandidatesOption = Annotated[
     Path | None,
@@ -52,37 +53,24 @@ class SsrMode(StrEnum):
 def _dataset(data: Path | None, candidates: Path | None):
     if candidates is None:
         return load(data)
+    from scrisk.cli import check_data_folder
     from scrisk.optimize.problem import dataset_with_candidates
 
+    if problems := check_data_folder(data):
+        raise DataValidationError(problems)
     return dataset_with_candidates(candidates, data)
 
 
 def _pairs(items: list[str] | None, option: str) -> dict[str, float]:
-    """Parse repeated ``key=value`` options."""
-    from scrisk.optimize.problem import PortfolioParameterError
+    from scrisk.cli.options import parse_pairs
 
-    out = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        try:
-            out[key.strip()] = float(value)
-        except ValueError:
-            sep = ""
-        if not sep or not key.strip():
-            raise PortfolioParameterError(
-                f"{option} expects key=value with a number (e.g. {option} cost=0.2), got {item!r}")
-    return out
+    return parse_pairs(items, option)
 
 
 def _levels(text: str) -> tuple[float, ...]:
-    from scrisk.optimize.problem import PortfolioParameterError
+    from scrisk.cli.options import parse_numbers
 
-    try:
-        return tuple(float(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise PortfolioParameterError(
-            f"--stake-levels expects comma-separated fractions such as 0.25,0.5,0.75,1; "
-            f"got {text!r}") from None
+    return parse_numbers(text, "--stake-levels")
 
 
 @app.command("score")

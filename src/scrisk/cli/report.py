@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from scrisk.cli import DataOption, app, load
+from scrisk.cli.options import SeedOption
 
 
 @app.command("report", context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,7 +40,7 @@ def report_cmd(
     budget: Annotated[float | None, typer.Option(
         "--budget", help="Portfolio budget in oku yen (default: policy_targets.csv, "
         "1,597).")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo draws.")] = 0,
+    seed: SeedOption = 0,
     draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws per "
                                        "scenario.")] = 2000,
 ) -> None:
