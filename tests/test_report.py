@@ -570,15 +570,15 @@ def test_out_must_be_a_folder(capsys, monkeypatch, tmp_path):
     assert "--out must be a folder" in " ".join(capsys.readouterr().err.split())
 
 
-def test_pdf_without_browser_keeps_the_html(small, tmp_path, monkeypatch):
+def test_pdf_without_browser_writes_nothing(small, tmp_path, monkeypatch):
     from scrisk.report.render import write_report
     from scrisk.report.tables import ReportError
 
     ds, data = small
     monkeypatch.setenv("SCRISK_CHROMIUM", str(tmp_path / "no-such-browser"))
     with pytest.raises(ReportError, match="needs headless Chromium"):
-        write_report(ds, tmp_path, "en", data=data, pdf=True)
-    assert list(tmp_path.glob("*.html"))
+        write_report(ds, tmp_path / "out", "en", data=data, pdf=True)
+    assert not (tmp_path / "out").exists()  # all or nothing (docs/report.md, output files)
 
 
 def test_summary_formulas_worked_examples():

@@ -51,6 +51,12 @@ class SsrMode(StrEnum):
 
 
 def _dataset(data: Path | None, candidates: Path | None):
+    if data is not None:  # candidates from the --data folder: refused before loading too
+        from scrisk.optimize.problem import check_candidates_size
+
+        for name in ("candidates.csv", "candidates.extra.csv"):
+            if (Path(data) / "suppliers" / name).is_file():
+                check_candidates_size(Path(data) / "suppliers" / name)
     if candidates is None:
         return load(data)
     from scrisk.cli import check_data_folder
@@ -220,6 +226,14 @@ def optimize_cmd(
     )
     from scrisk.optimize.problem import PortfolioParameterError
 
+    if frontier:  # the figure's folder is checked before minutes of solving, created after
+        from scrisk.output_files import OutputFolderError, check_folder
+
+        try:
+            check_folder(out, "--out")
+        except OutputFolderError as err:
+            raise PortfolioParameterError(f"{err} (the frontier figure is written there)"
+                                          ) from None
     ds = _dataset(data, candidates)
     groups = commodity_groups(ds)
     envelopes = [parse_budget(item, groups) for item in budget or []]
@@ -280,18 +294,25 @@ def optimize_cmd(
 
 
 def _save_frontier(result, out: Path) -> Path:
+    """The frontier figure as OUT/portfolio_frontier.png, replacing one there (atomically)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(8, 4.8))
-    result.plot(ax=ax)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    path = out / "portfolio_frontier.png"
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    from scrisk.output_files import OutputFiles
+
+    # envelope and commodity names are printed as written, never parsed as mathtext
+    with matplotlib.rc_context({"text.parse_math": False}):
+        fig, ax = plt.subplots(figsize=(8, 4.8))
+        try:
+            result.plot(ax=ax)
+            fig.tight_layout(rect=(0, 0.03, 1, 1))
+            path = out / "portfolio_frontier.png"
+            with OutputFiles(out) as files:
+                fig.savefig(files.temporary(path), dpi=150, format="png")
+        finally:
+            plt.close(fig)
     return path
 
 

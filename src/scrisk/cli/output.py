@@ -31,7 +31,6 @@ import math
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -52,6 +51,7 @@ from scrisk.i18n_cli import (
     message,
     translate_title,
 )
+from scrisk.output_files import is_formula_like, text_cell
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".json")
 
@@ -815,18 +815,9 @@ def _unique_keys(tables: list) -> list:
 
 def _atomic_write(path: Path, write: Callable[[str], object]) -> None:
     """Write through a temporary file in the same folder, then rename over ``path``."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from scrisk.output_files import write_atomically
 
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+    write_atomically(path, lambda tmp: write(str(tmp)))
 
 
 def _csv_safe(frame):
@@ -835,8 +826,7 @@ def _csv_safe(frame):
     for name in out.columns:
         if out[name].dtype == object or str(out[name].dtype).startswith("str"):
             out[name] = out[name].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START)
-                and not _is_numeric_text(v) else v)
+                lambda v: "'" + v if is_formula_like(v) and not _is_numeric_text(v) else v)
     return out
 
 
@@ -883,12 +873,12 @@ def _write_xlsx(tables: Sequence, path: str, lang: str, dataset) -> None:
         title_text = translate_title_full(title, lang, names)
         header_row = 1
         if title_text:
-            sheet.cell(row=1, column=1, value=title_text).font = Font(bold=True)
-            sheet.cell(row=1, column=1).data_type = "s"
+            text_cell(sheet.cell(row=1, column=1), title_text)
+            sheet.cell(row=1, column=1).font = Font(bold=True)
             header_row = 2
         for j, col in enumerate(columns, start=1):
-            cell = sheet.cell(row=header_row, column=j, value=col.header)
-            cell.data_type = "s"
+            cell = sheet.cell(row=header_row, column=j)
+            text_cell(cell, str(col.header))
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             raw = frame.iloc[:, j - 1].tolist()
@@ -900,18 +890,16 @@ def _write_xlsx(tables: Sequence, path: str, lang: str, dataset) -> None:
                 if col.numeric and _is_number(value) and not isinstance(value, bool):
                     number = float(value)
                     if math.isinf(number):
-                        cell.value = "∞" if number > 0 else "-∞"
-                        cell.data_type = "s"
+                        text_cell(cell, "∞" if number > 0 else "-∞")
                         continue
                     cell.value = int(value) if col.kind in ("int", "year") else number
                     if fmt:
                         cell.number_format = fmt
                 elif isinstance(value, bool):
-                    cell.value = col.cells[i - header_row - 1]
-                    cell.data_type = "s"
-                else:
-                    cell.value = col.cells[i - header_row - 1] if not col.numeric else str(value)
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
+                    text_cell(cell, col.cells[i - header_row - 1])
+                else:  # text: never a formula, whatever it starts with
+                    text_cell(cell, col.cells[i - header_row - 1] if not col.numeric
+                              else str(value))
             width = max([len(col.header) if lang == "en" else 2 * len(col.header)] +
                         [len(c) for c in col.cells[:500]] + [6])
             sheet.column_dimensions[get_column_letter(j)].width = min(60, width + 2)

@@ -67,11 +67,14 @@ def report_cmd(
     if draws < 1:
         raise ReportError(f"--draws must be at least 1 Monte Carlo draw, got {draws}")
     matplotlib.use("Agg")
-    from scrisk.report.render import output_folder, write_report
+    from scrisk.output_files import OutputFiles
+    from scrisk.report.render import check_pdf_browser, output_folder, write_report
 
     names = [*(commodities or []), *(extra or [])]
     err = Console(stderr=True)
-    folder = output_folder(out)  # fail early on an unusable folder
+    folder = output_folder(out)  # fail early on an unusable folder (nothing created yet)
+    if pdf:
+        check_pdf_browser()  # before the minutes of computing
     with err.status("loading data", spinner="dots"):
         ds = load(data)
     with err.status("computing the report", spinner="dots"):
@@ -81,9 +84,14 @@ def report_cmd(
             ds, importer=importer, year=year, commodities=names or None, gwh=gwh,
             budget_oku_yen=budget, seed=seed, draws=draws,
             scenarios=[str(p) for p in scenario] if scenario else None)
-    for code in languages:
-        with err.status(f"writing the report ({code})", spinner="dots"):
-            files = write_report(ds, folder, code, data=numbers, pdf=pdf, xlsx=xlsx)
-        for path in (files.html, files.pdf, files.xlsx):
+    written = []
+    # one transaction for every language: all files appear together, or none (and no folder)
+    with OutputFiles() as files:
+        for code in languages:
+            with err.status(f"writing the report ({code})", spinner="dots"):
+                written.append(write_report(ds, folder, code, data=numbers, pdf=pdf,
+                                            xlsx=xlsx, files=files))
+    for report in written:
+        for path in (report.html, report.pdf, report.xlsx):
             if path is not None:
                 typer.echo(str(path))

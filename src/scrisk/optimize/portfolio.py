@@ -433,6 +433,9 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
     >>> r.targets.columns[:7].tolist()
     ['name', 'label', 'unit', 'target', 'baseline', 'achieved', 'shortfall']
     """
+    import time
+
+    started = time.monotonic()  # building the problem counts against the time limit too
     opts = PortfolioOptions.build(options, budget_oku_yen=budget_oku_yen, **fields)
     problem, opts = _prepare(dataset, target_year, opts, iso3=iso3,
                              self_sufficiency_target=self_sufficiency_target,
@@ -442,7 +445,7 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
                              demand_growth=demand_growth, target_weights=target_weights,
                              self_sufficiency_basis=self_sufficiency_basis,
                              battery_path=battery_path)
-    return solve_portfolio(problem, options=opts)
+    return solve_portfolio(problem, options=opts, started=started)
 
 
 PROBLEM_PARAMETERS = ("iso3", "self_sufficiency_target", "self_sufficiency_mode", "metals",
@@ -480,7 +483,8 @@ def _prepare(dataset, target_year: int, opts: PortfolioOptions, **problem_parame
 
 
 def solve_portfolio(problem: PortfolioProblem, budget_oku_yen: float | str | None = POLICY, *,
-                    options: PortfolioOptions | None = None, **fields) -> PortfolioResult:
+                    options: PortfolioOptions | None = None, started: float | None = None,
+                    **fields) -> PortfolioResult:
     """Optimise a :class:`PortfolioProblem` (no dataset needed).
 
     Parameters
@@ -490,6 +494,9 @@ def solve_portfolio(problem: PortfolioProblem, budget_oku_yen: float | str | Non
         As in :func:`optimize_portfolio`; a problem without policy envelopes
         (built from frames) has no spend limit under ``"policy"``.
     options : PortfolioOptions, optional
+    started : float, optional
+        :func:`time.monotonic` when the run began (default: now), so that the
+        time limit also bounds building the problem before this call.
     **fields
         Fields of :class:`PortfolioOptions`, replacing those of ``options``.
 
@@ -510,7 +517,7 @@ def solve_portfolio(problem: PortfolioProblem, budget_oku_yen: float | str | Non
     """
     import time
 
-    started = time.monotonic()
+    started = time.monotonic() if started is None else started
     if options is None or "budget_oku_yen" in fields or budget_oku_yen != POLICY:
         fields = {"budget_oku_yen": budget_oku_yen, **fields}
     opts = PortfolioOptions.build(options, **fields)

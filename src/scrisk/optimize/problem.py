@@ -62,6 +62,10 @@ DEFAULT_GROUPS: dict[str, str] = {
     "copper": "base_metal", "zinc": "base_metal", "lead": "base_metal",
     "aluminium": "base_metal", "lithium": "battery", "nickel": "battery", "cobalt": "battery",
     "graphite": "battery", "manganese": "battery", "rare_earths": "rare_metal"}
+# Largest candidate list accepted: the model has candidates x stake levels decisions, and the
+# optimiser is measured up to 5,000 candidates (benchmarks/bench_optimize.py).
+MAX_CANDIDATES = 20_000
+
 GENERIC_UNITS = ("t", "tonnes", "tonne", "t metal", "t contained")
 
 
@@ -231,6 +235,7 @@ def dataset_with_candidates(candidates: str | os.PathLike, data: str | os.PathLi
     if not path.is_file():
         raise DataValidationError([ValidationFailure(str(path), None, None, None,
                                                      "a candidates CSV file that exists")])
+    check_candidates_size(path)
     with tempfile.TemporaryDirectory(prefix="scrisk-candidates-") as tmp:
         folder = Path(tmp) / "overlay"
         if data is not None:
@@ -247,6 +252,31 @@ def dataset_with_candidates(candidates: str | os.PathLike, data: str | os.PathLi
             renamed = [replace(f, file=str(path)) if f.file == "suppliers/candidates.csv" else f
                        for f in err.failures]
             raise DataValidationError(renamed) from None
+
+
+def check_candidates_size(path: str | os.PathLike, limit: int | None = None) -> None:
+    """Refuse a candidates file of more than ``limit`` rows before reading it.
+
+    Lines are counted in blocks and counting stops past the limit, so that a
+    file of millions of rows is refused in milliseconds rather than loaded.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the file, the rows counted and the limit.
+    """
+    limit = MAX_CANDIDATES if limit is None else limit
+    path = Path(path)
+    lines = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+            if lines > limit + 1:  # the header line, then at most `limit` rows
+                raise DataValidationError([ValidationFailure(
+                    str(path), None, None, f"more than {limit:,} rows",
+                    f"at most {limit:,} candidate projects (the optimiser's model grows with "
+                    "candidates x stake levels); filter the list, e.g. by commodity, or "
+                    "split it")])
 
 
 def default_basis() -> str:
@@ -370,6 +400,10 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
     target_year = int(target_year)
     notes: list[str] = []
 
+    if len(dataset.candidates) > MAX_CANDIDATES:
+        raise PortfolioParameterError(
+            f"{len(dataset.candidates):,} candidate projects; at most {MAX_CANDIDATES:,} are "
+            "accepted (the optimiser's model grows with candidates x stake levels)")
     cand = dataset.candidates.sort_values("project_id", ignore_index=True)
     cand["groups"] = _groups_of(dataset, cand["iso3"])
     cand["eligible"] = (cand["online_year"] <= target_year).to_numpy()

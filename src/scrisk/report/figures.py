@@ -127,6 +127,9 @@ def style(lang: str = "en") -> dict[str, object]:
         "svg.hashsalt": "scrisk",
         "pdf.fonttype": 42,
         "path.simplify": True,
+        # text comes from data (country, company and source names): a "$" or "_" in it is
+        # printed as written, never read as mathtext (which could fail to parse)
+        "text.parse_math": False,
     }
 
 

@@ -35,6 +35,13 @@ import pandas as pd
 
 from scrisk import __version__
 from scrisk.data.load import Dataset
+from scrisk.output_files import (
+    OutputFiles,
+    OutputFolderError,
+    check_folder,
+    neutralise_formulas,
+    write_atomically,
+)
 from scrisk.report import figures as fg
 from scrisk.report.i18n import Catalogue, catalogue
 from scrisk.report.tables import (
@@ -244,11 +251,18 @@ def figure_png(ax, dpi: int = 110, pad: float = 0.08) -> bytes:
     colours are reduced to a 256-colour palette, which keeps the size of the
     HTML down and is lossless for flat-coloured charts.
     """
+    import matplotlib
+    from matplotlib.text import Text
     from PIL import Image
 
     fig = ax.figure
     fig.set_dpi(dpi)
-    fig.canvas.draw()
+    # text from data is printed as written, never parsed as mathtext ("$", "^", "_"),
+    # including tick labels made while drawing
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    with matplotlib.rc_context({"text.parse_math": False}):
+        fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     box = fig.get_tightbbox(renderer).padded(pad)
     width, height = fig.canvas.get_width_height()
@@ -589,7 +603,6 @@ def _visible_text(html: str) -> str:
 
 EXCEL_FORMATS = {"pct": "0.0%", "pp": "0.0%", "num": "#,##0", "num1": "#,##0.0",
                  "sig": "0.000", "int": "#,##0", "year": "0", "tonnes": "#,##0"}
-FORMULA_STARTS = ("=", "+", "-", "@")
 BAD_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
 # tables that get a native Excel chart: key -> (category column, value columns)
 CHARTS = {"targets": (0, (1, 3)), "headline": (0, (1,)), "top_risks": (1, (2,)),
@@ -620,9 +633,12 @@ def write_xlsx(tables: Sequence[Table], path: str | os.PathLike, lang: str = "en
 
     Numbers keep number formats (percentages, thousands separators), header
     rows are frozen, the contents sheet links to every sheet, the headline
-    tables carry a native Excel chart, and text from data is never a formula
-    (a leading ``= + - @`` is stored as text). Dates in the file are fixed so
-    that the same report gives the same bytes.
+    tables carry a native Excel chart, and text is never a formula on any
+    sheet (text starting with ``= + - @``, a tab or a carriage return is
+    stored as text with Excel's quote prefix; see
+    :func:`scrisk.output_files.neutralise_formulas`). Dates in the file are
+    fixed so that the same report gives the same bytes. The file is written
+    under a temporary name and renamed.
     """
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -658,25 +674,20 @@ def write_xlsx(tables: Sequence[Table], path: str | os.PathLike, lang: str = "en
                 fmt = EXCEL_FORMATS.get(kind)
                 letter = get_column_letter(idx)
                 for (cell,) in sheet[f"{letter}2:{letter}{len(table.frame) + 1}"] \
-                        if len(table.frame) else ():
-                    if fmt and isinstance(cell.value, int | float):
+                        if len(table.frame) and fmt else ():
+                    if isinstance(cell.value, int | float):
                         cell.number_format = fmt
-                    elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-                        cell.data_type = "s"  # text from data, never a formula
-            for row in sheet.iter_rows(min_row=2):
-                for cell in row:
-                    if cell.data_type == "f":
-                        cell.data_type = "s"
             key = table.key
             if key in CHARTS and len(table.frame):
                 _add_chart(sheet, table, *CHARTS[key])
         book = writer.book
+        neutralise_formulas(book)  # every sheet, titles and headers too: text stays text
         book.properties.creator = "scrisk"
         book.properties.created = FIXED_DATE
         book.properties.modified = FIXED_DATE
         book.properties.lastModifiedBy = "scrisk"
-    path.write_bytes(_fixed_zip(buffer.getvalue()))
-    return path
+    payload = _fixed_zip(buffer.getvalue())
+    return write_atomically(path, lambda tmp: tmp.write_bytes(payload))
 
 
 def _fit_columns(sheet, frame: pd.DataFrame) -> None:
@@ -757,25 +768,36 @@ class ReportFiles:
 
 
 def output_folder(out: str | os.PathLike) -> Path:
-    """Create the output folder, or raise :class:`ReportError` with a readable reason."""
+    """Check that the output folder can be created and written, creating nothing.
+
+    The folder is created when the report is written (and removed again if
+    writing fails, when the report created it).
+
+    Raises
+    ------
+    ReportError
+        With a readable reason and what to do.
+    """
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise ReportError(f"--out must be a folder, but {folder} is a file; "
                           "give a folder name, e.g. --out out")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ReportError(f"cannot create the output folder {folder}: {err.strerror}; "
-                          "choose another --out") from err
-    if not os.access(folder, os.W_OK):
-        raise ReportError(f"cannot write to the output folder {folder}; choose another --out")
-    return folder
+        return check_folder(folder)
+    except OutputFolderError as err:
+        raise ReportError(f"{err}; choose another --out") from err
 
 
 def write_report(dataset: Dataset, out: str | os.PathLike = "out", lang: str = "en", *,
                  data: ReportData | None = None, pdf: bool = False, xlsx: bool = False,
-                 **options) -> ReportFiles:
+                 files: OutputFiles | None = None, **options) -> ReportFiles:
     """Compute (unless ``data`` is given) and write the report in one language.
+
+    All or nothing: the HTML, PDF and workbook are written under temporary
+    names and renamed when every one is done; on a failure none is left
+    and a folder created for them is removed (see
+    :class:`scrisk.output_files.OutputFiles`). Existing files of the same
+    names are replaced.
 
     Parameters
     ----------
@@ -787,6 +809,9 @@ def write_report(dataset: Dataset, out: str | os.PathLike = "out", lang: str = "
         Precomputed numbers (reuse them to write both languages).
     pdf, xlsx : bool
         Also write a PDF (headless Chromium) and an Excel workbook.
+    files : OutputFiles, optional
+        A transaction shared with other outputs (e.g. both languages): the
+        files are renamed when it ends instead of when this call returns.
     **options
         Passed to :func:`scrisk.report.tables.report_data` (``importer``,
         ``year``, ``commodities``, ``gwh``, ``seed``, ...).
@@ -798,34 +823,55 @@ def write_report(dataset: Dataset, out: str | os.PathLike = "out", lang: str = "
     Raises
     ------
     ReportError
-        For an unusable output folder, or a PDF asked for without a browser.
+        For an unusable output folder, or a PDF asked for without a browser
+        (checked before anything is computed or written).
     """
     catalogue(lang)
     folder = output_folder(out)
+    if pdf:
+        check_pdf_browser()
+    if files is None:
+        with OutputFiles() as own:
+            return write_report(dataset, folder, lang, data=data, pdf=pdf, xlsx=xlsx,
+                                files=own, **options)
     if data is None:
         data = report_data(dataset, **options)
     html, tables, figs = render_html(data, dataset, lang)
     stem = FILENAME.format(importer=data.importer, year=data.year, lang=lang)
+    files.make_folder(folder)
     html_path = folder / f"{stem}.html"
-    html_path.write_text(html, encoding="utf-8")
+    html_tmp = files.temporary(html_path)
+    html_tmp.write_text(html, encoding="utf-8")
     xlsx_path = pdf_path = None
     if xlsx:
         cat = catalogue(lang)
         meta = [(cat("meta.importer"), data.importer), (cat("meta.year"), str(data.year)),
                 (cat("meta.fingerprint"), data.fingerprint),
                 (cat("meta.version"), f"scrisk {__version__}")]
-        xlsx_path = write_xlsx(tables, folder / f"{stem}.xlsx", lang, meta)
+        xlsx_path = folder / f"{stem}.xlsx"
+        write_xlsx(tables, files.temporary(xlsx_path), lang, meta)
     if pdf:
         from scrisk.report.browser import BrowserError, print_pdf
 
         pdf_path = folder / f"{stem}.pdf"
+        pdf_tmp = files.temporary(pdf_path)
         try:
-            print_pdf(html_path, pdf_path)
+            print_pdf(html_tmp, pdf_tmp)
         except BrowserError as err:
-            raise ReportError(f"the PDF needs headless Chromium, Chrome or Edge: {err}. "
-                              f"The HTML was written to {html_path}; open it and print it "
-                              "from the browser instead.") from err
+            raise ReportError(f"printing the PDF with headless Chromium, Chrome or Edge "
+                              f"failed: {err}. Nothing was written; run without --pdf and "
+                              "print the HTML from a browser instead.") from err
     return ReportFiles(html_path, pdf_path, xlsx_path, len(figs), len(tables))
+
+
+def check_pdf_browser() -> None:
+    """Fail before any work when a PDF is asked for and no browser can print it."""
+    from scrisk.report.browser import find_browser
+
+    if find_browser() is None:
+        raise ReportError("the PDF needs headless Chromium, Chrome or Edge, and none was "
+                          "found (set SCRISK_CHROMIUM to its path); run without --pdf and "
+                          "print the HTML from a browser instead. Nothing was written.")
 
 
 def tables_by_key(tables: Sequence[Table]) -> Mapping[str, pd.DataFrame]:
