@@ -102,8 +102,9 @@ def score_cmd(
     """Rank candidate projects with one column per part of the score."""
     from scrisk.optimize.scoring import score_candidates
 
+    weights = _pairs(weight, "--weight")  # option mistakes before the minutes of loading
     ds = _dataset(data, candidates)
-    scores = score_candidates(ds, year, weights=_pairs(weight, "--weight"), iso3=importer,
+    scores = score_candidates(ds, year, weights=weights, iso3=importer,
                               battery_gwh=battery_gwh or None, battery_scenario=battery_scenario,
                               demand_growth=demand_growth)
     if explain is not None:
@@ -234,6 +235,10 @@ def optimize_cmd(
         except OutputFolderError as err:
             raise PortfolioParameterError(f"{err} (the frontier figure is written there)"
                                           ) from None
+    # option mistakes are found before loading and solving
+    levels = _levels(stake_levels)
+    penalties = _pairs(group_penalty, "--group-penalty")
+    weights = _pairs(weight, "--weight") or None
     ds = _dataset(data, candidates)
     groups = commodity_groups(ds)
     envelopes = [parse_budget(item, groups) for item in budget or []]
@@ -241,13 +246,13 @@ def optimize_cmd(
         budget_oku_yen="policy" if not envelopes else None, budgets=envelopes or None,
         commodities=tuple(commodity) if commodity else None,
         annual_budget_oku_yen=annual_budget, start_year=start_year,
-        stake_levels=_levels(stake_levels), continuous=continuous,
+        stake_levels=levels, continuous=continuous,
         max_country_share=max_country_share, exclude_groups=tuple(exclude_group or ()),
-        group_cost_penalty=_pairs(group_penalty, "--group-penalty"),
+        group_cost_penalty=penalties,
         robust=robust_mode.value if robust else None,
         scenarios=scenarios if robust else None,
         cvar_alpha=cvar_alpha, objective=objective.value,
-        weights=_pairs(weight, "--weight") or None, time_limit_s=time_limit, workers=workers)
+        weights=weights, time_limit_s=time_limit, workers=workers)
     targets = dict(
         iso3=importer, self_sufficiency_target=ssr_target, self_sufficiency_mode=ssr_mode.value,
         self_sufficiency_basis=ssr_basis,
