@@ -355,3 +355,21 @@ def fake_report(monkeypatch, html: str = "<html>report</html>") -> None:
     data = SimpleNamespace(importer="JPN", year=2024, fingerprint=EVIL[3])
     monkeypatch.setattr(tables, "report_data", lambda *a, **k: data)
     monkeypatch.setattr(render, "render_html", lambda *a, **k: (html, [table], []))
+
+
+@pytest.mark.parametrize("name", ["$\\frac{1}{0$", "Côte d'Ivoire $x^2_y$", "a_b^c $", "$$"])
+def test_mathtext_characters_in_names_never_break_a_chart(name):
+    """A country or source name with "$", "^" or "_" is printed as written."""
+    import pandas as pd
+    from matplotlib.text import Text
+
+    from scrisk.report import figures
+    from scrisk.report.render import figure_png
+
+    shares = pd.DataFrame({"stage": ["mining", "mining", "refining"],
+                           "iso3": ["AAA", "BBB", "AAA"], "share": [0.6, 0.4, 1.0]})
+    ax = figures.stage_shares_chart(shares, names={"AAA": name, "BBB": "B_1"},
+                                    title=f"Title {name}", source=f"Source {name}")
+    texts = [t.get_text() for t in ax.figure.findobj(Text)]
+    assert any(name in t for t in texts)
+    assert figure_png(ax).startswith(b"\x89PNG")

@@ -163,9 +163,23 @@ def add_source(ax, text: str | None, lang: str = "en") -> None:
     if not text:
         return
     label = catalogue(lang)("fig.source", source=text)
-    ax.annotate(label, xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label),
+    # matplotlib measures wrapped text as mathtext whenever it holds two "$", whatever
+    # parse_math says: escaped dollars are measured and printed as plain "$"
+    ax.annotate(escape_dollars(label), xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label),
                 xytext=(0, -6), textcoords="offset points", ha="left", va="top",
-                fontsize=6.5, color="#444444", wrap=True, annotation_clip=False)
+                fontsize=6.5, color="#444444", wrap=True, annotation_clip=False,
+                parse_math=True)
+
+
+def escape_dollars(text: str) -> str:
+    r"""Text with every ``$`` escaped, for a Text that has to parse mathtext (wrapped text).
+
+    Examples
+    --------
+    >>> escape_dollars("US$ 5 and $x$")
+    'US\\$ 5 and \\$x\\$'
+    """
+    return str(text).replace("\\$", "$").replace("$", "\\$")
 
 
 _LEGEND_RIGHT = {"loc": "center left", "bbox_to_anchor": (1.01, 0.5)}

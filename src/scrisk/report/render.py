@@ -260,7 +260,8 @@ def figure_png(ax, dpi: int = 110, pad: float = 0.08) -> bytes:
     # text from data is printed as written, never parsed as mathtext ("$", "^", "_"),
     # including tick labels made while drawing
     for text in fig.findobj(Text):
-        text.set_parse_math(False)
+        if not text.get_wrap():  # wrapped text is escaped instead (figures.add_source)
+            text.set_parse_math(False)
     with matplotlib.rc_context({"text.parse_math": False}):
         fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
