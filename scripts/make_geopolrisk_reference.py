@@ -116,16 +116,22 @@ DRIVER = textwrap.dedent(
         for _, r in databases.production["Country_ISO"].iterrows()
     }
 
+    code_to_name = {code: name for name, code in name_to_code.items()}
+
     blocks = []
     for block in spec["blocks"]:
         t = time.time()
+        # a block names its importers, or gives BACI codes (every importer of a dataset)
+        countries = list(block.get("countries", [])) + [
+            code_to_name[int(c)] for c in block.get("codes", [])]
+        materials = list(block.get("commodities") or commodities)
         res = gprs_calc(
             list(block["years"]),
-            list(block["countries"]),
-            list(commodities),
+            countries,
+            materials,
             dict(block.get("regions", {})),
         )
-        expected = len(block["years"]) * len(block["countries"]) * len(commodities)
+        expected = len(block["years"]) * len(countries) * len(materials)
         if len(res) != expected:
             raise SystemExit(
                 f"gprs_calc returned {len(res)} rows, expected {expected}: the reference "

@@ -1,22 +1,22 @@
-"""GeoPolRisk equals the reference implementation (geopolrisk-py 2.0.1) to 1e-9 on the same inputs.
+"""GeoPolRisk in reference mode equals the reference implementation (geopolrisk-py 2.0.1) to 1e-9.
 
 The fixture was produced by the reference package itself
-(scripts/make_geopolrisk_reference.py; recipe and quirks in
-docs/methods.md). "Same inputs" means the WGI values the
-reference actually looks up, which differ from the WGI data in three ways
-that are defects of the reference's bundled table, not of the method:
+(scripts/make_geopolrisk_reference.py; recipe and quirks in docs/methods.md).
+``governance="reference"`` reads the partner weights as the reference looks
+them up in its own bundled table (``data/minerals/governance_reference.csv``,
+built from it by scripts/build_data.py), defects included:
 
 - seven economies (Taiwan, Jersey, Liechtenstein, Monaco, Martinique, Puerto
   Rico, Reunion) carry the code 'NA' there, so the reference never finds
   their score and uses the 0.5 of a missing value;
 - Guyana's code appears twice and the reference takes the first row
   (French Guiana's values, 2018-2022);
-- the Netherlands Antilles hold 0.0 where WGI has no estimate (2018-2022).
+- the Netherlands Antilles hold 0.0 where WGI has no estimate (2018-2022),
+  and cells holding the text 'nan' make the result NaN.
 
-The test feeds scrisk those inputs through a data overlay; the shipped
-results use the WGI data as published. Cells where the reference returns
-NaN (a partner whose table cell is the text 'nan') are compared as NaN == NaN
-only where scrisk's inputs can express it, i.e. they are skipped.
+The default (``"published"``) uses the WGI data as published. Every fixture
+cell of a commodity scrisk holds (25 of the fixture's 53 raw materials; the
+others are not in scrisk's data) is compared on all five columns.
 """
 
 from __future__ import annotations
@@ -27,80 +27,82 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scrisk.data.load import load_dataset, shipped_data_path
-from scrisk.metrics.geopolrisk import geopolrisk_table
+from scrisk.data.load import load_dataset
+from scrisk.exceptions import UnknownChoiceError
+from scrisk.metrics.geopolrisk import GeoPolRiskOptions, geopolrisk, geopolrisk_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
-NO_WGI_IN_REFERENCE = ["TWN", "JEY", "LIE", "MCO", "MTQ", "PRI", "REU"]
 IMPORTERS = {"JPN": "JPN", "CHN": "CHN", "USA": "USA", "DEU": "DEU", "KOR": "KOR",
-             "IND": "IND", "FRA": "FRA", "EU": "EU27", "JPN+KOR": ["JPN", "KOR"],
+             "IND": "IND", "FRA": "FRA", "EU": "EU", "JPN+KOR": ["JPN", "KOR"],
              "TUN": "TUN", "NZL": "NZL", "TWN": "TWN"}
-COLUMNS = ["hhi", "import_risk", "score", "characterization_factor"]
+# scrisk column -> fixture column
+COLUMNS = {"hhi": "hhi", "import_risk": "import_risk", "score": "score",
+           "characterization_factor": "characterization_factor", "price_usd_per_kg": "price"}
+FIXTURE_CELLS = 1650  # 12 importers (9 x 7 years + 3 x 2018) x the 25 commodities scrisk holds
 
 
 @pytest.fixture(scope="module")
-def reference_inputs(tmp_path_factory):
-    governance = pd.read_csv(shipped_data_path() / "minerals/governance.csv",
-                             keep_default_na=False, na_values=[""])
-    governance = governance.loc[~governance["iso3"].isin(NO_WGI_IN_REFERENCE)]
-    overrides = pd.read_csv(FIXTURES / "geopolrisk_reference_wgi.csv", keep_default_na=False)
-    overrides = overrides.assign(
-        wgi_political_stability=2.5 - 5.0 * overrides["normalized_weight"],
-        source="reference lookup")
-    keys = ["iso3", "year"]
-    governance = pd.concat([
-        governance.merge(overrides[keys], on=keys, how="left", indicator=True)
-        .query("_merge == 'left_only'").drop(columns="_merge"),
-        overrides[[*keys, "wgi_political_stability", "source"]],
-    ], ignore_index=True)
-    folder = tmp_path_factory.mktemp("reference_inputs")
-    (folder / "minerals").mkdir()
-    governance.to_csv(folder / "minerals/governance.csv", index=False)
-    return load_dataset(overlay=folder)
+def shipped():
+    return load_dataset()
 
 
 @pytest.fixture(scope="module")
-def compared(reference_inputs):
-    ds = reference_inputs
+def compared(shipped):
+    ds = shipped
     ref = pd.read_csv(FIXTURES / "geopolrisk_reference.csv", keep_default_na=False,
                       na_values=["nan"])
     to_scrisk = dict(zip(ds.commodities["gpr_reference_id"], ds.commodities["commodity"],
                          strict=True))
-    ref = ref.loc[ref["commodity"].isin(to_scrisk)].assign(
+    held = [c for c, codes in zip(ds.commodities["commodity"], ds.commodities["hs_gpr"],
+                                  strict=True) if isinstance(codes, str) and codes]
+    ref = ref.loc[ref["commodity"].map(to_scrisk).isin(held)].assign(
         commodity=lambda f: f["commodity"].map(to_scrisk))
-    parts = []
-    for label, importer in IMPORTERS.items():
-        rows = ref.loc[ref["importer"] == label]
-        ours = geopolrisk_table(ds, [importer], sorted(rows["commodity"].unique()),
-                                sorted(rows["year"].unique())).assign(importer=label)
-        parts.append(ours.merge(rows, on=["importer", "commodity", "year"],
-                                suffixes=("", "_ref"), validate="one_to_one"))
-    return pd.concat(parts, ignore_index=True)
+    ours = geopolrisk_table(ds, list(IMPORTERS.values()), sorted(ref["commodity"].unique()),
+                            sorted(ref["year"].unique()), governance="reference")
+    ours["importer"] = np.tile(list(IMPORTERS), len(ours) // len(IMPORTERS))
+    ref = ref.rename(columns={c: f"{c}_ref" for c in COLUMNS.values()})
+    return ours.merge(ref, on=["importer", "commodity", "year"], validate="one_to_one")
 
 
-def test_fixture_covers_the_grid(compared):
-    assert len(compared) >= 1500
+def test_every_fixture_cell_of_the_shipped_commodities_is_compared(compared):
+    assert len(compared) == FIXTURE_CELLS
     assert set(compared["importer"]) == set(IMPORTERS)
+    assert compared["commodity"].nunique() == 25
 
 
 @pytest.mark.parametrize("column", COLUMNS)
-def test_matches_reference_to_1e9(compared, column):
-    expected = compared[f"{column}_ref"]
-    valid = expected.notna()
-    assert (~valid).sum() <= 2  # the reference's NaN cells ('nan' WGI text)
-    got, want = compared.loc[valid, column], expected[valid]
-    scale = np.maximum(want.abs(), 1e-300)
-    rel = ((got - want).abs() / scale).where(want != 0, (got - want).abs())
+def test_reference_mode_matches_to_1e9(compared, column):
+    got, want = compared[column], compared[f"{COLUMNS[column]}_ref"]
+    assert (got.isna() == want.isna()).all()
+    valid = want.notna()
+    got, want = got[valid], want[valid]
+    rel = ((got - want).abs() / want.abs().clip(lower=1e-300)).where(want != 0,
+                                                                       (got - want).abs())
     worst = rel.idxmax()
     assert rel.max() <= 1e-9, compared.loc[worst, ["importer", "commodity", "year", column,
-                                                   f"{column}_ref"]].to_dict()
+                                                   f"{COLUMNS[column]}_ref"]].to_dict()
 
 
-def test_price_matches(compared):
-    rel = (compared["price_usd_per_kg"] - compared["price"]).abs() / compared["price"].abs()
-    assert rel.fillna(0).max() <= 1e-9
+def test_published_mode_differs_through_taiwan(shipped):
+    # Japan cobalt 2022: Taiwan supplies 4 % and the reference weighs it 0.5 instead of its WGI
+    published = geopolrisk(shipped, "JPN", "cobalt", 2022)
+    reference = geopolrisk(shipped, "JPN", "cobalt", 2022,
+                           options=GeoPolRiskOptions(governance="reference"))
+    assert published.hhi == reference.hhi and published.price_usd_per_kg == \
+        reference.price_usd_per_kg
+    assert reference.score / published.score - 1 == pytest.approx(0.0153, abs=5e-4)
+    assert published.notes == () and published.governance_fallback_share == 0.0
+    assert reference.governance == "reference"
+    assert reference.governance_fallback_share == pytest.approx(0.0403, abs=1e-4)
+    assert any("TWN" in note for note in reference.notes)
 
 
-def test_eu_group_is_the_reference_eu(reference_inputs):
-    members = reference_inputs.group_members("EU27")
-    assert len(members) == 27 and {"DEU", "FRA", "HRV", "CYP", "MLT"} <= members
+def test_eu_is_the_union(shipped):
+    table = geopolrisk_table(shipped, ["EU", "EU27", "European Union"], ["nickel"], [2023])
+    assert table["importer"].tolist() == ["EU27"] * 3
+    assert table["score"].nunique() == 1
+
+
+def test_unknown_governance_source_is_refused():
+    with pytest.raises(UnknownChoiceError, match="governance"):
+        GeoPolRiskOptions(governance="wgi")

@@ -100,18 +100,27 @@ def dependency_cmd(commodity: CommodityOption = None, year: YearOption = None,
 @table_command(groups=True)
 def geopolrisk_cmd(commodity: CommodityOption = None, year: YearOption = None,
                    importer: ImporterOption = "JPN", data: DataOption = None,
+                   governance: Annotated[str, typer.Option(
+                       "--governance", help="Partner weights: published (WGI as published) or "
+                       "reference (the reference package's table, to quote its published "
+                       "factors).")] = "published",
                    fmt: FormatOption = OutputFormat.table) -> None:
     """GeoPolRisk score and characterisation factor of an importer (or a group, e.g. EU27)."""
-    from scrisk.metrics.geopolrisk import geopolrisk
+    from scrisk.metrics.geopolrisk import GeoPolRiskOptions, geopolrisk
 
+    options = GeoPolRiskOptions(governance=governance)
     ds = load(data)
     result = geopolrisk(ds, importer, _commodity(ds, commodity, "copper"),
-                        _year(ds, year))
+                        _year(ds, year), options)
     payload = result.as_dict()
     if fmt is OutputFormat.json:
         emit(result.summary(), fmt, json_payload=_jsonable(payload))
         return
-    emit(result.summary(), fmt, title=f"GeoPolRisk ({_label(result.summary())})")
+    summary = result.summary()
+    emit(summary, fmt, title=f"GeoPolRisk ({_label(summary)})",
+         show=[c for c in summary.columns if c not in ("governance", "governance_fallback_share")])
+    for note in result.notes:  # fallbacks are said next to the number (csv: on stderr)
+        typer.echo(f"note: {note}", err=fmt is OutputFormat.csv)
 
 
 @metrics_app.command("exposure")

