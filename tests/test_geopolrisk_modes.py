@@ -153,3 +153,33 @@ def test_grouped_pass_equals_cell_by_cell(shipped_ds):
 @pytest.fixture(scope="module")
 def shipped_ds():
     return load_dataset()
+
+
+# --------------------------------------------------------------------------- report
+
+def test_report_headline_shows_the_fallback_beside_the_score(tiny_korea):
+    from types import SimpleNamespace
+
+    from scrisk.metrics.concentration import concentration
+    from scrisk.report.render import Localiser
+    from scrisk.report.sections.overview import _headline_table
+    from scrisk.report.tables import headline_table
+
+    gpr = geopolrisk_table(tiny_korea, ["JPN"], ["copper", "cobalt"], [2022])
+    conc = concentration(tiny_korea, None, None, 2022)
+    headline = headline_table(tiny_korea, "JPN", 2022, ["copper", "cobalt"], conc, gpr, {})
+    row = headline.set_index("commodity")
+    assert row.at["copper", "score_fallback"] == "KOR"
+    assert row.at["copper", "score_fallback_share"] == pytest.approx(70 / 400)
+    assert row.at["cobalt", "score_fallback"] == ""
+    for lang, text in (("en", "no governance value for South Korea (18 % of imports)"),
+                       ("ja", "韓国はガバナンス指標なし（輸入の18%）")):
+        loc = Localiser(tiny_korea, lang)
+        builder = SimpleNamespace(
+            data=SimpleNamespace(import_value=pd.DataFrame(), year=2022, years=[2022]),
+            t=loc.cat, loc=loc, importer_name=lambda: "JPN",
+            table=lambda key, frame, cols, title="", note="", loc=loc: loc.table(
+                key, frame, cols, title, note))
+        table = _headline_table(builder, "headline", headline)
+        cells = [" ".join(map(str, row)) for row in table.cells]
+        assert any(text in c for c in cells), cells

@@ -698,7 +698,8 @@ def headline_table(dataset: Dataset, importer: str, year: int, commodities: Sequ
     pandas.DataFrame
         ``commodity, group, mining_hhi, mining_top_iso3, mining_top_share,
         refining_hhi, refining_top_iso3, refining_top_share, score,
-        score_change, import_stage, direct_top_iso3, direct_top_share,
+        score_change, score_fallback (partners weighted with the missing
+        governance weight, ``;``-separated), score_fallback_share, import_stage, direct_top_iso3, direct_top_share,
         origin_top_iso3, origin_top_share``, highest GeoPolRisk score first.
     """
     from scrisk.report import exposure as ex
@@ -716,6 +717,12 @@ def headline_table(dataset: Dataset, importer: str, year: int, commodities: Sequ
         g = gpr.loc[gpr["commodity"] == commodity].sort_values("year")
         now = g.loc[g["year"] == year, "score"]
         row["score"] = float(now.iloc[0]) if len(now) else np.nan
+        # partners weighted with the missing-value weight (geopolrisk_table says which)
+        gap = g.loc[g["year"] == year].reindex(
+            columns=["governance_fallback", "governance_fallback_share"])
+        row["score_fallback"] = str(gap.iloc[0, 0]) if len(gap) and isinstance(
+            gap.iloc[0, 0], str) else ""
+        row["score_fallback_share"] = float(gap.iloc[0, 1]) if len(gap) else np.nan
         row["score_change"] = (float(now.iloc[0]) - float(g["score"].iloc[0])
                                if len(now) and len(g) else np.nan)
         if commodity in details:

@@ -124,9 +124,17 @@ def _headline_table(builder, key: str, table: pd.DataFrame) -> Table:
             table[f"{k}_iso3"], table[f"{k}_share"], strict=True)]
         for k in ("mining_top", "refining_top", "direct_top", "origin_top")})
     frame["import_musd"] = frame["commodity"].map(now).astype(float) / 1000.0
+    # a score resting on the missing-value weight says so beside the number
+    fallback = frame.get("score_fallback", pd.Series("", index=frame.index)).fillna("")
+    frame["score_note"] = [
+        loc.cat("fmt.gpr_fallback", partners=", ".join(loc.country(p) for p in text.split(";")),
+                share=loc.cell("pct", share)) if text else ""
+        for text, share in zip(fallback, frame.get("score_fallback_share", fallback),
+                               strict=True)]
     return builder.table(key, frame, [
         Col("commodity", "commodity", "commodity"),
-        Col("score", "gpr_score", "sig"), Col("score_change", "gpr_change", "sig"),
+        Col("score", "gpr_score", "sig"), Col("score_note", "gpr_note", "text"),
+        Col("score_change", "gpr_change", "sig"),
         Col("import_musd", "import_musd", "num1"),
         Col("mining_top_text", "mining_top", "text", "html"),
         Col("mining_top_iso3", "mining_top", "country", "xlsx"),
