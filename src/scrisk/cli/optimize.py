@@ -12,10 +12,21 @@ import typer
 from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load, table_command
 from scrisk.exceptions import DataValidationError
 
+
+def _candidates_size(value: Path | None) -> Path | None:
+    """Refuse an oversized candidates file while parsing, before any data is loaded."""
+    if value is not None and Path(value).is_file():
+        from scrisk.optimize.problem import check_candidates_size
+
+        check_candidates_size(value)
+    return value
+
+
 CandidatesOption = Annotated[
     Path | None,
     typer.Option("--candidates", help="CSV of candidate projects (columns of "
-                 "suppliers/candidates.csv); replaces the shipped list."),
+                 "suppliers/candidates.csv); replaces the shipped list.",
+                 callback=_candidates_size),
 ]
 BatteryGwhOption = Annotated[float, typer.Option(
     "--battery-gwh", help="Domestic cell production to supply, GWh/yr (0: no battery targets).")]

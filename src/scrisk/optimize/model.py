@@ -537,7 +537,7 @@ def evaluate(m: IntegerModel, units: np.ndarray) -> dict[str, int]:
     return {"targets": int(targets), "cost": int(m.cost_objective @ u), "diversification": div}
 
 
-def greedy_portfolio(m: IntegerModel) -> np.ndarray:
+def greedy_portfolio(m: IntegerModel, deadline: float | None = None) -> np.ndarray:
     """A feasible starting portfolio: raise stakes by best nominal shortfall cut per cost.
 
     Lazy greedy: each step takes the candidate whose next stake level buys the
@@ -545,6 +545,8 @@ def greedy_portfolio(m: IntegerModel) -> np.ndarray:
     target still needs) per unit of cost, if the budgets and the country cap
     allow it. Used as CP-SAT's first hint, so that even a time-starved solve
     starts from a sensible portfolio. Returns stake units per candidate.
+    Past ``deadline`` (a :func:`time.monotonic` value) it stops and returns
+    the portfolio so far, which is feasible too (each step kept every limit).
 
     Examples
     --------
@@ -584,7 +586,11 @@ def greedy_portfolio(m: IntegerModel) -> np.ndarray:
         if level is not None:
             heap.append((-value(i, level), i, level))
     heapq.heapify(heap)
+    steps = 0
     while heap:
+        steps += 1
+        if deadline is not None and steps % 256 == 0 and time.monotonic() > deadline:
+            break  # the time limit bounds the warm start too
         _, i, level = heapq.heappop(heap)
         step = level - int(units[i])
         current = value(i, step)
@@ -835,7 +841,7 @@ def solve_cp(m: IntegerModel, *, objective: str = "lexicographic",
         raise PortfolioParameterError(f"workers must be >= 1, got {workers}")
     if deadline is None:
         deadline = time.monotonic() + time_limit_s
-    start = greedy_portfolio(m)
+    start = greedy_portfolio(m, deadline)
 
     def value_of(name: str, units: np.ndarray) -> int:
         parts = evaluate(m, units)
