@@ -38,24 +38,17 @@ import pandas as pd
 from scrisk.data.load import Dataset
 from scrisk.data.schemas import MIDSTREAM_STAGES
 from scrisk.exceptions import ScriskError, UnknownChoiceError
+from scrisk.network import LI_PER_LCE  # t Li in a t of Li2CO3: one constant for the project
 
 AGGREGATE = "ROW"
 TONNES_PER_GWH_PER_KG_PER_KWH = 1_000.0
-LI_PER_LCE = 0.18786  # t Li in a t of Li2CO3 (as scrisk.network)
 CATHODE_ELEMENTS = ("lithium", "nickel", "cobalt", "manganese")
 ANODE_ELEMENTS = ("graphite",)
 STAGE_ELEMENTS = {"precursor": ("nickel", "cobalt", "manganese"), "cathode": CATHODE_ELEMENTS,
                   "anode": ANODE_ELEMENTS, "cell": CATHODE_ELEMENTS + ANODE_ELEMENTS}
-# Which stage's product brings each element into a cell.
-CELL_PART = {"lithium": "cathode", "nickel": "cathode", "cobalt": "cathode",
-             "manganese": "cathode", "graphite": "anode"}
 # battery_needs material -> element commodity
 NEED_MATERIAL = {"lithium": "lithium", "nickel": "nickel", "cobalt": "cobalt",
                  "manganese": "manganese", "graphite": "graphite"}
-# chemistry -> variant family of midstream_shares.csv
-VARIANT_OF_CHEMISTRY = {"NMC111": "nickel_based", "NMC532": "nickel_based",
-                        "NMC622": "nickel_based", "NMC811": "nickel_based",
-                        "NCA": "nickel_based", "LFP": "LFP", "LMFP": "LFP"}
 DOMESTIC_TARGET_METRIC = "battery_manufacturing_capacity_domestic"
 WORLD_MARKET_NOTE = ("no bilateral trade of midstream products is held: a country's need beyond "
                      "its own output is taken from the world market in proportion to other "
