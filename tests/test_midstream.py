@@ -23,9 +23,16 @@ def ds(tmp_path_factory):
         "iso3": ["CHN", "JPN"], "year": 2022, "share": [0.6, 0.4], "world_total": 100.0,
         "unit": "t CAM", "source": SRC, "quality": "reported", "note": ""})
     frames["midstream_content"] = pd.DataFrame({
-        "stage": "cathode", "chemistry": "NMC811", "commodity": ["cobalt"],
-        "t_per_t": [0.1], "product_unit": "t CAM", "contained_unit": "t Co", "source": SRC,
-        "note": ""})
+        "stage": "cathode", "chemistry": "NMC811", "commodity": ["cobalt", "lithium"],
+        "t_per_t": [0.1, 0.07], "product_unit": "t CAM", "contained_unit": ["t Co", "t Li"],
+        "source": SRC, "note": ""})
+    lithium = frames["commodities"].iloc[[1]].assign(
+        commodity="lithium", name_en="Lithium", name_ja="リチウム", wmd_table="Lithium",
+        gpr_reference_id="Lithium", hs_mining=None, hs_refining=None, hs_gpr=None, eol_rir=0.0)
+    frames["commodities"] = pd.concat([frames["commodities"], lithium], ignore_index=True)
+    frames["battery_intensity"] = pd.concat([frames["battery_intensity"], pd.DataFrame({
+        "chemistry": ["NMC811"], "material": ["lithium"], "kg_per_kwh": [0.1], "basis": "test",
+        "source": SRC, "note": ""})], ignore_index=True)
     frames["midstream_capacity"] = pd.DataFrame({
         "stage": "cell", "iso3": "JPN", "year": [2022, 2028, 2028],
         "capacity": [20.0, 120.0, 100.0], "unit": "GWh",
@@ -58,24 +65,41 @@ def test_cathode_exposure_own_output_known_answer(ds):
     # AUS ore, 10 t exported beyond FIN's pool = unattributed) + CHN 10 t (CHN refines 80 t
     # from 50 t of its own ore: 0.625 CHN, 0.375 untraced:CHN).
     exp = ms.midstream_exposure(ds, "JPN", "cathode", 2022, mix=NMC811)
-    got = exp.by_origin().set_index("origin")["tonnes"].to_dict()
+    got = exp.by_origin().query("commodity == 'cobalt'").set_index("origin")["tonnes"].to_dict()
     assert got == pytest.approx({"AUS": 2.0, "unattributed": 1.0, "CHN": 0.625,
                                  "untraced:CHN": 0.375})
-    assert float(exp.needs["contained_t"].iloc[0]) == pytest.approx(4.0)
+    assert float(exp.needs.set_index("commodity").loc["cobalt", "contained_t"]) == \
+        pytest.approx(4.0)
 
 
 def test_cathode_exposure_world_market_known_answer(ds):
     # 100 t CAM: JPN's own 40 t as above, the other 60 t from CHN (the only other maker),
     # whose 6 t Co carry CHN's refined mix (0.625 CHN, 0.375 untraced:CHN).
     exp = ms.midstream_exposure(ds, "JPN", "cathode", 2022, mix=NMC811, quantity=100.0)
-    got = exp.by_origin().set_index("origin")["tonnes"].to_dict()
+    got = exp.by_origin().query("commodity == 'cobalt'").set_index("origin")["tonnes"].to_dict()
     assert got == pytest.approx({"AUS": 2.0, "unattributed": 1.0, "CHN": 4.375,
                                  "untraced:CHN": 2.625})
-    sup = exp.by_supplier().set_index("supplier")["tonnes"].to_dict()
+    sup = exp.by_supplier().query("commodity == 'cobalt'").set_index("supplier")["tonnes"]
+    sup = sup.to_dict()
     assert sup == pytest.approx({"CHN": 6.0, "JPN": 4.0})
     assert any("world-market assumption" in n for n in exp.notes)
     top = exp.chokepoints().iloc[0]
     assert (top["node"], top["loss_share"]) == ("cathode:CHN", pytest.approx(0.6))
+
+
+def test_cell_exposure_known_answer(ds):
+    # 0.1 GWh of NMC811 cells: 10 t Co and 10 t Li (0.1 kg/kWh each); CAM = 0.1 / 0.07 kg/kWh
+    # -> 142.857 t. JPN makes 40 t (share 0.28), CHN supplies the other 102.857 t (0.72).
+    # Cobalt: 2.8 t in JPN's refined mix (AUS .5, unattributed .25, CHN .15625, untraced:CHN
+    # .09375) + 7.2 t in CHN's (CHN .625, untraced:CHN .375).
+    exp = ms.cell_exposure(ds, "JPN", 0.1, 2022, mix=NMC811, basis="theoretical")
+    co = exp.by_origin().query("commodity == 'cobalt'").set_index("origin")["tonnes"]
+    assert co.to_dict() == pytest.approx({"AUS": 1.4, "unattributed": 0.7, "CHN": 4.9375,
+                                          "untraced:CHN": 2.9625})
+    # lithium has no network in the tiny dataset: its 10 t are untraced, and the notes say so
+    li = exp.by_origin().query("commodity == 'lithium'")
+    assert li["tonnes"].sum() == pytest.approx(10.0) and set(li["kind"]) == {"untraced"}
+    assert any(n.startswith("lithium:") and "untraced" in n for n in exp.notes)
 
 
 def test_cell_capacity_known_answer(ds):

@@ -343,6 +343,9 @@ def _pool_origins(dataset: Dataset, commodity: str, supplier: str, year: int,
     untraced = f"{UNTRACED_PREFIX}{supplier}"
     if supplier in (AGGREGATE, "unsupplied"):
         return pd.Series({untraced: 1.0}), ""
+    if commodity not in dataset.commodities_list:
+        return pd.Series({untraced: 1.0}), (f"{commodity} is not a commodity of the dataset: "
+                                            "its need is untraced")
     wanted = _battery_stage(dataset, commodity)
     model = flow_model(dataset, commodity, year)
     stage, pool = _pool_stage(model, supplier, wanted)
@@ -626,7 +629,8 @@ def _needs_frame(dataset: Dataset, needs: pd.Series) -> pd.DataFrame:
 
     rows = []
     for commodity, t in needs.items():
-        unit = contained_unit(dataset, commodity)[0]
+        unit = contained_unit(dataset, commodity)[0] if commodity in dataset.commodities_list \
+            else "t"
         rows.append({"commodity": commodity, "contained_t": float(t), "contained_unit": unit,
                      "lce_t": float(t) / LI_PER_LCE if commodity == "lithium" else np.nan})
     return pd.DataFrame(rows, columns=["commodity", "contained_t", "contained_unit", "lce_t"])
@@ -662,7 +666,12 @@ def cell_exposure(dataset: Dataset, iso3: str, gwh: float, year: int | None = No
     table = battery_needs(dataset, gwh, mix=mix, basis=basis).set_index("material")["tonnes"]
     needs = pd.Series({c: float(table.get(m, 0.0)) for m, c in NEED_MATERIAL.items()})
     # product tonnes behind the needs: CAM from the chemistry mix, anode = graphite tonnes
-    kg_cam = cam_per_kwh(dataset).reindex(mix.index).fillna(0.0)
+    kg_cam = cam_per_kwh(dataset).reindex(mix.index)
+    if kg_cam[mix > 0].isna().any():
+        missing = sorted(kg_cam[(mix > 0) & kg_cam.isna()].index)
+        raise ScriskError(f"no CAM per kWh for {', '.join(missing)}: battery_intensity.csv needs "
+                          "a 'lithium' row and midstream_content.csv a cathode lithium row for "
+                          "each chemistry of the mix")
     cam_t = float((kg_cam * mix).sum()) * gwh * TONNES_PER_GWH_PER_KG_PER_KWH
     cam_mix = (kg_cam * mix) / (kg_cam * mix).sum() if (kg_cam * mix).sum() > 0 else mix
     notes = [f"needs on the {basis} basis of battery_needs ({gwh:g} GWh, {mix_label})"]
