@@ -88,7 +88,7 @@ def stage_unit(stage: str) -> str:
 
 # --------------------------------------------------------------------------- published shares
 
-IEA_GSC_2022 = ("IEA, Global Supply Chains of EV Batteries, July 2022, Executive summary "
+IEA_GSC_2022 = ("IEA, Global Supply Chains of EV Batteries, July 2022, chapter 'Executive Summary' "
                 "(CC BY 4.0); https://www.iea.org/reports/global-supply-chains-of-ev-batteries")
 IEA_GEVO_2024 = ("IEA, Global EV Outlook 2024, chapter 'Trends in electric vehicle batteries', "
                  "April 2024 (CC BY 4.0); https://www.iea.org/reports/global-ev-outlook-2024/"
