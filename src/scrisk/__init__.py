@@ -33,6 +33,7 @@ _PUBLIC = {
     "import_dependency": "scrisk.metrics.dependency",
     "geopolrisk": "scrisk.metrics.geopolrisk",
     "geopolrisk_table": "scrisk.metrics.geopolrisk",
+    "GeoPolRiskOptions": "scrisk.metrics.geopolrisk",
     "origin_matrix": "scrisk.metrics.exposure",
     "lookthrough_exposure": "scrisk.metrics.exposure",
     "self_sufficiency": "scrisk.metrics.self_sufficiency",
