@@ -26,6 +26,10 @@ Run from the repository root (stdlib only; needs network access to PyPI)::
     python3 scripts/make_geopolrisk_reference.py
 
 The whole run takes about 8 minutes (the EU cells dominate: 27 member lookups each).
+``--shipped`` computes instead 16 further importers of scrisk's shipped trade x the raw
+materials scrisk holds x 2018-2024 (2,800 cells, about 25 minutes) into
+``tests/fixtures/geopolrisk_reference_shipped.csv``; ``--from-raw FILE`` writes a fixture from
+a driver output made earlier.
 """
 
 from __future__ import annotations
@@ -62,6 +66,23 @@ CUSTOM_REGIONS = {"JPN+KOR": ["Japan", "Rep. of Korea"]}
 #   is the string 'nan' -> NaN results; "Other Asia, nes" (BACI 490, Taiwan) as an importer.
 PROBE_YEARS = [2018]
 PROBE_COUNTRIES = ["Tunisia", "New Zealand", "Other Asia, nes"]
+
+# The shipped-data block (--shipped): 16 importers of scrisk's shipped trade beyond the main
+# grid's, among the largest by import value of the GeoPolRisk codes, all buying from Guyana
+# (the duplicated-code quirk) and Taiwan, x the raw materials scrisk holds x 2018-2024.
+SHIPPED_IMPORTERS = ["GBR", "CAN", "AUS", "BRA", "NLD", "ESP", "ITA", "MEX", "RUS", "TUR",
+                     "HKG", "BEL", "SWE", "ZAF", "CHE", "SGP"]
+
+
+def shipped_block(repo: Path) -> dict:
+    """The --shipped block: BACI codes of SHIPPED_IMPORTERS and scrisk's GeoPolRisk materials."""
+    with (repo / "data/minerals/countries.csv").open(newline="", encoding="utf-8") as f:
+        codes = {r["iso3"]: int(r["baci_code"]) for r in csv.DictReader(f) if r["baci_code"]}
+    with (repo / "data/minerals/commodities.csv").open(newline="", encoding="utf-8") as f:
+        materials = [r["gpr_reference_id"] for r in csv.DictReader(f) if r["hs_gpr"].strip()]
+    return {"years": YEARS, "codes": [codes[c] for c in SHIPPED_IMPORTERS],
+            "commodities": materials, "regions": {}}
+
 
 # ISO3 written for importers whose BACI iso3 is not a real ISO 3166 code.
 ISO3_OVERRIDES = {"Other Asia, nes": "TWN"}
@@ -232,18 +253,24 @@ def main() -> None:
     ap.add_argument(
         "--no-probes", action="store_true", help="skip the small edge-case block (Tunisia, ...)"
     )
+    ap.add_argument(
+        "--shipped",
+        action="store_true",
+        help="the shipped-data block instead (writes geopolrisk_reference_shipped.csv; "
+        "about 25 minutes)",
+    )
+    ap.add_argument(
+        "--from-raw",
+        type=Path,
+        help="write the fixture from a raw.json this script's driver wrote earlier",
+    )
     args = ap.parse_args()
+    if args.shipped and args.out == repo / "tests/fixtures/geopolrisk_reference.csv":
+        args.out = repo / "tests/fixtures/geopolrisk_reference_shipped.csv"
 
-    python = find_python(args.python)
-    tmp = Path(tempfile.mkdtemp(prefix="gpr_ref_"))
-    try:
-        venv = tmp / "venv"
-        home = tmp / "home"
-        home.mkdir()
-        run([python, "-m", "venv", str(venv)])
-        vpy = str(venv / "bin" / "python")
-        run([vpy, "-m", "pip", "install", "-q", "--disable-pip-version-check", *PIP_REQUIREMENTS])
-
+    if args.shipped:
+        blocks = [shipped_block(repo)]
+    else:
         blocks = [
             {
                 "years": YEARS,
@@ -253,95 +280,119 @@ def main() -> None:
         ]
         if not args.no_probes:
             blocks.append({"years": PROBE_YEARS, "countries": PROBE_COUNTRIES, "regions": {}})
-        spec_path = tmp / "spec.json"
-        spec_path.write_text(json.dumps({"blocks": blocks}))
-        driver = tmp / "driver.py"
-        driver.write_text(DRIVER)
-
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
-        }
-        env.update(HOME=str(home), PYTHONHASHSEED="0", MPLBACKEND="Agg")
-        run([vpy, str(driver), str(spec_path), str(tmp)], env=env, cwd=str(tmp))
-
-        raw = json.loads((tmp / "raw.json").read_text())
-        meta, rows = raw["meta"], raw["rows"]
-        run_date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-        out = args.out
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(FIXTURE_COLUMNS)
-            for r in rows:
-                w.writerow(
-                    [
-                        importer_label(r),
-                        r["commodity"],
-                        r["year"],
-                        r["hhi"],
-                        r["import_risk"],
-                        r["score"],
-                        r["characterization_factor"],
-                        r["price"],
-                    ]
-                )
-
-        importers = {}
-        for r in rows:
-            importers.setdefault(importer_label(r), r["name"])
-        meta_out = {
-            "description": (
-                "Reference GeoPolRisk values computed by running geopolrisk-py's public entry "
-                "point geopolrisk.assessment.main.gprs_calc in a throw-away venv; see "
-                "scripts/make_geopolrisk_reference.py and docs/methods.md."
-            ),
-            "reference_package": f"{REFERENCE_PACKAGE}=={meta['package_version']}",
-            "run_date_utc": run_date,
-            "environment": {
-                "python": meta["python_version"],
-                "pandas": meta["pandas_version"],
-                "numpy": meta["numpy_version"],
-            },
-            "rows": len(rows),
-            "columns": {
-                "importer": "ISO3 of the importing country, or the region name (EU, JPN+KOR)",
-                "commodity": "'Reference ID' of the HS Code Map in world_mining_data.db",
-                "year": "data year (production table column and BACI year t)",
-                "hhi": "HHI of world mine/refinery production, 0..1",
-                "import_risk": "WGI-weighted import share ('Import Risk' / WTA)",
-                "score": "GeoPolRisk score = hhi * import_risk",
-                "characterization_factor": "score * price / 0.409412948 (eq. kg Cu / kg)",
-                "price": "sum of import value / sum of import quantity (kUSD/t = USD/kg)",
-            },
-            "nan_rows": "score/import_risk/characterization_factor are written as 'nan' where "
-            "the reference returns NaN (a partner whose WGI cell is the string 'nan').",
-            "importer_reference_names": importers,
-            "grid": {
-                "main": {
-                    "years": YEARS,
-                    "countries": COUNTRIES,
-                    "regions": BUILTIN_REGIONS + list(CUSTOM_REGIONS),
-                },
-                "probes": None
-                if args.no_probes
-                else {"years": PROBE_YEARS, "countries": PROBE_COUNTRIES},
-                "commodities": meta["commodities"],
-            },
-            "regions": meta["regions"],
-            "database_sha256": meta["database_sha256"],
-            "timing_seconds": {"load": meta["load_seconds"], "blocks": meta["block_seconds"]},
-        }
-        meta_path = out.with_name(out.stem + ".meta.json")
-        meta_path.write_text(json.dumps(meta_out, indent=2, ensure_ascii=False) + "\n")
-        print(f"wrote {out} ({len(rows)} rows, {out.stat().st_size} bytes) and {meta_path}")
+    tmp = Path(tempfile.mkdtemp(prefix="gpr_ref_"))
+    try:
+        if args.from_raw is not None:
+            shutil.copy(args.from_raw, tmp / "raw.json")
+        else:
+            run_driver(find_python(args.python), tmp, blocks)
+        write_outputs(args, json.loads((tmp / "raw.json").read_text()), blocks)
     finally:
         if args.keep_tmp:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_driver(python: str, tmp: Path, blocks: list[dict]) -> None:
+    """Install the reference in a venv under ``tmp`` and run the driver on ``blocks``."""
+    venv = tmp / "venv"
+    home = tmp / "home"
+    home.mkdir()
+    run([python, "-m", "venv", str(venv)])
+    vpy = str(venv / "bin" / "python")
+    run([vpy, "-m", "pip", "install", "-q", "--disable-pip-version-check", *PIP_REQUIREMENTS])
+
+    spec_path = tmp / "spec.json"
+    spec_path.write_text(json.dumps({"blocks": blocks}))
+    driver = tmp / "driver.py"
+    driver.write_text(DRIVER)
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+    }
+    env.update(HOME=str(home), PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    run([vpy, str(driver), str(spec_path), str(tmp)], env=env, cwd=str(tmp))
+
+
+def write_outputs(args: argparse.Namespace, raw: dict, blocks: list[dict]) -> None:
+    """Write the fixture CSV and its meta sidecar from the driver's raw output."""
+    meta, rows = raw["meta"], raw["rows"]
+    run_date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    out = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(FIXTURE_COLUMNS)
+        for r in rows:
+            w.writerow(
+                [
+                    importer_label(r),
+                    r["commodity"],
+                    r["year"],
+                    r["hhi"],
+                    r["import_risk"],
+                    r["score"],
+                    r["characterization_factor"],
+                    r["price"],
+                ]
+            )
+
+    importers = {}
+    for r in rows:
+        importers.setdefault(importer_label(r), r["name"])
+    meta_out = {
+        "description": (
+            "Reference GeoPolRisk values computed by running geopolrisk-py's public entry "
+            "point geopolrisk.assessment.main.gprs_calc in a throw-away venv; see "
+            "scripts/make_geopolrisk_reference.py and docs/methods.md."
+        ),
+        "reference_package": f"{REFERENCE_PACKAGE}=={meta['package_version']}",
+        "run_date_utc": run_date,
+        "environment": {
+            "python": meta["python_version"],
+            "pandas": meta["pandas_version"],
+            "numpy": meta["numpy_version"],
+        },
+        "rows": len(rows),
+        "columns": {
+            "importer": "ISO3 of the importing country, or the region name (EU, JPN+KOR)",
+            "commodity": "'Reference ID' of the HS Code Map in world_mining_data.db",
+            "year": "data year (production table column and BACI year t)",
+            "hhi": "HHI of world mine/refinery production, 0..1",
+            "import_risk": "WGI-weighted import share ('Import Risk' / WTA)",
+            "score": "GeoPolRisk score = hhi * import_risk",
+            "characterization_factor": "score * price / 0.409412948 (eq. kg Cu / kg)",
+            "price": "sum of import value / sum of import quantity (kUSD/t = USD/kg)",
+        },
+        "nan_rows": "score/import_risk/characterization_factor are written as 'nan' where "
+        "the reference returns NaN (a partner whose WGI cell is the string 'nan').",
+        "importer_reference_names": importers,
+        "grid": {
+            "shipped": {**blocks[0], "importers": SHIPPED_IMPORTERS},
+        }
+        if args.shipped
+        else {
+            "main": {
+                "years": YEARS,
+                "countries": COUNTRIES,
+                "regions": BUILTIN_REGIONS + list(CUSTOM_REGIONS),
+            },
+            "probes": None
+            if args.no_probes
+            else {"years": PROBE_YEARS, "countries": PROBE_COUNTRIES},
+            "commodities": meta["commodities"],
+        },
+        "regions": meta["regions"],
+        "database_sha256": meta["database_sha256"],
+        "timing_seconds": {"load": meta["load_seconds"], "blocks": meta["block_seconds"]},
+    }
+    meta_path = out.with_name(out.stem + ".meta.json")
+    meta_path.write_text(json.dumps(meta_out, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {out} ({len(rows)} rows, {out.stat().st_size} bytes) and {meta_path}")
 
 
 if __name__ == "__main__":

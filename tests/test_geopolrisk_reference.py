@@ -16,7 +16,10 @@ built from it by scripts/build_data.py), defects included:
 
 The default (``"published"``) uses the WGI data as published. Every fixture
 cell of a commodity scrisk holds (25 of the fixture's 53 raw materials; the
-others are not in scrisk's data) is compared on all five columns.
+others are not in scrisk's data) is compared on all five columns: 1,650
+cells of ``geopolrisk_reference.csv`` and the 2,800 cells of
+``geopolrisk_reference_shipped.csv`` (16 further importers of the shipped
+trade, 2018-2024; ``make_geopolrisk_reference.py --shipped``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ IMPORTERS = {"JPN": "JPN", "CHN": "CHN", "USA": "USA", "DEU": "DEU", "KOR": "KOR
 COLUMNS = {"hhi": "hhi", "import_risk": "import_risk", "score": "score",
            "characterization_factor": "characterization_factor", "price_usd_per_kg": "price"}
 FIXTURE_CELLS = 1650  # 12 importers (9 x 7 years + 3 x 2018) x the 25 commodities scrisk holds
+# geopolrisk_reference_shipped.csv: 16 further importers of the shipped trade x 25 x 2018-2024
+SHIPPED_IMPORTERS = ["GBR", "CAN", "AUS", "BRA", "NLD", "ESP", "ITA", "MEX", "RUS", "TUR",
+                     "HKG", "BEL", "SWE", "ZAF", "CHE", "SGP"]
+SHIPPED_CELLS = 2800
 
 
 @pytest.fixture(scope="module")
@@ -46,28 +53,36 @@ def shipped():
     return load_dataset()
 
 
+def read_reference(name: str) -> pd.DataFrame:
+    return pd.read_csv(FIXTURES / name, keep_default_na=False, na_values=["nan"])
+
+
 @pytest.fixture(scope="module")
 def compared(shipped):
     ds = shipped
-    ref = pd.read_csv(FIXTURES / "geopolrisk_reference.csv", keep_default_na=False,
-                      na_values=["nan"])
+    main = read_reference("geopolrisk_reference.csv")
+    more = read_reference("geopolrisk_reference_shipped.csv")
+    ref = pd.concat([main, more], ignore_index=True)
     to_scrisk = dict(zip(ds.commodities["gpr_reference_id"], ds.commodities["commodity"],
                          strict=True))
     held = [c for c, codes in zip(ds.commodities["commodity"], ds.commodities["hs_gpr"],
                                   strict=True) if isinstance(codes, str) and codes]
     ref = ref.loc[ref["commodity"].map(to_scrisk).isin(held)].assign(
         commodity=lambda f: f["commodity"].map(to_scrisk))
-    ours = geopolrisk_table(ds, list(IMPORTERS.values()), sorted(ref["commodity"].unique()),
-                            sorted(ref["year"].unique()), governance="reference")
-    ours["importer"] = np.tile(list(IMPORTERS), len(ours) // len(IMPORTERS))
+    labels = [*IMPORTERS, *SHIPPED_IMPORTERS]
+    ours = geopolrisk_table(ds, [*IMPORTERS.values(), *SHIPPED_IMPORTERS],
+                            sorted(ref["commodity"].unique()), sorted(ref["year"].unique()),
+                            governance="reference")
+    ours["importer"] = np.tile(labels, len(ours) // len(labels))
     ref = ref.rename(columns={c: f"{c}_ref" for c in COLUMNS.values()})
     return ours.merge(ref, on=["importer", "commodity", "year"], validate="one_to_one")
 
 
 def test_every_fixture_cell_of_the_shipped_commodities_is_compared(compared):
-    assert len(compared) == FIXTURE_CELLS
-    assert set(compared["importer"]) == set(IMPORTERS)
+    assert len(compared) == FIXTURE_CELLS + SHIPPED_CELLS
+    assert set(compared["importer"]) == set(IMPORTERS) | set(SHIPPED_IMPORTERS)
     assert compared["commodity"].nunique() == 25
+    assert sorted(compared["year"].unique()) == list(range(2018, 2025))
 
 
 @pytest.mark.parametrize("column", COLUMNS)
