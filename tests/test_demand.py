@@ -303,3 +303,29 @@ def test_optimiser_battery_targets_from_a_demand_path(shipped):
     assert any("demand path" in note for note in problem.notes)
     with pytest.raises(PortfolioParameterError, match="outside the demand path"):
         build_problem(shipped, 2040, battery_path=path, self_sufficiency_mode="none")
+
+
+def test_demand_outlook_and_the_summary_block(shipped):
+    from scrisk.metrics.summary import demand_outlook
+    from scrisk.report import tables
+    from scrisk.report.render import render_html
+
+    path = load_path(shipped_paths()["policy_2035"], shipped)
+    outlook = demand_outlook(shipped, path, 2030).set_index("material")
+    cover = demand_coverage(shipped, path).query("year == 2030").set_index("material")
+    assert outlook.loc["lithium_lce", "gap_t"] == pytest.approx(cover.loc["lithium_lce",
+                                                                          "gap_t"])
+    assert outlook.loc["battery_gwh", "need_t"] == pytest.approx(
+        demand_gwh(path).set_index("year").loc[2030, "gwh"])
+    assert outlook.attrs["projects"] == 0
+    # the worked example of docs/methods.md (report summary, needs path)
+    lithium = outlook.loc["lithium_lce"]
+    assert lithium["need_t"] == pytest.approx(22_612, abs=1)
+    assert lithium["covered_t"] == pytest.approx(8_200, abs=1)
+    assert lithium["coverage"] == pytest.approx(0.36, abs=0.005)
+    assert lithium["gap_t"] == pytest.approx(14_412, abs=1)
+    data = tables.report_data(shipped, "JPN", commodities=["cobalt"], sections=("summary",))
+    assert len(data.demand) == 6
+    text, _, _ = render_html(data, shipped, "en", interactive=False)
+    assert "Battery needs path" in text and "150 GWh domestic manufacturing target" in text
+    assert "no portfolio was computed" in text

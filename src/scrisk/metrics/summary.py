@@ -297,3 +297,74 @@ def shortfall(value: float, target: float) -> float:
     if value is None or target is None or not (np.isfinite(value) and np.isfinite(target)):
         return float("nan")
     return round(max(0.0, float(target) - float(value)), 12)
+
+
+def demand_outlook(dataset: Dataset, path, target_year: int = 2030, portfolio=None,
+                   iso3: str | None = None) -> pd.DataFrame:
+    """A demand path's needs in ``target_year``, their coverage and the 150 GWh comparison.
+
+    The executive summary's "needs path" table: one row for the battery GWh,
+    then one per battery material with the need (low, central, high), the
+    supply covered by existing stakes plus ``portfolio`` (see
+    :func:`scrisk.metrics.demand.demand_coverage`), the coverage and the gap,
+    and the need of 150 GWh with the same chemistry mix
+    (:func:`scrisk.metrics.demand.target_comparison`).
+
+    Parameters
+    ----------
+    dataset : Dataset
+    path : DemandPath or path-like
+    target_year : int
+    portfolio : sequence of project ids or DataFrame, optional
+    iso3 : str, optional
+        Whose stakes count (default the path's country).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``material, need_low_t, need_t, need_high_t, covered_t, coverage, gap_t,
+        at_150gwh_t, ratio_to_150gwh``; ``attrs``: ``path`` (name), ``years``
+        (first, last), ``gwh`` (year -> central GWh), ``target_year``.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> from scrisk.metrics.demand import shipped_paths
+    >>> t = demand_outlook(load_dataset(), shipped_paths()["policy_2035"])
+    >>> t["material"].tolist()[:2]
+    ['battery_gwh', 'lithium_lce']
+    """
+    from scrisk.metrics.demand import (
+        CATHODE_ANODE,
+        DemandPath,
+        demand_coverage,
+        demand_gwh,
+        load_path,
+        target_comparison,
+    )
+
+    if not isinstance(path, DemandPath):
+        path = load_path(path, dataset)
+    compare = target_comparison(dataset, path, target_year).set_index("material")
+    cover = demand_coverage(dataset, path, portfolio, iso3)
+    cover = cover.loc[cover["year"] == target_year].set_index("material")
+    rows = [{"material": "battery_gwh", "need_low_t": compare.at["battery_gwh", "path_low_t"],
+             "need_t": compare.at["battery_gwh", "path_t"],
+             "need_high_t": compare.at["battery_gwh", "path_high_t"],
+             "covered_t": np.nan, "coverage": np.nan, "gap_t": np.nan}]
+    for material in CATHODE_ANODE:
+        row = cover.loc[material]
+        rows.append({"material": material, "need_low_t": row["need_low_t"],
+                     "need_t": row["need_t"], "need_high_t": row["need_high_t"],
+                     "covered_t": row["covered_t"], "coverage": row["coverage"],
+                     "gap_t": row["gap_t"]})
+    table = pd.DataFrame(rows)
+    table["at_150gwh_t"] = table["material"].map(compare["at_150gwh_t"]).astype(float)
+    table["ratio_to_150gwh"] = table["material"].map(compare["ratio_to_150gwh"]).astype(float)
+    gwh = demand_gwh(path).set_index("year")["gwh"]
+    table.attrs.update(path=path.name, path_ja=path.name_ja, years=(path.years[0],
+                       path.years[-1]), gwh={int(y): float(v) for y, v in gwh.items()},
+                       target_year=target_year, projects=int(len(portfolio)) if portfolio
+                       is not None else 0,
+                       domestic_gwh=float(compare.attrs.get("domestic_gwh", 150.0)))
+    return table

@@ -176,6 +176,9 @@ class ReportData:
         (``year, ratio_existing, ratio``: existing stakes, and with the portfolio).
     midstream : dict or None
         :func:`midstream_tables`: the domestic cell goal, its materials and their mines.
+    demand : pandas.DataFrame
+        :func:`scrisk.metrics.summary.demand_outlook` of the shipped policy demand
+        path in the target year (empty when unavailable).
     """
 
     importer: str
@@ -211,6 +214,7 @@ class ReportData:
     ssr_path: pd.DataFrame = field(default_factory=pd.DataFrame)
     trajectory: pd.DataFrame = field(default_factory=pd.DataFrame)
     midstream: dict | None = None
+    demand: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # --------------------------------------------------------------------------- options
@@ -1007,6 +1011,8 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
     path_years = range(min(2023, year), int(target_y or target_year) + 1)
     trajectory = trajectory_table(dataset, importer, portfolio, path_years) \
         if ("summary" in wanted and len(ss)) else pd.DataFrame()
+    demand = demand_table(dataset, importer, portfolio, target_year) \
+        if "summary" in wanted else pd.DataFrame()
     from scrisk.metrics.summary import (
         POLICY_PRIORITY,
         concentration_trend,
@@ -1047,7 +1053,8 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
                 "gwh": float(gwh), "budget_oku_yen": float(budget_oku_yen), "seed": seed,
                 "draws": draws, "sections": tuple(s for s in SECTIONS if s in wanted)},
         appendix=appendix, findings=findings, trend=trend, import_value=values,
-        disruptions=disruptions, ssr_path=path, trajectory=trajectory, midstream=midstream)
+        disruptions=disruptions, ssr_path=path, trajectory=trajectory, midstream=midstream,
+        demand=demand)
 
 
 def midstream_tables(dataset: Dataset, importer: str) -> dict[str, object] | None:
@@ -1061,6 +1068,31 @@ def midstream_tables(dataset: Dataset, importer: str) -> dict[str, object] | Non
         return battery_goal(dataset, importer).tables()
     except COMPUTE_ERRORS:
         return None
+
+
+DEMAND_PATH = "policy_2035"  # the shipped demand path the executive summary shows
+
+
+def demand_table(dataset: Dataset, importer: str, portfolio: PortfolioTables | None,
+                 target_year: int) -> pd.DataFrame:
+    """:func:`scrisk.metrics.summary.demand_outlook` of the policy demand path.
+
+    Coverage counts existing stakes plus the recommended portfolio; an error
+    (no vehicle data, a year outside the path) gives an empty table and the
+    summary leaves the block out.
+    """
+    from scrisk.metrics.demand import shipped_paths
+    from scrisk.metrics.summary import demand_outlook
+
+    file = shipped_paths().get(DEMAND_PATH)
+    if file is None:
+        return pd.DataFrame()
+    ids = (list(portfolio.selected["project_id"]) if portfolio is not None
+           and "project_id" in portfolio.selected else None)
+    try:
+        return demand_outlook(dataset, file, target_year, ids or None, importer)
+    except COMPUTE_ERRORS:
+        return pd.DataFrame()
 
 
 def trajectory_table(dataset: Dataset, importer: str, portfolio: PortfolioTables | None,

@@ -107,6 +107,9 @@ def summary_section(builder) -> dict[str, object]:
             target_year=data.ssr_target_year, small=True,
             trajectory=data.trajectory if len(data.trajectory) else None)})
 
+    # the needs path of the policy demand path and its coverage gap
+    blocks.extend(demand_blocks(builder))
+
     # the portfolio: cost and effect
     blocks.append({"heading": t("exec.portfolio"), "paragraphs": [portfolio_text(builder)]})
 
@@ -164,6 +167,36 @@ def target_rows(builder) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["target", "current", "basis", "required", "year", "gap"])
 
 
+def demand_blocks(builder) -> list[dict]:
+    """Heading, sentence and table of the demand path's needs (empty without them)."""
+    from scrisk.report.render import Col
+
+    data, t, cat = builder.data, builder.t, builder.cat
+    table = data.demand
+    if table is None or not len(table):
+        return []
+    attrs = table.attrs
+    gwh = attrs["gwh"]
+    year, (first_year, last_year) = attrs["target_year"], attrs["years"]
+    head = table.iloc[0]
+    name = attrs.get("path_ja") if builder.lang == "ja" and attrs.get("path_ja") else attrs["path"]
+    text = t("exec.demand_text", path=name, first_year=first_year,
+             first_gwh=cat.num(gwh[first_year], 1), year=year, gwh=cat.num(head["need_t"], 1),
+             low=cat.num(head["need_low_t"], 1), high=cat.num(head["need_high_t"], 1),
+             last_year=last_year, last_gwh=cat.num(gwh[last_year], 1),
+             ratio=cat.pct(head["ratio_to_150gwh"]), domestic=cat.num(attrs["domestic_gwh"]))
+    text += t("exec.demand_cover_portfolio" if attrs.get("projects") else
+              "exec.demand_cover_existing", year=year)
+    frame = table.assign(name=[cat.get(f"material.{m}", m) for m in table["material"]])
+    return [{"heading": t("exec.demand")}, {"paragraphs": [text]},
+            {"table": builder.table("demand_path", frame, [
+                Col("name", "material"), Col("need_low_t", "need_low_t", "tonnes"),
+                Col("need_t", "need_t", "tonnes"), Col("need_high_t", "need_high_t", "tonnes"),
+                Col("covered_t", "covered_t", "tonnes"), Col("coverage", "coverage", "pct"),
+                Col("gap_t", "gap_t", "tonnes"), Col("at_150gwh_t", "at_150gwh_t", "tonnes")],
+                title=t("exec.demand_table", year=year), note=t("exec.demand_note"))}]
+
+
 def portfolio_text(builder) -> str:
     """Cost and effect of the recommended portfolio, honest when a ratio does not move."""
     data, t, cat = builder.data, builder.t, builder.cat
@@ -212,4 +245,6 @@ def caveats(builder) -> list[str]:
         out.append(t("exec.caveat_illustrative"))
     if data.scenarios:
         out.append(t("exec.caveat_probability"))
+    if data.demand is not None and len(data.demand):
+        out.append(t("exec.caveat_demand_path"))
     return out
