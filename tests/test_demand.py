@@ -232,9 +232,9 @@ def test_comparison_with_150_and_600_gwh(shipped):
     assert table.loc["battery_gwh", "ratio_to_meti_600gwh"] == pytest.approx(gwh / 600.0)
     # the same chemistry mix scales linearly with GWh
     assert table.loc["nickel", "ratio_to_150gwh"] == pytest.approx(gwh / 150.0)
-    assert table.loc["lithium_lce", "meti_600gwh_t"] == 380_000
+    assert table.loc["lithium_lce", "meti_600gwh"] == 380_000
     assert table.loc["lithium_lce", "ratio_to_meti_600gwh"] == pytest.approx(
-        table.loc["lithium_lce", "path_t"] / 380_000)
+        table.loc["lithium_lce", "path_central"] / 380_000)
 
 
 def test_coverage_adds_portfolio_from_online_year(shipped):

@@ -719,9 +719,9 @@ def target_comparison(dataset: Dataset, path: DemandPath, year: int = 2030,
                       basis: str = DEFAULT_BASIS) -> pd.DataFrame:
     """A path's needs in ``year`` beside those of 150 GWh and METI's 600 GWh figures.
 
-    ``at_150gwh_t``: the needs of the domestic manufacturing target
+    ``at_150gwh``: the needs of the domestic manufacturing target
     (``battery_manufacturing_capacity_domestic`` in ``policy_targets.csv``, 150
-    GWh) with the path's chemistry mix of that year. ``meti_600gwh_t``: the
+    GWh) with the path's chemistry mix of that year. ``meti_600gwh``: the
     Battery Industry Strategy's material figures for 600 GWh of Japanese
     companies' capacity (``battery_material_need``). Ratios are the path's
     central need over each. The first row, ``battery_gwh``, compares GWh.
@@ -729,15 +729,16 @@ def target_comparison(dataset: Dataset, path: DemandPath, year: int = 2030,
     Returns
     -------
     pandas.DataFrame
-        ``material, path_low_t, path_t, path_high_t, at_150gwh_t,
-        ratio_to_150gwh, meti_600gwh_t, ratio_to_meti_600gwh``.
+        ``material, unit, path_low, path_central, path_high, at_150gwh,
+        ratio_to_150gwh, meti_600gwh, ratio_to_meti_600gwh`` (in the unit of
+        ``unit``: GWh/yr for ``battery_gwh``, tonnes otherwise).
 
     Examples
     --------
     >>> from scrisk import load_dataset
     >>> ds = load_dataset()
     >>> t = target_comparison(ds, load_path(shipped_paths()["policy_2035"], ds))
-    >>> t["material"].iloc[0], float(t["at_150gwh_t"].iloc[0])
+    >>> t["material"].iloc[0], float(t["at_150gwh"].iloc[0])
     ('battery_gwh', 150.0)
     """
     if year not in path.years:
@@ -764,23 +765,25 @@ def target_comparison(dataset: Dataset, path: DemandPath, year: int = 2030,
     copper = copper_intensity(dataset)["central"]
     at_150 = pd.concat([per_gwh * domestic_gwh,
                         copper * domestic_gwh * TONNES_PER_GWH_PER_KG_PER_KWH])
-    rows = [{"material": "battery_gwh", "path_low_t": float(gwh["gwh_low"]),
-             "path_t": float(gwh["gwh"]), "path_high_t": float(gwh["gwh_high"]),
-             "at_150gwh_t": domestic_gwh, "meti_600gwh_t": global_gwh}]
+    rows = [{"material": "battery_gwh", "path_low": float(gwh["gwh_low"]),
+             "path_central": float(gwh["gwh"]), "path_high": float(gwh["gwh_high"]),
+             "at_150gwh": domestic_gwh, "meti_600gwh": global_gwh}]
     for material in MATERIALS:
         rows.append({"material": material,
-                     "path_low_t": float(needs.loc[material, "need_low_t"]),
-                     "path_t": float(needs.loc[material, "need_t"]),
-                     "path_high_t": float(needs.loc[material, "need_high_t"]),
-                     "at_150gwh_t": float(at_150[material]),
-                     "meti_600gwh_t": official.get(material, float("nan"))})
+                     "path_low": float(needs.loc[material, "need_low_t"]),
+                     "path_central": float(needs.loc[material, "need_t"]),
+                     "path_high": float(needs.loc[material, "need_high_t"]),
+                     "at_150gwh": float(at_150[material]),
+                     "meti_600gwh": official.get(material, float("nan"))})
     table = pd.DataFrame(rows)
-    table["ratio_to_150gwh"] = table["path_t"] / table["at_150gwh_t"].where(
-        table["at_150gwh_t"] > 0)
-    table["ratio_to_meti_600gwh"] = table["path_t"] / table["meti_600gwh_t"].where(
-        table["meti_600gwh_t"] > 0)
-    table = table[["material", "path_low_t", "path_t", "path_high_t", "at_150gwh_t",
-                   "ratio_to_150gwh", "meti_600gwh_t", "ratio_to_meti_600gwh"]]
+    table.insert(1, "unit", table["material"].map(
+        {"battery_gwh": "GWh/yr", "lithium_lce": "t LCE", "graphite": "t graphite"}).fillna("t"))
+    table["ratio_to_150gwh"] = table["path_central"] / table["at_150gwh"].where(
+        table["at_150gwh"] > 0)
+    table["ratio_to_meti_600gwh"] = table["path_central"] / table["meti_600gwh"].where(
+        table["meti_600gwh"] > 0)
+    table = table[["material", "unit", "path_low", "path_central", "path_high", "at_150gwh",
+                   "ratio_to_150gwh", "meti_600gwh", "ratio_to_meti_600gwh"]]
     table.attrs.update(year=year, basis=basis, domestic_gwh=domestic_gwh, global_gwh=global_gwh)
     return table
 

@@ -348,9 +348,9 @@ def demand_outlook(dataset: Dataset, path, target_year: int = 2030, portfolio=No
     compare = target_comparison(dataset, path, target_year).set_index("material")
     cover = demand_coverage(dataset, path, portfolio, iso3)
     cover = cover.loc[cover["year"] == target_year].set_index("material")
-    rows = [{"material": "battery_gwh", "need_low_t": compare.at["battery_gwh", "path_low_t"],
-             "need_t": compare.at["battery_gwh", "path_t"],
-             "need_high_t": compare.at["battery_gwh", "path_high_t"],
+    rows = [{"material": "battery_gwh", "need_low_t": compare.at["battery_gwh", "path_low"],
+             "need_t": compare.at["battery_gwh", "path_central"],
+             "need_high_t": compare.at["battery_gwh", "path_high"],
              "covered_t": np.nan, "coverage": np.nan, "gap_t": np.nan}]
     for material in CATHODE_ANODE:
         row = cover.loc[material]
@@ -359,7 +359,7 @@ def demand_outlook(dataset: Dataset, path, target_year: int = 2030, portfolio=No
                      "covered_t": row["covered_t"], "coverage": row["coverage"],
                      "gap_t": row["gap_t"]})
     table = pd.DataFrame(rows)
-    table["at_150gwh_t"] = table["material"].map(compare["at_150gwh_t"]).astype(float)
+    table["at_150gwh_t"] = table["material"].map(compare["at_150gwh"]).astype(float)
     table["ratio_to_150gwh"] = table["material"].map(compare["ratio_to_150gwh"]).astype(float)
     gwh = demand_gwh(path).set_index("year")["gwh"]
     table.attrs.update(path=path.name, path_ja=path.name_ja, years=(path.years[0],
