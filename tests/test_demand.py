@@ -329,3 +329,20 @@ def test_demand_outlook_and_the_summary_block(shipped):
     text, _, _ = render_html(data, shipped, "en", interactive=False)
     assert "Battery needs path" in text and "150 GWh domestic manufacturing target" in text
     assert "no portfolio was computed" in text
+
+
+def test_capacity_comparison_uses_midstream_capacity(shipped):
+    from scrisk.metrics.demand import capacity_comparison
+    from scrisk.metrics.midstream import cell_capacity
+
+    path = load_path(shipped_paths()["policy_2035"], shipped)
+    table = capacity_comparison(shipped, path).set_index("year")
+    cap = cell_capacity(shipped, "JPN", years=path.years).set_index("year")["capacity_gwh"]
+    held = cap.dropna()
+    assert len(held)  # certified plans are held for some years
+    for year, capacity in held.items():
+        assert table.loc[year, "demand_share_of_capacity"] == pytest.approx(
+            table.loc[year, "cell_output_gwh"] / capacity)
+    assert table["capacity_gwh"].isna().sum() == len(path.years) - len(held)  # no interpolation
+    assert table.loc[2030, "demand_share_of_target"] == pytest.approx(
+        table.loc[2030, "gwh"] / 150.0)

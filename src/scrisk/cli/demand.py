@@ -35,6 +35,7 @@ def demand_cmd(path: Annotated[Path, typer.Option(
     from scrisk.exceptions import UnknownChoiceError
     from scrisk.metrics.battery import BASES
     from scrisk.metrics.demand import (
+        capacity_comparison,
         demand_coverage,
         demand_gwh,
         demand_needs,
@@ -55,6 +56,15 @@ def demand_cmd(path: Annotated[Path, typer.Option(
             ["year", "sales_units", "electrified_share", "vehicle_gwh", "stationary_gwh",
              "gwh_low", "gwh", "gwh_high"]]
         emit(shown, fmt, title=f"Battery demand, GWh/yr: {label}", key="gwh")
+        if view == "gwh" or fmt is OutputFormat.table:
+            cap = capacity_comparison(ds, demand)
+            held = cap.loc[cap["capacity_gwh"].notna()]
+            if len(held):
+                emit(held[["year", "gwh", "cell_output_gwh", "capacity_gwh", "capacity_status",
+                           "demand_share_of_capacity"]], fmt,
+                     title="Demand beside domestic cell capacity (years with a published or "
+                           "certified figure; scrisk.metrics.midstream.cell_capacity)",
+                     key="capacity")
     if view in ("summary", "needs"):
         needs = demand_needs(ds, demand, basis)
         if fmt is OutputFormat.table:

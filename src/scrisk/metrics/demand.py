@@ -788,6 +788,45 @@ def target_comparison(dataset: Dataset, path: DemandPath, year: int = 2030,
     return table
 
 
+def capacity_comparison(dataset: Dataset, path: DemandPath) -> pd.DataFrame:
+    """A path's GWh per year beside the domestic cell capacity held for that year.
+
+    Capacity comes from :func:`scrisk.metrics.midstream.cell_capacity`
+    (published or certified figures only; ``NaN`` and status ``no figure``
+    where none is held: nothing is interpolated). ``demand_share_of_capacity``
+    = ``cell_output_gwh / capacity_gwh``: the part of the domestic cell base
+    that the path's own demand (plus its exports share) would use.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, gwh_low, gwh, gwh_high, cell_output_gwh, capacity_gwh,
+        capacity_status, target_gwh, demand_share_of_capacity,
+        demand_share_of_target``.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> ds = load_dataset()
+    >>> t = capacity_comparison(ds, load_path(shipped_paths()["policy_2035"], ds))
+    >>> float(t.loc[t["year"] == 2030, "target_gwh"].iloc[0])
+    150.0
+    """
+    from scrisk.metrics.midstream import cell_capacity
+
+    gwh = demand_gwh(path)[["year", "gwh_low", "gwh", "gwh_high", "cell_output_gwh"]]
+    cap = cell_capacity(dataset, path.iso3, years=path.years).set_index("year")
+    table = gwh.copy()
+    table["capacity_gwh"] = table["year"].map(cap["capacity_gwh"]).astype(float)
+    table["capacity_status"] = table["year"].map(cap["status"])
+    table["target_gwh"] = table["year"].map(cap["target_gwh"]).astype(float)
+    table["demand_share_of_capacity"] = table["cell_output_gwh"] / table["capacity_gwh"].where(
+        table["capacity_gwh"] > 0)
+    table["demand_share_of_target"] = table["cell_output_gwh"] / table["target_gwh"].where(
+        table["target_gwh"] > 0)
+    return table
+
+
 # --------------------------------------------------------------------------- chart
 
 
