@@ -19,8 +19,11 @@ def midstream_section(builder) -> dict[str, object]:
     if latest is not None:
         blocks[0]["paragraphs"].append(t(
             "midstream.latest", year=latest["year"], capacity=cat.num(latest["capacity_gwh"]),
-            status=latest["status"], share=cat.pct(latest["share_of_target"])))
-    blocks.append({"table": builder.table("midstream_capacity", mid["capacity"], [
+            status=t(f"midstream.status_{latest['status']}"),
+            share=cat.pct(latest["share_of_target"])))
+    capacity = mid["capacity"].assign(status=[t(f"midstream.status_{v.replace(' ', '_')}")
+                                              for v in mid["capacity"]["status"]])
+    blocks.append({"table": builder.table("midstream_capacity", capacity, [
         Col("year", "year", "year"), Col("capacity_gwh", "capacity_gwh", "num1"),
         Col("status", "capacity_status", "text"), Col("target_gwh", "target_gwh", "num1"),
         Col("gap_gwh", "gap_gwh", "num1"), Col("share_of_target", "share_of_target", "pct"),
