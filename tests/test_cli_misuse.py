@@ -69,6 +69,15 @@ def left_in(folder: Path) -> list[str]:
      "Invalid value for '--substitution': '2': Input should be less than or equal to 1"),
     (["metrics", "concentration", "--year", "twenty"],
      "Invalid value for '--year': 'twenty': Input should be a valid integer"),
+    (["scenario", "run", str(SCENARIO), "--runs", "1000000000000"],
+     "Invalid value for '--runs': '1000000000000': Input should be less than or equal to "
+     "10000000"),
+    (["report", "--draws", "100000000000"],
+     "Invalid value for '--draws': '100000000000': Input should be less than or equal to "
+     "10000000"),
+    (["optimize", "--frontier", "--frontier-points", "100000000"],
+     "Invalid value for '--frontier-points': '100000000': Input should be less than or equal "
+     "to 101"),
 ])
 def test_bad_numbers_name_the_option_and_value(args, message, cwd, monkeypatch, capsys):
     code, out, err = run(monkeypatch, capsys, *args, "--out", "table.xlsx")
@@ -319,6 +328,19 @@ def test_internal_error_is_one_line_with_a_debug_hint(cwd, monkeypatch, capsys):
     assert "error: internal error (KeyError: 'boom')" in err
     assert "run the same command with --debug for the traceback" in err
     assert "Traceback" not in err
+
+
+def test_out_of_memory_is_named_not_a_traceback(cwd, monkeypatch, capsys):
+    import scrisk.cli.data as cli_data
+
+    def huge(*args, **kwargs):
+        raise MemoryError("Unable to allocate 7.28 TiB")
+
+    monkeypatch.setattr(cli_data, "emit", huge)
+    code, _, err = run(monkeypatch, capsys, "data", "summary", "--out", "t.csv")
+    assert code == 1
+    assert "error: not enough memory for this run (Unable to allocate 7.28 TiB)" in err
+    assert "Traceback" not in err and left_in(cwd) == []
 
 
 def test_debug_anywhere_shows_the_traceback(monkeypatch, capsys):

@@ -119,8 +119,12 @@ class OutputFiles:
         if final.is_dir():
             raise OutputFolderError(f"{str(final)!r} is a folder; cannot write a file there")
         # the final suffix last: a browser printing a temporary .html reads it as HTML
-        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=f".part{final.suffix}",
-                                   dir=final.parent if str(final.parent) else ".")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=f".part{final.suffix}",
+                                       dir=final.parent if str(final.parent) else ".")
+        except OSError as err:
+            raise OutputFolderError(f"cannot write {str(final)!r}: {err.strerror or err}"
+                                    ) from None
         os.close(fd)
         self._pending.append((Path(tmp), final))
         return Path(tmp)

@@ -233,6 +233,9 @@ def main(argv: list[str] | None = None) -> None:
             fail("aborted", 1)
         if debug:
             raise
+        if isinstance(exc, MemoryError):
+            fail(f"not enough memory for this run ({_short(str(exc)) or 'MemoryError'}); give "
+                 "smaller inputs or counts (--runs, --draws, candidates, scenario entries)", 1)
         if isinstance(exc, OSError):
             fail(_os_error_text(exc), 1)
         fail(f"internal error ({type(exc).__name__}: {_short(str(exc))})", INTERNAL_ERROR,

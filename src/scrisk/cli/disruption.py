@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load, table_command
-from scrisk.cli.options import SeedOption
+from scrisk.cli.options import MAX_RUNS, SeedOption
 
 scenario_app = typer.Typer(help="Validate and run disruption scenarios (docs/scenarios.md).",
                            no_args_is_help=True)
@@ -229,7 +229,8 @@ def scenario_validate(file: FileArgument, data: DataOption = None,
 def scenario_run(
     file: FileArgument,
     runs: Annotated[int, typer.Option(
-        "--runs", help="Monte Carlo runs (0: one deterministic run with every shock).", min=0)]
+        "--runs", help="Monte Carlo runs (0: one deterministic run with every shock).", min=0,
+        max=MAX_RUNS)]
     = 0,
     seed: SeedOption = 0,
     year: YearOption = None,

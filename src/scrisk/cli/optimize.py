@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load, table_command
+from scrisk.cli.options import MAX_FRONTIER_POINTS
 from scrisk.exceptions import DataValidationError
 
 
@@ -217,7 +218,8 @@ def optimize_cmd(
     frontier: Annotated[bool, typer.Option(
         "--frontier", help="Solve for a range of budgets and plot the trade-off curve.")] = False,
     frontier_points: Annotated[int, typer.Option(
-        "--frontier-points", help="Number of budgets on the frontier.")] = 9,
+        "--frontier-points", help="Number of budgets on the frontier.",
+        max=MAX_FRONTIER_POINTS)] = 9,
     frontier_max: Annotated[float | None, typer.Option(
         "--frontier-max", help="Largest frontier budget (default 2 x the varied envelope).")
     ] = None,

@@ -245,6 +245,8 @@ def check_out_file(path: Path) -> None:
         raise OutputFileError(f"--out: folder {str(folder)!r} does not exist")
     if path.is_dir():
         raise OutputFileError(f"--out: {str(path)!r} is a folder; give a file name")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputFileError(f"--out: cannot write to folder {str(folder)!r}")
 
 
 # --------------------------------------------------------------------------- emitting

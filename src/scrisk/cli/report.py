@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from scrisk.cli import DataOption, app, load
-from scrisk.cli.options import SeedOption
+from scrisk.cli.options import MAX_RUNS, SeedOption
 
 
 @app.command("report", context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,7 +42,7 @@ def report_cmd(
         "1,597).")] = None,
     seed: SeedOption = 0,
     draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws per "
-                                       "scenario.")] = 2000,
+                                       "scenario.", max=MAX_RUNS)] = 2000,
 ) -> None:
     """Write the supply-chain risk report (HTML; PDF and Excel on request).
 

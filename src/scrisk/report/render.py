@@ -786,7 +786,7 @@ def output_folder(out: str | os.PathLike) -> Path:
     try:
         return check_folder(folder)
     except OutputFolderError as err:
-        raise ReportError(f"{err}; choose another --out") from err
+        raise ReportError(str(err)) from err
 
 
 def write_report(dataset: Dataset, out: str | os.PathLike = "out", lang: str = "en", *,
