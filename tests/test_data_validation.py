@@ -85,7 +85,8 @@ EXPECTED = {
          "chemistry shares of one scenario to add up to 1"),
     ],
     "route_unknown_chokepoint": [
-        ("geo/sea_routes.csv", 2, "chokepoints", "malaka", "a chokepoint_id of geo/chokepoints.csv"),
+        ("geo/sea_routes.extra.csv", 2, "chokepoints", "malaka",
+         "a chokepoint_id of geo/chokepoints.csv"),
     ],
 }
 

@@ -54,15 +54,36 @@ class ValidationFailure:
         return f"{where}{got}; expected {self.expected}"
 
 
+SHOWN_PROBLEMS = 50
+"""How many problems an error message lists before ``... and N more``."""
+
+
+def problem_list(lines: Sequence[object], limit: int = SHOWN_PROBLEMS) -> str:
+    """Bulleted lines, the first ``limit`` of them, then how many were left out.
+
+    Examples
+    --------
+    >>> print(problem_list(["a", "b", "c"], limit=2))
+      - a
+      - b
+      ... and 1 more
+    """
+    shown = "\n".join(f"  - {line}" for line in lines[:limit])
+    more = len(lines) - limit
+    return shown + (f"\n  ... and {more} more" if more > 0 else "")
+
+
 class DataValidationError(ScriskError):
-    """Raised when input data fails validation; holds every failure found."""
+    """Raised when input data fails validation; holds every failure found.
+
+    The message lists the first :data:`SHOWN_PROBLEMS` failures and counts
+    the rest; :attr:`failures` holds them all.
+    """
 
     def __init__(self, failures: Sequence[ValidationFailure]):
         self.failures = tuple(failures)
-        shown = "\n".join(f"  - {f}" for f in self.failures[:20])
-        more = len(self.failures) - 20
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        super().__init__(f"{len(self.failures)} problem(s) in the input data:\n{shown}{tail}")
+        super().__init__(f"{len(self.failures)} problem(s) in the input data:\n"
+                         f"{problem_list(self.failures)}")
 
 
 class UnknownChoiceError(ScriskError, ValueError):
@@ -164,22 +185,27 @@ class SolverError(ScriskError):
 
 
 class ScenarioError(ScriskError):
-    """Raised when a scenario file is invalid; holds every problem found."""
+    """Raised when a scenario file is invalid; holds every problem found.
+
+    The message lists the first :data:`SHOWN_PROBLEMS` problems and counts
+    the rest; :attr:`problems` holds them all.
+    """
 
     exit_code = 1
 
     def __init__(self, problems: Sequence[str], file: str = "scenario"):
         self.problems = tuple(problems)
         self.file = file
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) in {file}:\n{lines}")
+        super().__init__(f"{len(self.problems)} problem(s) in {file}:\n"
+                         f"{problem_list(self.problems)}")
 
 
 class DemandPathError(ScriskError):
     """Raised when a demand-path file is invalid; holds every failure found.
 
     Each failure names the file, line, key (``section.key``), value and what
-    was expected, like a data file's :class:`ValidationFailure`.
+    was expected, like a data file's :class:`ValidationFailure`. The message
+    lists the first :data:`SHOWN_PROBLEMS` and counts the rest.
     """
 
     exit_code = 1
@@ -187,5 +213,22 @@ class DemandPathError(ScriskError):
     def __init__(self, failures: Sequence[ValidationFailure], file: str = "path"):
         self.failures = tuple(failures)
         self.file = file
-        lines = "\n".join(f"  - {f}" for f in self.failures)
-        super().__init__(f"{len(self.failures)} problem(s) in demand path {file}:\n{lines}")
+        super().__init__(f"{len(self.failures)} problem(s) in demand path {file}:\n"
+                         f"{problem_list(self.failures)}")
+
+
+class InputFileError(ScriskError):
+    """Raised when a structured input file (TOML, YAML) cannot be read within the limits.
+
+    Attributes
+    ----------
+    file : str
+        The file as given.
+    problem : str
+        What is wrong, e.g. ``"YAML aliases (*name) are not accepted (line 3)"``.
+    """
+
+    def __init__(self, file: str, problem: str):
+        self.file = file
+        self.problem = problem
+        super().__init__(f"{file}: {problem}")

@@ -18,13 +18,32 @@ import numpy as np
 import pandas as pd
 
 from scrisk.data.countries import CommodityResolver, CountryResolver
-from scrisk.data.schemas import SCHEMAS, YEAR_MAX, YEAR_MIN, Column, TableSchema
+from scrisk.data.numbers import DECIMAL_COMMA_HINT, parse_numbers
+from scrisk.data.schemas import (
+    MASS_MAX_T,
+    NUMBER_MAX,
+    SCHEMAS,
+    TONNES_PER_UNIT,
+    YEAR_MAX,
+    YEAR_MIN,
+    Column,
+    TableSchema,
+)
 from scrisk.exceptions import DataValidationError, UnknownChoiceError, ValidationFailure
 
 EXTRA_SUFFIX = ".extra"
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 _FILE_COL, _LINE_COL = "scrisk_source_file", "scrisk_source_line"
+ROWS_PER_PROBLEM = 100
+"""Rows listed for one problem in one column; the rest are counted in one more failure, so
+that a hostile or badly broken file of millions of rows is reported in bounded time."""
+GOVERNANCE_GAP_MAX = 0.01
+"""Largest share of one commodity-year's traded quantity whose exporters may lack a
+governance value (the shipped data: under 1e-5; GeoPolRisk gives such partners a fallback
+weight)."""
+ROUTE_DESTINATION = "JPN"
+"""Where the shipped sea routes lead (:data:`scrisk.disruption.engine.ROUTE_DESTINATION`)."""
 
 
 def shipped_data_path() -> Path:
@@ -115,7 +134,7 @@ class Dataset:
         """Resolver from commodity slugs and English or Japanese names to the slug."""
         return CommodityResolver(self._tables["commodities"])
 
-    @property
+    @cached_property
     def commodities_list(self) -> tuple[str, ...]:
         """Commodity slugs, in file order."""
         return tuple(self._tables["commodities"]["commodity"])
@@ -370,6 +389,11 @@ def _read_table(schema: TableSchema, base: Path, over: Path | None,
     for file_path, label in sources:
         frame = _read_file(file_path, label, schema, failures)
         if frame is not None:
+            if frame.empty and schema.required and not label.endswith(
+                    f"{EXTRA_SUFFIX}.{schema.path.rpartition('.')[2]}"):
+                failures.append(ValidationFailure(
+                    label, None, None, None,
+                    f"at least one data row: the table is required ({schema.description})"))
             frames.append(frame)
     names = [c.name for c in schema.columns]
     if not frames:
@@ -395,6 +419,14 @@ def _read_file(file_path: Path, label: str, schema: TableSchema,
                                           f"a readable {file_path.suffix} file ({err})"))
         return None
     frame.columns = [str(c).strip() for c in frame.columns]
+    header = list(frame.columns) if file_path.suffix == ".parquet" else _csv_header(file_path)
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    for name in repeated:
+        failures.append(ValidationFailure(label, 1, name, None,
+                                          f"each column once (it appears {header.count(name)} "
+                                          "times; one of the values would be ignored)"))
+    if repeated:
+        return None
     missing = [c.name for c in schema.columns if c.required and c.name not in frame]
     for name in missing:
         failures.append(ValidationFailure(label, 1, name, None,
@@ -407,6 +439,14 @@ def _read_file(file_path: Path, label: str, schema: TableSchema,
     frame[_FILE_COL] = label
     frame[_LINE_COL] = np.arange(first_line, first_line + len(frame), dtype="int64")
     return frame
+
+
+def _csv_header(file_path: Path) -> list[str]:
+    """Column names as written (pandas renames a repeated name to ``name.1``)."""
+    import csv
+
+    with file_path.open(encoding="utf-8-sig", newline="") as handle:
+        return [c.strip() for c in next(csv.reader(handle), [])]
 
 
 # --------------------------------------------------------------------------- converting
@@ -428,16 +468,31 @@ def _is_blank(series: pd.Series) -> np.ndarray:
     return (text == "").to_numpy(dtype=bool)
 
 
-def _report(mask: np.ndarray, frame: pd.DataFrame, col: Column, expected: str,
+def _report(mask: np.ndarray, frame: pd.DataFrame, col: Column, expected: str | np.ndarray,
             failures: list[ValidationFailure]) -> None:
+    """One failure per row of ``mask`` (``expected`` may differ by row), the first
+    :data:`ROWS_PER_PROBLEM` of them, then one failure counting the rest."""
     if not mask.any():
         return
-    sub = frame.loc[mask, [col.name, _FILE_COL, _LINE_COL]]
-    for value, file, line in sub.itertuples(index=False, name=None):
+    rows = np.flatnonzero(mask)
+    per_row = isinstance(expected, np.ndarray)
+    shown = rows[:ROWS_PER_PROBLEM]
+    values = frame[col.name].to_numpy()[shown]
+    files = frame[_FILE_COL].to_numpy()[shown]
+    lines = frame[_LINE_COL].to_numpy()[shown]
+    for i, (value, file, line) in enumerate(zip(values, files, lines, strict=True)):
         blank = value is None or (isinstance(value, float) and np.isnan(value)) \
             or str(value).strip() == ""
-        shown = None if blank else str(value)
-        failures.append(ValidationFailure(str(file), int(line), col.name, shown, expected))
+        failures.append(ValidationFailure(str(file), int(line), col.name,
+                                          None if blank else str(value),
+                                          str(expected[shown[i]]) if per_row else expected))
+    if len(rows) > ROWS_PER_PROBLEM:
+        nxt = rows[ROWS_PER_PROBLEM]
+        what = "the same kind of problem" if per_row else expected
+        failures.append(ValidationFailure(
+            str(frame[_FILE_COL].iloc[nxt]), int(frame[_LINE_COL].iloc[nxt]), col.name, None,
+            f"{what} (and {len(rows) - ROWS_PER_PROBLEM:,} more rows from this line on with "
+            "the same problem, not listed)"))
 
 
 def _convert_column(col: Column, frame: pd.DataFrame, resolver: CountryResolver | None,
@@ -447,10 +502,14 @@ def _convert_column(col: Column, frame: pd.DataFrame, resolver: CountryResolver 
     if not col.nullable:
         _report(blank, frame, col, f"a value ({col.expected()})", failures)
     if col.kind in ("float", "int", "year"):
-        values = _to_number(series)
-        bad = ~blank & np.isnan(values)
+        parsed = parse_numbers(series)
+        values = parsed.values
+        _report(parsed.ambiguous_comma, frame, col, f"{col.expected()}, {DECIMAL_COMMA_HINT}",
+                failures)
+        bad = ~blank & np.isnan(values) & ~parsed.ambiguous_comma
         _report(bad, frame, col, col.expected(), failures)
         ok = ~np.isnan(values)
+        _check_magnitude(col, values, ok, frame, failures)
         if col.kind in ("int", "year"):
             frac = ok & (values != np.round(values))
             _report(frac, frame, col, col.expected(), failures)
@@ -480,13 +539,30 @@ def _convert_column(col: Column, frame: pd.DataFrame, resolver: CountryResolver 
     return result
 
 
-def _to_number(series: pd.Series) -> np.ndarray:
-    if series.dtype.kind in "fiu":
-        values = series.to_numpy(dtype="float64", na_value=np.nan)
-        return np.where(np.isfinite(values), values, np.nan)
-    text = series.astype("string").str.strip().str.replace(",", "", regex=False)
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    return np.where(np.isfinite(values), values, np.nan)  # "inf" is not a quantity
+def _check_magnitude(col: Column, values: np.ndarray, ok: np.ndarray, frame: pd.DataFrame,
+                     failures: list[ValidationFailure]) -> None:
+    """Masses within :data:`MASS_MAX_T` t per row (in the row's unit); other numbers
+    without a bound of their own within :data:`NUMBER_MAX`."""
+    if col.kind != "float":
+        return
+    if col.mass:
+        if "unit" in frame:
+            word = frame["unit"].astype("string").str.strip().str.split(" ").str[0].str.lower()
+            scale = word.map(TONNES_PER_UNIT).astype("float64").fillna(1.0).to_numpy()
+        else:
+            scale = np.ones(len(values))
+        with np.errstate(invalid="ignore", over="ignore"):
+            tonnes = values * scale
+        big = ok & (tonnes > MASS_MAX_T)
+        if big.any():
+            expected = (f"at most {MASS_MAX_T:.0e} t in one row (a physical bound: world "
+                        "iron-ore output is about 2.5e9 t a year); check the unit")
+            _report(big, frame, col, expected, failures)
+        return
+    if col.maximum is None or col.minimum is None:
+        huge = ok & (np.abs(values) > NUMBER_MAX)
+        _report(huge, frame, col, f"a number of magnitude at most {NUMBER_MAX:.0e} (no "
+                                  "figure in these tables comes near it)", failures)
 
 
 def _convert_iso3(col: Column, text: pd.Series, blank: np.ndarray, frame: pd.DataFrame,
@@ -499,13 +575,16 @@ def _convert_iso3(col: Column, text: pd.Series, blank: np.ndarray, frame: pd.Dat
     resolved = text.astype(object).map(mapping)
     bad = ~blank & resolved.isna().to_numpy(dtype=bool)
     if bad.any():
-        for value in pd.unique(text[bad].astype(object)):
-            mask = bad & (text == value).to_numpy(dtype=bool)
+        expected = "a known country (ISO3 code or name)"
+        # fuzzy suggestions for the first distinct names only: each costs a scan of every name
+        unknown = pd.unique(text[bad].astype(object))[:ROWS_PER_PROBLEM]
+        hints = {}
+        for value in unknown:
             hint = resolver.suggestions(value)
-            expected = "a known country (ISO3 code or name)"
-            if hint:
-                expected += "; did you mean " + " or ".join(hint) + "?"
-            _report(mask, frame, col, expected, failures)
+            hints[value] = expected + ("; did you mean " + " or ".join(hint) + "?" if hint
+                                       else "")
+        per_row = text.astype(object).map(hints).fillna(expected).to_numpy(dtype=object)
+        _report(bad, frame, col, per_row, failures)
     return resolved.where(~pd.Series(blank, index=text.index), None)
 
 
@@ -531,7 +610,7 @@ def _check_keys(schema: TableSchema, frame: pd.DataFrame,
     if not dup.any():
         return
     first = frame.drop_duplicates(list(schema.key), keep="first").set_index(list(schema.key))
-    for row in frame.loc[dup].itertuples(index=False):
+    for row in frame.loc[dup].head(ROWS_PER_PROBLEM).itertuples(index=False):
         key = tuple(getattr(row, k) for k in schema.key)
         where = first.loc[key if len(key) > 1 else key[0]]
         first_line = int(where[_LINE_COL] if np.ndim(where[_LINE_COL]) == 0
@@ -540,6 +619,12 @@ def _check_keys(schema: TableSchema, frame: pd.DataFrame,
             str(getattr(row, _FILE_COL)), int(getattr(row, _LINE_COL)), ",".join(schema.key),
             "|".join(str(k) for k in key),
             f"a unique key ({', '.join(schema.key)}); first seen on line {first_line}"))
+    if dup.sum() > ROWS_PER_PROBLEM:
+        nxt = frame.loc[dup].iloc[ROWS_PER_PROBLEM]
+        failures.append(ValidationFailure(
+            str(nxt[_FILE_COL]), int(nxt[_LINE_COL]), ",".join(schema.key), None,
+            f"a unique key ({', '.join(schema.key)}) (and {int(dup.sum()) - ROWS_PER_PROBLEM:,} "
+            "more repeated keys from this line on, not listed)"))
 
 
 def _check_cross_file(t: dict[str, pd.DataFrame], failures: list[ValidationFailure]) -> None:
@@ -564,8 +649,9 @@ def _check_cross_file(t: dict[str, pd.DataFrame], failures: list[ValidationFailu
     _check_member(t["battery_scenarios"], "chemistry",
                   set(t["battery_intensity"]["chemistry"].dropna()),
                   "a chemistry of minerals/battery_intensity.csv", failures)
-    _check_member(t["sea_regions"], "origin_region", set(t["sea_routes"]["origin_region"].dropna()),
-                  "an origin_region of geo/sea_routes.csv", failures)
+    _check_sea_coverage(t, failures)
+    _check_self_trade(t["trade"], failures)
+    _check_governance_coverage(t, failures)
     _check_route_chokepoints(t, failures)
     _check_member(t["midstream_content"], "commodity", commodities,
                   "a commodity in minerals/commodities.csv", failures)
@@ -591,11 +677,16 @@ def _check_member(frame: pd.DataFrame, column: str, allowed: set, expected: str,
     bad_values = sorted({str(v) for v in values[bad]})
     if len(bad) > 10_000:  # large tables: one failure per distinct value, first line shown
         sub = frame.loc[bad]
-        for value in bad_values:
+        for value in bad_values[:ROWS_PER_PROBLEM]:
             rows = sub.loc[sub[column] == value]
             failures.append(ValidationFailure(
                 str(rows[_FILE_COL].iloc[0]), int(rows[_LINE_COL].iloc[0]), column, value,
                 f"{expected} ({len(rows)} rows have this value)"))
+        if len(bad_values) > ROWS_PER_PROBLEM:
+            failures.append(ValidationFailure(
+                str(sub[_FILE_COL].iloc[0]), None, column, None,
+                f"{expected} (and {len(bad_values) - ROWS_PER_PROBLEM:,} more unknown values, "
+                "not listed)"))
         return
     _report(bad, frame, Column(column), expected, failures)
 
@@ -607,6 +698,11 @@ def _check_sum(frame: pd.DataFrame, by: str, column: str, op: str,
     totals = frame.groupby(by, sort=True)[column].sum(min_count=1)
     tol = 1e-6
     bad = totals[totals > 1 + tol] if op == "<=" else totals[(totals - 1).abs() > tol]
+    if len(bad) > ROWS_PER_PROBLEM:
+        failures.append(ValidationFailure(
+            str(frame[_FILE_COL].iloc[0]), None, column, None,
+            f"{expected} (and {len(bad) - ROWS_PER_PROBLEM:,} more {by} values, not listed)"))
+        bad = bad.iloc[:ROWS_PER_PROBLEM]
     for key, total in bad.items():
         rows = frame.loc[frame[by] == key]
         failures.append(ValidationFailure(
@@ -701,6 +797,98 @@ def _check_feed_trade(feed: pd.DataFrame, failures: list[ValidationFailure]) -> 
             f"{row.gross_t:g}", f"gross_t >= contained_t ({row.contained_t:g}) or empty"))
     same = (feed["exporter"].notna() & (feed["exporter"] == feed["importer"])).to_numpy(dtype=bool)
     _report(same, feed, Column("importer"), "a country other than the exporter", failures)
+
+
+def _check_self_trade(trade: pd.DataFrame, failures: list[ValidationFailure]) -> None:
+    """A flow from a country to itself is no trade (it would make a country its own supplier)."""
+    if trade.empty:
+        return
+    exporter = trade["exporter"].astype(object).to_numpy()
+    same = (pd.notna(exporter) & (exporter == trade["importer"].astype(object).to_numpy()))
+    _report(np.asarray(same, dtype=bool), trade, Column("importer"),
+            "a country other than the exporter", failures)
+
+
+def _check_sea_coverage(t: dict[str, pd.DataFrame], failures: list[ValidationFailure]) -> None:
+    """Every origin region has routes, and every country shipping to the routes'
+    destination has an origin region: otherwise its cargo would pass no chokepoint and a
+    closure would silently lose nothing."""
+    regions, routes = t["sea_regions"], t["sea_routes"]
+    if regions.empty:
+        return  # a required table: reported as empty already
+    known = set(routes["origin_region"].dropna())
+    bad = (regions["origin_region"].notna()
+           & ~regions["origin_region"].isin(known)).to_numpy(dtype=bool)
+    _report(bad, regions, Column("origin_region"), "an origin_region of geo/sea_routes.csv",
+            failures)
+    placed = set(regions["iso3"].dropna())
+    for name in ("trade", "feed_trade"):
+        flows = t[name]
+        if flows.empty:
+            continue
+        exporter = flows["exporter"].astype(object)
+        lost = ((flows["importer"].astype(object) == ROUTE_DESTINATION) & exporter.notna()
+                & (exporter != ROUTE_DESTINATION) & ~exporter.isin(placed)).to_numpy(dtype=bool)
+        if lost.any():
+            first = flows.loc[lost].drop_duplicates("exporter")
+            for row in first.head(ROWS_PER_PROBLEM).itertuples(index=False):
+                count = int((exporter[lost] == row.exporter).sum())
+                failures.append(ValidationFailure(
+                    str(getattr(row, _FILE_COL)), int(getattr(row, _LINE_COL)), "exporter",
+                    str(row.exporter),
+                    f"a country with an origin region in geo/sea_regions.csv, since it ships "
+                    f"to {ROUTE_DESTINATION} ({count} rows)"))
+
+
+def _check_governance_coverage(t: dict[str, pd.DataFrame],
+                               failures: list[ValidationFailure]) -> None:
+    """Governance values for every year the trade covers, and for the exporters of all but
+    :data:`GOVERNANCE_GAP_MAX` of each commodity-year's traded quantity."""
+    gov, trade = t["governance"], t["trade"]
+    if trade.empty or gov.empty or "year" not in trade:
+        return  # an empty governance table is reported as such
+    gov_file = str(gov[_FILE_COL].iloc[0])
+    have = gov.loc[gov["wgi_political_stability"].notna(), ["year", "iso3"]].dropna()
+    trade_years = sorted(int(y) for y in pd.unique(trade["year"].dropna()))
+    missing = [y for y in trade_years if y not in set(have["year"].astype(int))]
+    for year in missing:
+        failures.append(ValidationFailure(
+            gov_file, None, "year", str(year),
+            f"governance values for every year the trade covers ({trade_years[0]}-"
+            f"{trade_years[-1]}); GeoPolRisk would give every partner the missing-value "
+            "weight"))
+    flows = trade.loc[~trade["year"].isin(missing) & trade["exporter"].notna()
+                      & trade["quantity_t"].notna(), ["commodity", "year", "exporter",
+                                                      "quantity_t"]]
+    if flows.empty:
+        return
+    # (year, country) pairs as integers: a vectorised membership test over every flow
+    codes = pd.Index(pd.unique(np.concatenate([have["iso3"].astype(str).to_numpy(),
+                                               flows["exporter"].astype(str).to_numpy()])))
+    width = len(codes) + 1
+    known = (have["year"].to_numpy(dtype="int64") * width
+             + codes.get_indexer(have["iso3"].astype(str)))
+    key = (flows["year"].to_numpy(dtype="int64") * width
+           + codes.get_indexer(flows["exporter"].astype(str)))
+    lacking = ~np.isin(key, known)
+    if not lacking.any():
+        return
+    quantity = flows["quantity_t"].to_numpy(dtype=float)
+    groups = pd.DataFrame({"commodity": flows["commodity"].astype(object).to_numpy(),
+                           "year": flows["year"].to_numpy(), "all": quantity,
+                           "gap": np.where(lacking, quantity, 0.0)})
+    totals = groups.groupby(["commodity", "year"], sort=True)[["all", "gap"]].sum()
+    share = totals["gap"] / totals["all"].where(totals["all"] > 0)
+    over = share[share > GOVERNANCE_GAP_MAX]
+    for (commodity, year), part in over.head(ROWS_PER_PROBLEM).items():
+        rows = flows.loc[lacking & (flows["commodity"] == commodity).to_numpy()
+                         & (flows["year"] == year).to_numpy()]
+        top = rows.groupby("exporter", observed=True)["quantity_t"].sum().nlargest(5)
+        failures.append(ValidationFailure(
+            gov_file, None, "iso3", ", ".join(str(c) for c in top.index),
+            f"governance values for the exporters of {commodity} in {year}: those without "
+            f"one carry {part:.1%} of its traded quantity (at most "
+            f"{GOVERNANCE_GAP_MAX:.0%} may fall back to the missing-value weight)"))
 
 
 def _check_route_chokepoints(t: dict[str, pd.DataFrame],

@@ -25,6 +25,18 @@ YEAR_MIN, YEAR_MAX = 1990, 2100
 # Powertrains of new passenger cars; all but ICE count as electrified (電動車).
 POWERTRAINS = ("HEV", "PHEV", "BEV", "FCEV", "ICE")
 
+# Physical bounds: far above any real figure, so that only a mistake (a unit slip, 1e308, a
+# pasted ID) fails them. World usable iron-ore output, the largest mass any table here could
+# hold, is about 2.5e9 t a year (USGS, Mineral Commodity Summaries 2024, Iron Ore); the
+# largest shipped row is about 1.4e8 t.
+MASS_MAX_T = 1e10
+"""Largest mass in one row, in tonnes (10 Gt: four times world iron-ore output)."""
+NUMBER_MAX = 1e15
+"""Largest magnitude of any other number without its own bound."""
+TONNES_PER_UNIT = {"t": 1.0, "kt": 1e3, "mt": 1e6, "kg": 1e-3, "g": 1e-6, "lb": 4.5359237e-4}
+"""Tonnes per unit, by the first word of a ``unit`` cell, lower case ('t LCE' -> 't');
+any other unit is bounded as if it were tonnes."""
+
 
 @dataclass(frozen=True)
 class Column:
@@ -43,6 +55,8 @@ class Column:
     allowed: tuple[str, ...] | None = None
     unit: str = ""
     description: str = ""
+    mass: bool = False
+    """A mass in the row's ``unit`` (or in tonnes): at most :data:`MASS_MAX_T` t per row."""
 
     def expected(self) -> str:
         """Human-readable statement of what a valid value looks like."""
@@ -153,7 +167,7 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("stage", allowed=STAGES),
                 _c("iso3", "iso3"),
                 _c("year", "year"),
-                _c("quantity", "float", minimum=0.0, unit="mining_unit of the commodity"),
+                _c("quantity", "float", minimum=0.0, unit="mining_unit of the commodity", mass=True),
                 _c("unit"),
                 _c("data_quality", nullable=True, required=False,
                    allowed=("reported", "estimated")),
@@ -171,7 +185,7 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("iso3", "iso3"),
                 _c("year", "year"),
                 _c("share", "float", **SHARE),
-                _c("world_total", "float", nullable=True, minimum=0.0),
+                _c("world_total", "float", nullable=True, minimum=0.0, mass=True),
                 _c("unit"),
                 SOURCE,
                 NOTE,
@@ -189,13 +203,14 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("stage", allowed=STAGES),
                 _c("exporter", "iso3"),
                 _c("importer", "iso3"),
-                _c("quantity_t", "float", nullable=True, minimum=0.0, unit="t",
+                _c("quantity_t", "float", nullable=True, minimum=0.0, unit="t", mass=True,
                    description="gross product weight as used (after repair)"),
                 _c("quantity_t_reported", "float", nullable=True, required=False, minimum=0.0,
-                   unit="t", description="the source's own quantity (empty where none)"),
-                _c("value_kusd", "float", nullable=True, minimum=0.0, unit="thousand USD"),
+                   unit="t", mass=True, description="the source's own quantity (empty where none)"),
+                _c("value_kusd", "float", nullable=True, minimum=0.0, maximum=1e9, unit="thousand USD",
+                   description="at most 1e9 (a trillion USD in one flow)"),
                 _c("contained_t", "float", nullable=True, required=False, minimum=0.0,
-                   unit="contained unit of the commodity",
+                   unit="contained unit of the commodity", mass=True,
                    description="quantity_t x contained_factor; derived from "
                                "minerals/hs_map.csv at load when absent"),
                 _c("repair", nullable=True, required=False,
@@ -241,9 +256,9 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("hs6", nullable=True, description="HS6 code of the product, if one fits"),
                 _c("exporter", "iso3"),
                 _c("importer", "iso3"),
-                _c("contained_t", "float", minimum=0.0, unit="t of contained_unit",
+                _c("contained_t", "float", minimum=0.0, unit="t of contained_unit", mass=True,
                    description="contained element (Li, Ni, Co, REO, ...) in the shipments"),
-                _c("gross_t", "float", nullable=True, minimum=0.0, unit="t",
+                _c("gross_t", "float", nullable=True, minimum=0.0, unit="t", mass=True,
                    description="gross product weight, where published (>= contained_t)"),
                 _c("quality", allowed=("reported", "estimated", "derived"),
                    description="reported: published figure; derived: published gross x "
@@ -356,8 +371,8 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("iso3", "iso3"),
                 _c("commodity"),
                 _c("year", "year"),
-                _c("demand_t", "float", nullable=True, minimum=0.0),
-                _c("recycling_t", "float", nullable=True, minimum=0.0),
+                _c("demand_t", "float", nullable=True, minimum=0.0, mass=True),
+                _c("recycling_t", "float", nullable=True, minimum=0.0, mass=True),
                 _c("reported_self_sufficiency", "float", nullable=True, minimum=0.0,
                    maximum=2.0),
                 _c("unit"),
@@ -494,8 +509,8 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("iso3", "iso3"),
                 _c("lat", "float", minimum=-90.0, maximum=90.0),
                 _c("lon", "float", minimum=-180.0, maximum=180.0),
-                _c("capacity_t", "float", nullable=True, minimum=0.0),
-                _c("output_t", "float", nullable=True, minimum=0.0),
+                _c("capacity_t", "float", nullable=True, minimum=0.0, mass=True),
+                _c("output_t", "float", nullable=True, minimum=0.0, mass=True),
                 _c("unit"),
                 _c("year", "year"),
                 _c("status", allowed=FACILITY_STATUSES),
@@ -534,7 +549,7 @@ SCHEMAS: dict[str, TableSchema] = {
             (
                 _c("facility_id"),
                 _c("year", "year"),
-                _c("output_t", "float", minimum=0.0,
+                _c("output_t", "float", minimum=0.0, mass=True,
                    description="output in the facility's unit, 100% basis (0 before start-up)"),
                 _c("unit"),
                 SOURCE,
@@ -557,10 +572,12 @@ SCHEMAS: dict[str, TableSchema] = {
                 _c("lat", "float", nullable=True, required=False, minimum=-90.0, maximum=90.0),
                 _c("lon", "float", nullable=True, required=False, minimum=-180.0,
                    maximum=180.0),
-                _c("annual_output_t", "float", minimum=0.0),
+                _c("annual_output_t", "float", minimum=0.0, mass=True),
                 _c("unit"),
                 _c("stake_offered", "float", minimum=0.0, maximum=1.0),
-                _c("cost_oku_yen", "float", minimum=0.0, unit="100 million yen"),
+                _c("cost_oku_yen", "float", minimum=0.0, maximum=1e6, unit="100 million yen",
+                   description="at most 1e6 (100 trillion yen, about a year of Japan's "
+                               "national budget)"),
                 _c("online_year", "year"),
                 _c("success_probability", "float", **SHARE),
                 _c("illustrative", "bool"),

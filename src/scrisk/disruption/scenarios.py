@@ -17,16 +17,15 @@ import difflib
 import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from scrisk.data.load import Dataset
 from scrisk.data.schemas import STAGES, YEAR_MAX, YEAR_MIN
+from scrisk.data.structured import read_structured
 from scrisk.disruption.engine import (
     LOG_FLOOR,
     ROUTE_DESTINATION,
@@ -35,7 +34,12 @@ from scrisk.disruption.engine import (
     SupplyModel,
     family_name,
 )
-from scrisk.exceptions import ScenarioError, UnknownChoiceError
+from scrisk.exceptions import (
+    SHOWN_PROBLEMS,
+    InputFileError,
+    ScenarioError,
+    UnknownChoiceError,
+)
 from scrisk.network import LI_PER_LCE, default_year
 from scrisk.origins import flow_model
 
@@ -57,6 +61,10 @@ TOP_KEYS = ("name", "description", "name_ja", "description_ja", "importer", "yea
 MONTHS_PER_YEAR = 12.0
 DEFAULT_GWH = 150.0
 DEFAULT_BATTERY_SCENARIO = "balanced"
+MAX_SHOCKS = 10_000
+"""Most shocks one scenario may list (one per country, commodity and stage is about 8,000)."""
+MAX_LIST = 1_000
+"""Most entries of any other list in a scenario (``commodities``, ``sources``)."""
 
 
 # --------------------------------------------------------------------------- spec
@@ -191,44 +199,26 @@ class Scenario:
 
 
 def read_scenario_file(path: str | os.PathLike) -> dict:
-    """Read a scenario file into a plain mapping (TOML; YAML if PyYAML is installed).
+    """Read a scenario file into a plain mapping (TOML or YAML), within the reading limits.
+
+    The file is read by :func:`scrisk.data.structured.read_structured`: at
+    most 1 MB, nesting at most 32 deep, no YAML aliases, no key given twice.
 
     Raises
     ------
     ScenarioError
-        When the file is missing or cannot be parsed (the parser's message
-        gives the line).
+        When the file is missing, too large or cannot be parsed (the
+        parser's message gives the line).
     """
-    path = Path(path)
     label = str(path)
-    if not path.is_file():
-        raise ScenarioError([f"no such file: {label}"], file=label)
-    suffix = path.suffix.lower()
     try:
-        if suffix == ".toml":
-            with path.open("rb") as handle:
-                return tomllib.load(handle)
-        if suffix in (".yaml", ".yml"):
-            try:
-                import yaml
-            except ImportError as err:  # pragma: no cover - PyYAML is usually present
-                raise ScenarioError(["YAML scenarios need PyYAML: pip install pyyaml "
-                                     "(or write the scenario in TOML)"], file=label) from err
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict):
-                raise ScenarioError(["the file must hold a mapping of keys (name, shocks, ...)"],
-                                    file=label)
-            return data
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError([f"not valid TOML: {err}"], file=label) from err
-    except UnicodeDecodeError as err:
-        raise ScenarioError([f"not UTF-8 text: {err}"], file=label) from err
-    except Exception as err:
-        if type(err).__module__.startswith("yaml"):
-            raise ScenarioError([f"not valid YAML: {err}"], file=label) from err
-        raise
-    raise ScenarioError([f"unknown scenario file type {suffix!r}; use .toml, .yaml or .yml"],
-                        file=label)
+        data = read_structured(path, label)
+    except InputFileError as err:
+        raise ScenarioError([err.problem], file=label) from err
+    if not isinstance(data, dict):
+        raise ScenarioError(["the file must hold a mapping of keys (name, shocks, ...)"],
+                            file=label)
+    return data
 
 
 def load_scenario(path: str | os.PathLike, dataset: Dataset | None = None) -> Scenario:
@@ -307,7 +297,11 @@ def parse_scenario(data: Mapping, dataset: Dataset, file: str = "scenario") -> S
     sources = data.get("sources", [])
     if isinstance(sources, str):
         sources = [sources]
-    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+    if isinstance(sources, list) and len(sources) > MAX_LIST:
+        problems.append(f"top level: 'sources' lists {len(sources):,} entries; at most "
+                        f"{MAX_LIST:,} are accepted")
+        sources = []
+    elif not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         problems.append("top level: 'sources' must be a list of text citations")
         sources = []
     importer = ROUTE_DESTINATION
@@ -327,6 +321,11 @@ def parse_scenario(data: Mapping, dataset: Dataset, file: str = "scenario") -> S
     shocks: list[Shock] = []
     if not isinstance(raw_shocks, list) or not raw_shocks:
         problems.append("top level: 'shocks' must list at least one shock ([[shocks]] tables)")
+        raw_shocks = []
+    elif len(raw_shocks) > MAX_SHOCKS:
+        problems.append(f"top level: 'shocks' lists {len(raw_shocks):,} shocks; at most "
+                        f"{MAX_SHOCKS:,} are accepted in one scenario (split it into several "
+                        "files)")
         raw_shocks = []
     seen: dict[str, int] = {}
     counters: dict[str, int] = {}
@@ -359,7 +358,7 @@ def _parse_shock(n: int, raw: object, dataset: Dataset, importer: str,
         problems.append(f"shocks[{n}]: 'id' must be text")
         sid = f"shock-{n}"
     if kind not in KINDS:
-        close = difflib.get_close_matches(str(kind), KINDS, n=1, cutoff=0.5)
+        close = _close(str(kind), KINDS, 0.5, problems)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         problems.append(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}{hint}"
                         if kind is not None else
@@ -401,6 +400,9 @@ def _parse_shock(n: int, raw: object, dataset: Dataset, importer: str,
         listed = raw["commodities"]
         if not isinstance(listed, list) or not listed:
             problems.append(f"{where}: 'commodities' must be a non-empty list of commodities")
+        elif len(listed) > MAX_LIST:
+            problems.append(f"{where}: 'commodities' lists {len(listed):,} entries; at most "
+                            f"{MAX_LIST:,} are accepted")
         else:
             checked = [_commodity(dataset, c, f"{where}: commodities", problems) for c in listed]
             commodities = tuple(sorted({c for c in checked if c is not None}))
@@ -424,10 +426,19 @@ def _parse_shock(n: int, raw: object, dataset: Dataset, importer: str,
 def _unknown_keys(raw: Mapping, allowed: Sequence[str], where: str, problems: list[str]) -> None:
     for key in raw:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.7)
+            close = _close(str(key), allowed, 0.7, problems)
             hint = f"; did you mean {close[0]!r}?" if close else \
                 f"; allowed: {', '.join(allowed)}"
             problems.append(f"{where}: unknown key {key!r}{hint}")
+
+
+def _close(given: str, choices: Sequence[str], cutoff: float, problems: list[str]) -> list[str]:
+    """The closest choice to suggest; none once the message is full (only the first
+    :data:`~scrisk.exceptions.SHOWN_PROBLEMS` are shown, and fuzzy matching thousands of
+    misspellings would take minutes)."""
+    if len(problems) >= SHOWN_PROBLEMS:
+        return []
+    return difflib.get_close_matches(given, choices, n=1, cutoff=cutoff)
 
 
 def _is_number(value: object) -> bool:
@@ -458,7 +469,7 @@ def _country(dataset: Dataset, value: object, where: str, problems: list[str]) -
     resolver = dataset.countries_resolver
     iso3 = resolver.resolve(value)
     if iso3 is None:
-        hint = resolver.suggestions(value)
+        hint = resolver.suggestions(value) if len(problems) < SHOWN_PROBLEMS else []
         text = f"; did you mean {' or '.join(hint)}?" if hint else ""
         problems.append(f"{where} {value!r} is not a known country{text}")
     return iso3
@@ -474,7 +485,7 @@ def _choice(value: object, choices, kind: str, where: str, problems: list[str],
     options = sorted({str(c) for c in choices})
     if isinstance(value, str) and value in options:
         return value
-    close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
+    close = _close(str(value), options, 0.6, problems)
     hint = f"; did you mean {close[0]!r}?" if close else f" (see {table})"
     problems.append(f"{where} {value!r} is not a known {kind}{hint}")
     return None
