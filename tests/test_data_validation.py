@@ -12,6 +12,10 @@ from scrisk.exceptions import DataValidationError, ValidationFailure
 BAD = Path(__file__).parent / "data" / "bad"
 GOOD = Path(__file__).parent / "data" / "good"
 COUNTRY = "a known country (ISO3 code or name)"
+DECIMAL_COMMA = ("with '.' as the decimal mark (',' only between groups of three digits, as in "
+                 "1,234,567)")
+MASS_BOUND = ("at most 1e+10 t in one row (a physical bound: world iron-ore output is about "
+              "2.5e9 t a year); check the unit")
 
 # case folder -> the exact failures expected (file, line, column, value, expected)
 EXPECTED = {
@@ -83,6 +87,60 @@ EXPECTED = {
     "scenario_mix_not_one": [
         ("minerals/battery_scenarios.csv", 2, "share", "odd: sum 0.8",
          "chemistry shares of one scenario to add up to 1"),
+    ],
+    # numbers: a comma only between groups of three digits; finite; within physical bounds
+    "decimal_comma": [
+        ("suppliers/candidates.extra.csv", 2, "cost_oku_yen", "36,0", "a number in [0, 1e+06], "
+         + DECIMAL_COMMA),
+    ],
+    "decimal_comma_one_five": [
+        ("minerals/production.extra.csv", 2, "quantity", "1,5", "a number >= 0, " + DECIMAL_COMMA),
+    ],
+    "bad_digit_grouping": [
+        ("minerals/production.extra.csv", 2, "quantity", "1,23,456",
+         "a number >= 0, " + DECIMAL_COMMA),
+    ],
+    "comma_after_point": [
+        ("minerals/production.extra.csv", 2, "quantity", "1.234,5",
+         "a number >= 0, " + DECIMAL_COMMA),
+    ],
+    "huge_mass": [
+        ("minerals/production.extra.csv", 2, "quantity", "1e308", MASS_BOUND),
+    ],
+    "huge_mass_in_kt": [
+        ("suppliers/candidates.extra.csv", 2, "annual_output_t", "2e7", MASS_BOUND),
+    ],
+    "infinite_quantity": [
+        ("minerals/production.extra.csv", 2, "quantity", "inf", "a number >= 0, finite"),
+    ],
+    "overflowing_quantity": [
+        ("minerals/production.extra.csv", 2, "quantity", "1e400", "a number >= 0, finite"),
+    ],
+    "fullwidth_digits": [
+        ("minerals/production.extra.csv", 2, "quantity", "１２３", "a number >= 0"),
+    ],
+    "cost_above_bound": [
+        ("suppliers/candidates.extra.csv", 2, "cost_oku_yen", "2e6", "a number in [0, 1e+06]"),
+    ],
+    # structure: each column once; required tables hold rows; no flow from a country to itself
+    "duplicate_column": [
+        ("minerals/production.extra.csv", 1, "quantity", None,
+         "each column once (it appears 2 times; one of the values would be ignored)"),
+    ],
+    "duplicate_column_spaced": [
+        ("minerals/production.extra.csv", 1, "unit", None,
+         "each column once (it appears 2 times; one of the values would be ignored)"),
+    ],
+    "header_only_required": [
+        ("suppliers/candidates.csv", None, None, None, "at least one data row "
+         "(suppliers/candidates.csv is a required table; a header alone would empty it)"),
+    ],
+    "governance_header_only": [
+        ("minerals/governance.csv", None, None, None, "at least one data row "
+         "(minerals/governance.csv is a required table; a header alone would empty it)"),
+    ],
+    "feed_self_trade": [
+        ("minerals/feed_trade.extra.csv", 2, "importer", "JPN", "a country other than the exporter"),
     ],
     "route_unknown_chokepoint": [
         ("geo/sea_routes.extra.csv", 2, "chokepoints", "malaka",

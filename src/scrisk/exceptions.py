@@ -70,7 +70,7 @@ def problem_list(lines: Sequence[object], limit: int = SHOWN_PROBLEMS) -> str:
     """
     shown = "\n".join(f"  - {line}" for line in lines[:limit])
     more = len(lines) - limit
-    return shown + (f"\n  ... and {more} more" if more > 0 else "")
+    return shown + (f"\n  ... and {more:,} more" if more > 0 else "")
 
 
 class DataValidationError(ScriskError):

@@ -393,7 +393,8 @@ def _read_table(schema: TableSchema, base: Path, over: Path | None,
                     f"{EXTRA_SUFFIX}.{schema.path.rpartition('.')[2]}"):
                 failures.append(ValidationFailure(
                     label, None, None, None,
-                    f"at least one data row: the table is required ({schema.description})"))
+                    f"at least one data row ({schema.path} is a required table; a header "
+                    "alone would empty it)"))
             frames.append(frame)
     names = [c.name for c in schema.columns]
     if not frames:
@@ -506,7 +507,8 @@ def _convert_column(col: Column, frame: pd.DataFrame, resolver: CountryResolver 
         values = parsed.values
         _report(parsed.ambiguous_comma, frame, col, f"{col.expected()}, {DECIMAL_COMMA_HINT}",
                 failures)
-        bad = ~blank & np.isnan(values) & ~parsed.ambiguous_comma
+        _report(parsed.infinite, frame, col, f"{col.expected()}, finite", failures)
+        bad = ~blank & np.isnan(values) & ~parsed.ambiguous_comma & ~parsed.infinite
         _report(bad, frame, col, col.expected(), failures)
         ok = ~np.isnan(values)
         _check_magnitude(col, values, ok, frame, failures)

@@ -33,10 +33,14 @@ class ParsedNumbers:
     ambiguous_comma : numpy.ndarray
         bool, True where the text holds a comma that is not a thousands
         separator (``36,0``): the value is NaN and must be reported as such.
+    infinite : numpy.ndarray
+        bool, True where the text reads as an infinite number (``inf``,
+        ``1e400``): the value is NaN.
     """
 
     values: np.ndarray
     ambiguous_comma: np.ndarray
+    infinite: np.ndarray
 
 
 def parse_numbers(series: pd.Series) -> ParsedNumbers:
@@ -56,13 +60,13 @@ def parse_numbers(series: pd.Series) -> ParsedNumbers:
     >>> parsed = parse_numbers(pd.Series(["1,234,567", "36,0", "2.5", "inf", "", "1e3"]))
     >>> parsed.values.tolist()
     [1234567.0, nan, 2.5, nan, nan, 1000.0]
-    >>> parsed.ambiguous_comma.tolist()
-    [False, True, False, False, False, False]
+    >>> parsed.ambiguous_comma.tolist(), parsed.infinite.tolist()
+    ([False, True, False, False, False, False], [False, False, False, True, False, False])
     """
     if series.dtype.kind in "fiu":
         values = series.to_numpy(dtype="float64", na_value=np.nan)
-        finite = np.isfinite(values)
-        return ParsedNumbers(np.where(finite, values, np.nan), np.zeros(len(series), dtype=bool))
+        return ParsedNumbers(np.where(np.isfinite(values), values, np.nan),
+                             np.zeros(len(series), dtype=bool), np.isinf(values))
     text = series.astype("string").str.strip()
     comma = text.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)
     ambiguous = np.zeros(len(series), dtype=bool)
@@ -72,6 +76,5 @@ def parse_numbers(series: pd.Series) -> ParsedNumbers:
         ambiguous[np.flatnonzero(comma)[~grouped]] = True
         text = text.where(~ambiguous, pd.NA).str.replace(",", "", regex=False)
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        values = np.where(np.isfinite(values), values, np.nan)  # "inf", "1e400" are no quantity
-    return ParsedNumbers(values, ambiguous)
+    infinite = np.isinf(values)  # "inf", "1e400": no quantity
+    return ParsedNumbers(np.where(infinite, np.nan, values), ambiguous, infinite)

@@ -59,7 +59,7 @@ def read_structured(path: str | os.PathLike, label: str | None = None) -> object
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> (folder / "a.yaml").write_text("x: &a [1]\\ny: *a\\n")
-    17
+    16
     >>> try:
     ...     read_structured(folder / "a.yaml", "a.yaml")
     ... except Exception as err:
