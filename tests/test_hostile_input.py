@@ -314,3 +314,15 @@ def test_random_structure_as_a_scenario_gives_a_clean_error(small, tmp_path_fact
         load_scenario(path, small)
     except ScriskError as err:
         assert isinstance(err, ScenarioError) and err.problems
+
+
+def test_a_deeply_nested_demand_path_is_an_error_not_a_crash(small, tmp_path):
+    from scrisk.exceptions import DemandPathError
+    from scrisk.metrics.demand import load_path
+
+    path = tmp_path / "deep.toml"
+    path.write_text("a = " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+    with pytest.raises(DemandPathError) as info:
+        load_path(path, small)
+    assert [f.expected for f in info.value.failures] == [
+        f"valid TOML within the limits (nested more than {MAX_DEPTH} levels deep (line 1))"]

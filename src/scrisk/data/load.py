@@ -350,6 +350,7 @@ def validate_file(path: str | os.PathLike, table: str) -> list[ValidationFailure
     frame = _read_file(file_path, file_path.name, schema, failures)
     if frame is None:
         return failures
+    _check_not_empty(schema, file_path.name, frame, failures)
     resolver = _shipped_resolver() if any(c.kind == "iso3" for c in schema.columns) else None
     converted = _convert(schema, frame, resolver, failures)
     _check_keys(schema, converted, failures)
@@ -389,12 +390,8 @@ def _read_table(schema: TableSchema, base: Path, over: Path | None,
     for file_path, label in sources:
         frame = _read_file(file_path, label, schema, failures)
         if frame is not None:
-            if frame.empty and schema.required and not label.endswith(
-                    f"{EXTRA_SUFFIX}.{schema.path.rpartition('.')[2]}"):
-                failures.append(ValidationFailure(
-                    label, None, None, None,
-                    f"at least one data row ({schema.path} is a required table; a header "
-                    "alone would empty it)"))
+            if not label.endswith(f"{EXTRA_SUFFIX}.{schema.path.rpartition('.')[2]}"):
+                _check_not_empty(schema, label, frame, failures)  # an empty .extra adds nothing
             frames.append(frame)
     names = [c.name for c in schema.columns]
     if not frames:
@@ -440,6 +437,16 @@ def _read_file(file_path: Path, label: str, schema: TableSchema,
     frame[_FILE_COL] = label
     frame[_LINE_COL] = np.arange(first_line, first_line + len(frame), dtype="int64")
     return frame
+
+
+def _check_not_empty(schema: TableSchema, label: str, frame: pd.DataFrame,
+                     failures: list[ValidationFailure]) -> None:
+    """A required table needs rows: a header-only file would silently empty it."""
+    if frame.empty and schema.required:
+        failures.append(ValidationFailure(
+            label, None, None, None,
+            f"at least one data row ({schema.path} is a required table; a header alone would "
+            "empty it)"))
 
 
 def _csv_header(file_path: Path) -> list[str]:

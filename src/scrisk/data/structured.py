@@ -91,6 +91,25 @@ def read_structured(path: str | os.PathLike, label: str | None = None) -> object
     return data
 
 
+def parse_toml(text: str, label: str) -> dict:
+    """Parse TOML text within the nesting limit (for readers that check size and encoding
+    themselves).
+
+    Raises
+    ------
+    InputFileError
+        Invalid TOML, or nested more than :data:`MAX_DEPTH` deep.
+
+    Examples
+    --------
+    >>> parse_toml("a = [[1]]", "x.toml")
+    {'a': [[1]]}
+    """
+    data = _parse_toml(text, label)
+    _check_depth(data, label)
+    return data
+
+
 def _parse_toml(text: str, label: str) -> dict:
     # tomllib recurses once per level of inline arrays/tables: count brackets first so that
     # a file nested thousands deep is refused before the parser overflows the stack

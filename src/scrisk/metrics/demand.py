@@ -25,7 +25,6 @@ import difflib
 import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,8 @@ import pandas as pd
 
 from scrisk.data.load import Dataset
 from scrisk.data.schemas import POWERTRAINS, YEAR_MAX, YEAR_MIN
-from scrisk.exceptions import DemandPathError, ValidationFailure
+from scrisk.data.structured import parse_toml
+from scrisk.exceptions import DemandPathError, InputFileError, ValidationFailure
 from scrisk.metrics.battery import (
     DEFAULT_BASIS,
     MATERIAL_OF_COMMODITY,
@@ -141,13 +141,14 @@ def read_path_file(path: str | os.PathLike) -> tuple[dict, list[str]]:
     raw = path.read_bytes()[:MAX_PATH_BYTES + 1]
     try:
         text = raw.decode("utf-8")
-        data = tomllib.loads(text)
+        data = parse_toml(text, label)  # nesting bounded: a deep file is an error, not a crash
+    except InputFileError as err:  # "not valid TOML: ..." or "nested more than 32 levels deep"
+        raise DemandPathError([ValidationFailure(label, None, None, None,
+                                                 f"valid TOML within the limits ({err.problem})")],
+                              label) from err
     except UnicodeDecodeError as err:
         raise DemandPathError([ValidationFailure(label, None, None, None,
                                                  f"UTF-8 text ({err})")], label) from err
-    except tomllib.TOMLDecodeError as err:
-        raise DemandPathError([ValidationFailure(label, None, None, None,
-                                                 f"valid TOML ({err})")], label) from err
     return data, text.splitlines()
 
 
