@@ -18,6 +18,13 @@ Where stage output comes from (``output_basis``):
   of the stage (exports minus imports, not below zero), the least output the
   trade requires.
 
+Trade is stored sparse (``scipy.sparse`` CSR, exporter x importer): a
+network of ``n`` countries or firms holds memory in proportion to its trade
+links, not to ``n**2``. :attr:`SupplyNetwork.flows` still hands out dense
+``(n, n)`` arrays, built on first access, for code written against them;
+:meth:`SupplyNetwork.trade_sparse` is the form every analysis of scrisk
+reads.
+
 Metrics and the disruption engine read these arrays through
 :mod:`scrisk.origins`; :meth:`SupplyNetwork.to_networkx` gives the layered
 graph for structure, cuts and drawing.
@@ -31,6 +38,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
 
 from scrisk.data.load import Dataset
 from scrisk.data.schemas import STAGES
@@ -48,6 +56,50 @@ _UNIT_FACTORS = {
     "kt": (None, 1000.0),
     "kg": (None, 0.001),
 }
+
+
+def as_csr(matrix, n: int) -> scipy.sparse.csr_array:
+    """An ``(n, n)`` matrix (dense or sparse) as a canonical CSR array without the diagonal."""
+    if scipy.sparse.issparse(matrix):
+        coo = scipy.sparse.coo_array(matrix, dtype=float)
+    else:
+        coo = scipy.sparse.coo_array(np.asarray(matrix, dtype=float))
+    if coo.shape != (n, n):
+        raise ValueError(f"trade matrix must be ({n}, {n}), got {coo.shape}")
+    coo.sum_duplicates()
+    keep = (coo.row != coo.col) & (coo.data != 0)
+    out = scipy.sparse.csr_array((coo.data[keep], (coo.row[keep], coo.col[keep])),
+                                 shape=(n, n))
+    out.sort_indices()
+    return out
+
+
+class DenseView(Mapping):
+    """Stage -> dense ``(n, n)`` array of a sparse mapping, built on first access.
+
+    Kept for code written against dense trade matrices; a large network
+    should be read through the sparse form instead.
+    """
+
+    def __init__(self, sparse: Mapping[str, scipy.sparse.csr_array]):
+        self._sparse = sparse
+        self._dense: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, stage: str) -> np.ndarray:
+        if stage not in self._dense:
+            array = self._sparse[stage].toarray()
+            array.setflags(write=False)
+            self._dense[stage] = array
+        return self._dense[stage]
+
+    def __iter__(self):
+        return iter(self._sparse)
+
+    def __len__(self) -> int:
+        return len(self._sparse)
+
+    def __repr__(self) -> str:
+        return f"DenseView({list(self._sparse)})"
 
 
 def positions(codes: pd.Series, index: Mapping[str, int]) -> np.ndarray:
@@ -75,7 +127,9 @@ class SupplyNetwork:
         Stage -> output per country (shape ``(n,)``), contained ``unit``.
     flows : Mapping[str, numpy.ndarray]
         Stage -> ``flows[stage][i, j]``, contained metal shipped from ``i``
-        to ``j`` (shape ``(n, n)``, zero diagonal).
+        to ``j`` (shape ``(n, n)``, zero diagonal). Given dense or
+        ``scipy.sparse``; stored sparse (:meth:`trade_sparse`) and read back
+        as dense arrays built on first access.
     gross_flows : Mapping[str, numpy.ndarray]
         The same flows in gross tonnes of product, where the source gives them.
     values : Mapping[str, numpy.ndarray]
@@ -100,12 +154,28 @@ class SupplyNetwork:
     notes: tuple[str, ...] = ()
     _index: Mapping[str, int] = field(repr=False, default_factory=dict)
 
+    _sparse: Mapping[str, Mapping[str, scipy.sparse.csr_array]] = field(
+        repr=False, default_factory=dict, compare=False)
+
     def __post_init__(self) -> None:
+        n = len(self.countries)
         object.__setattr__(self, "_index",
                            MappingProxyType({c: i for i, c in enumerate(self.countries)}))
-        for arrays in (self.production, self.flows, self.gross_flows, self.values):
-            for array in arrays.values():
-                array.setflags(write=False)
+        for array in self.production.values():
+            array.setflags(write=False)
+        sparse = {}
+        for name in ("flows", "gross_flows", "values"):
+            given = getattr(self, name)
+            if isinstance(given, DenseView):
+                sparse[name] = given._sparse
+                continue
+            stored = MappingProxyType({s: as_csr(m, n) for s, m in given.items()})
+            for matrix in stored.values():
+                for part in (matrix.data, matrix.indices, matrix.indptr):
+                    part.setflags(write=False)
+            sparse[name] = stored
+            object.__setattr__(self, name, DenseView(stored))
+        object.__setattr__(self, "_sparse", MappingProxyType(sparse))
 
     @property
     def units(self) -> Mapping[str, str]:
@@ -116,7 +186,7 @@ class SupplyNetwork:
     def stages(self) -> tuple[str, ...]:
         """Stages of the ladder with output or trade, upstream first."""
         present = {s for s, v in self.production.items() if v.any()}
-        present |= {s for s, v in self.flows.items() if v.any()}
+        present |= {s for s, v in self._sparse["flows"].items() if v.data.any()}
         return tuple(s for s in STAGE_ORDER if s in present)
 
     def index(self, iso3: str) -> int:
@@ -132,9 +202,24 @@ class SupplyNetwork:
         return self.production.get(stage, np.zeros(len(self.countries)))
 
     def trade(self, stage: str) -> np.ndarray:
-        """Contained trade matrix of a stage (zeros when absent)."""
+        """Contained trade matrix of a stage, dense ``(n, n)`` (zeros when absent)."""
         n = len(self.countries)
-        return self.flows.get(stage, np.zeros((n, n)))
+        return self.flows[stage] if stage in self.flows else np.zeros((n, n))
+
+    def trade_sparse(self, stage: str, kind: str = "flows") -> scipy.sparse.csr_array:
+        """Trade of a stage as a CSR array, exporter x importer (empty when absent).
+
+        ``kind`` is ``flows`` (contained), ``gross_flows`` or ``values``.
+
+        Examples
+        --------
+        >>> from scrisk.origins import example_network
+        >>> example_network().trade_sparse("refining").nnz
+        1
+        """
+        n = len(self.countries)
+        stored = self._sparse[kind]
+        return stored[stage] if stage in stored else scipy.sparse.csr_array((n, n))
 
     def production_series(self, stage: str = "mining") -> pd.Series:
         """Output of one stage per country (non-zero entries), largest first."""
@@ -147,19 +232,25 @@ class SupplyNetwork:
         columns = ["exporter", "importer", "contained_t", "gross_t", "value_kusd"]
         if stage not in self.flows:
             return pd.DataFrame(columns=columns)
-        qty = self.flows[stage]
-        i, j = np.nonzero(qty > 0)
+        qty = self.trade_sparse(stage).tocoo()
+        pos = qty.data > 0
+        i, j = qty.row[pos], qty.col[pos]
         names = np.asarray(self.countries, dtype=object)
+
+        def pick(kind: str) -> np.ndarray:
+            matrix = self.trade_sparse(stage, kind)
+            return np.asarray(matrix[i, j]).reshape(-1) if i.size else np.zeros(0)
+
         return pd.DataFrame({"exporter": names[i], "importer": names[j],
-                             "contained_t": qty[i, j],
-                             "gross_t": self.gross_flows[stage][i, j],
-                             "value_kusd": self.values[stage][i, j]}, columns=columns)
+                             "contained_t": qty.data[pos],
+                             "gross_t": pick("gross_flows"),
+                             "value_kusd": pick("values")}, columns=columns)
 
     def imports_of(self, importer: str, stage: str = "mining") -> pd.Series:
         """Contained metal imported by ``importer`` from each partner, largest first."""
         if stage not in self.flows or importer not in self._index:
             return pd.Series(dtype="float64", name="contained_t")
-        col = self.flows[stage][:, self._index[importer]]
+        col = self.trade_sparse(stage)[:, [self._index[importer]]].toarray()[:, 0]
         series = pd.Series(col, index=pd.Index(self.countries, name="partner"),
                            name="contained_t")
         return series[series > 0].sort_values(ascending=False, kind="stable")
@@ -189,14 +280,14 @@ class SupplyNetwork:
                 graph.add_node(f"{stage}:{iso3}", stage=stage, iso3=iso3, production=amount)
         for s, stage in enumerate(stages):
             nxt = layers[s + 1]
-            qty = self.trade(stage)
-            for i, j in zip(*np.nonzero(qty > 0), strict=True):
-                graph.add_edge(f"{stage}:{self.countries[i]}", f"{nxt}:{self.countries[j]}",
-                               quantity_t=float(qty[i, j]),
-                               value_kusd=float(self.values.get(stage, qty)[i, j])
-                               if stage in self.values else 0.0, kind="trade")
-            pool = self.output(stage) + qty.sum(axis=0)
-            kept = np.clip(pool - qty.sum(axis=1), 0.0, None)
+            frame = self.flows_frame(stage)
+            for row in frame.itertuples(index=False):
+                graph.add_edge(f"{stage}:{row.exporter}", f"{nxt}:{row.importer}",
+                               quantity_t=float(row.contained_t),
+                               value_kusd=float(row.value_kusd), kind="trade")
+            qty = self.trade_sparse(stage)
+            pool = self.output(stage) + np.asarray(qty.sum(axis=0)).reshape(-1)
+            kept = np.clip(pool - np.asarray(qty.sum(axis=1)).reshape(-1), 0.0, None)
             for k in np.nonzero(kept > 0)[0]:
                 graph.add_edge(f"{stage}:{self.countries[k]}", f"{nxt}:{self.countries[k]}",
                                quantity_t=float(kept[k]), value_kusd=0.0, kind="domestic")
@@ -328,24 +419,26 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
     n = len(countries)
     sorted_names = np.asarray(countries, dtype=object)
 
-    flows: dict[str, np.ndarray] = {}
-    gross: dict[str, np.ndarray] = {}
-    values: dict[str, np.ndarray] = {}
+    flows: dict[str, scipy.sparse.csr_array] = {}
+    gross: dict[str, scipy.sparse.csr_array] = {}
+    values: dict[str, scipy.sparse.csr_array] = {}
     for k, stage in enumerate(STAGES):
         blocks = [blk for blk in (trade, feed) if blk is not None and (blk["stage"] == k).any()]
         if not blocks:
             continue
-        qty, grs, val = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
+        exp, imp, columns = [], [], {"contained_t": [], "gross_t": [], "value_kusd": []}
         for blk in blocks:
             sel = blk["stage"] == k
-            exp = np.searchsorted(sorted_names, blk["exporter"][sel])
-            imp = np.searchsorted(sorted_names, blk["importer"][sel])
-            np.add.at(qty, (exp, imp), blk["contained_t"][sel])
-            np.add.at(grs, (exp, imp), blk["gross_t"][sel])
-            np.add.at(val, (exp, imp), blk["value_kusd"][sel])
-        for arr in (qty, grs, val):
-            np.fill_diagonal(arr, 0.0)
-        flows[stage], gross[stage], values[stage] = qty, grs, val
+            exp.append(np.searchsorted(sorted_names, blk["exporter"][sel]))
+            imp.append(np.searchsorted(sorted_names, blk["importer"][sel]))
+            for key, parts in columns.items():
+                parts.append(blk[key][sel])
+        exp_i, imp_i = np.concatenate(exp), np.concatenate(imp)
+        off = exp_i != imp_i      # a country's shipments to itself are not trade
+        # duplicates are summed, in row order, as the dense accumulation did
+        built = [_summed(exp_i[off], imp_i[off], np.concatenate(parts)[off], n)
+                 for parts in columns.values()]
+        flows[stage], gross[stage], values[stage] = built
 
     production: dict[str, np.ndarray] = {}
     basis: dict[str, str] = {}
@@ -374,7 +467,7 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
                              f"{share_year}")
         elif stage in flows and stage != "mining":
             f = flows[stage]
-            vec = np.clip(f.sum(axis=1) - f.sum(axis=0), 0.0, None)
+            vec = np.clip(_row_sums(f) - _col_sums(f), 0.0, None)
             production[stage], basis[stage] = vec, "inferred"
             notes.append(f"{stage} output has no statistic: taken as each country's net "
                          f"exports of the stage")
@@ -397,12 +490,30 @@ def default_year(dataset: Dataset) -> int:
     return common[-1] if common else dataset.years("production")[-1]
 
 
-def _fill_unlisted(vec: np.ndarray, flows: np.ndarray | None, index: Mapping[str, int],
+def _summed(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, n: int
+            ) -> scipy.sparse.csr_array:
+    """CSR ``(n, n)`` with duplicate coordinates summed in row order (as ``np.add.at``)."""
+    flat = rows.astype(np.int64) * n + cols.astype(np.int64)
+    keys, inverse = np.unique(flat, return_inverse=True)
+    sums = np.zeros(keys.size)
+    np.add.at(sums, inverse, np.asarray(data, dtype=float))
+    return scipy.sparse.csr_array((sums, (keys // n, keys % n)), shape=(n, n))
+
+
+def _row_sums(matrix) -> np.ndarray:
+    return np.asarray(matrix.sum(axis=1), dtype=float).reshape(-1)
+
+
+def _col_sums(matrix) -> np.ndarray:
+    return np.asarray(matrix.sum(axis=0), dtype=float).reshape(-1)
+
+
+def _fill_unlisted(vec: np.ndarray, flows, index: Mapping[str, int],
                    notes: list[str], stage: str) -> np.ndarray:
     """Give net exporters missing from a share table their net exports, taken out of ROW."""
     if flows is None or AGGREGATE not in index:
         return vec
-    net = np.clip(flows.sum(axis=1) - flows.sum(axis=0), 0.0, None)
+    net = np.clip(_row_sums(flows) - _col_sums(flows), 0.0, None)
     unlisted = (vec == 0) & (net > 0)
     unlisted[index[AGGREGATE]] = False
     if not unlisted.any():

@@ -24,7 +24,12 @@ worked three-stage example):
 The origin shares of all pools of a stage solve one sparse linear system
 ``(diag(P) - F^T diag(a)) O = diag(X) C + inflow of unattributed mass``;
 shocks are evaluated with the same system on surviving amounts
-(:meth:`FlowModel.evaluate`).
+(:meth:`FlowModel.evaluate`). Trade matrices are ``scipy.sparse`` and the
+model keeps only masses (``n`` numbers per stage) until origin shares are
+asked for: the shares of one importer are a weighted sum of the stage
+systems, solved backwards (the adjoint: one transposed sparse solve per
+stage), so a look-through on a network of tens of thousands of nodes never
+forms the ``n x L`` share matrix.
 """
 
 from __future__ import annotations
@@ -70,12 +75,16 @@ def label_kind(label: str) -> str:
     return "mined"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class StageArrays:
-    """The arrays of one stage of a :class:`FlowModel` (all contained metal)."""
+    """The arrays of one stage of a :class:`FlowModel` (all contained metal).
+
+    ``matrix`` is the stage's trade ``F`` as a CSR array (exporter x
+    importer); :attr:`flows` gives it dense, built on first access.
+    """
 
     output: np.ndarray       # X (n,)
-    flows: np.ndarray        # F (n, n)
+    matrix: scipy.sparse.csr_array  # F (n, n), sparse
     pool: np.ndarray         # P = X + imports
     exports: np.ndarray      # E = sum_j F[:, j]
     traced_exports: np.ndarray  # a = min(1, P / E): share of exports the pool covers
@@ -83,6 +92,46 @@ class StageArrays:
     kept: np.ndarray         # K = max(P - E, 0)
     feed: np.ndarray         # feed mass available to this stage's output (n,)
     feed_used: np.ndarray    # tau = min(1, feed / X): traced share of the output
+    live: np.ndarray         # positions of pools production reaches (the solved system)
+    dead: np.ndarray         # positions of pools with metal that no production reaches
+    inflow_unattributed: np.ndarray  # (live,) inflow with nothing behind it, before shocks
+
+    @property
+    def flows(self) -> np.ndarray:
+        """``F`` as a dense ``(n, n)`` array (built once; prefer :attr:`matrix`)."""
+        dense = self.__dict__.get("_dense")
+        if dense is None:
+            dense = self.matrix.toarray()
+            dense.setflags(write=False)
+            object.__setattr__(self, "_dense", dense)
+        return dense
+
+    @property
+    def imports(self) -> np.ndarray:
+        """Imports of each country, ``sum_i F[i, c]``."""
+        return self.pool - self.output
+
+
+class _Composition(Mapping):
+    """Stage -> ``(n, L)`` origin shares of every pool, solved on first access."""
+
+    def __init__(self, model: FlowModel):
+        self._model = model
+        self._values: dict[str, np.ndarray] | None = None
+
+    def _solve(self) -> dict[str, np.ndarray]:
+        if self._values is None:
+            self._values = self._model._forward_composition()
+        return self._values
+
+    def __getitem__(self, stage: str) -> np.ndarray:
+        return self._solve()[stage]
+
+    def __iter__(self):
+        return iter(self._model.stages)
+
+    def __len__(self) -> int:
+        return len(self._model.stages)
 
 
 class FlowModel:
@@ -102,7 +151,9 @@ class FlowModel:
         then ``unattributed``.
     composition : Mapping[str, numpy.ndarray]
         Stage -> ``(n, L)`` origin shares of each country's pool (rows sum to
-        1 for pools with metal).
+        1 for pools with metal). Solved for every pool on first access;
+        queries about one importer (:meth:`supply_by_origin`,
+        :meth:`composition_rows`) solve only what that importer needs.
     arrays : Mapping[str, StageArrays]
 
     Examples
@@ -127,19 +178,16 @@ class FlowModel:
         untraced = self._untraced_countries()
         self.labels = (*miners, *(untraced_label(c) for c in untraced), UNATTRIBUTED)
         self._label_index = {lab: k for k, lab in enumerate(self.labels)}
-        L = len(self.labels)
-        u = L - 1
-        composition: dict[str, np.ndarray] = {}
+        self._lu: dict = {}  # factorisations of the untouched stage systems, reused by shocks
+        self._woodbury: dict = {}  # stage -> (exporter -> column, columns of M^-1 U)
+        self._columns: dict = {}  # (stage, importer) -> F[:, importer], dense
         arrays: dict[str, StageArrays] = {}
         carry_mass = np.zeros(n)
-        carry_comp = np.zeros((n, L))
+        # only masses are needed here: the origin shares are linear in them and solved on demand
         for s, stage in enumerate(self.stages):
             X = np.asarray(network.output(stage), dtype=float)
-            F = np.asarray(network.trade(stage), dtype=float)
+            F = network.trade_sparse(stage)
             if s == 0 and stage == "mining":
-                C = np.zeros((n, L))
-                for k in np.nonzero(X > 0)[0]:
-                    C[k, self._label_index[network.countries[k]]] = 1.0
                 feed = X.copy()
                 tau = np.ones(n)
             else:
@@ -147,33 +195,16 @@ class FlowModel:
                 tau = np.ones(n)
                 has = X > _TINY
                 tau[has] = np.clip(feed[has] / X[has], 0.0, 1.0)
-                C = carry_comp * tau[:, None]
-                for k in np.nonzero(has & (tau < 1.0 - 1e-12))[0]:
-                    C[k, self._label_index[untraced_label(network.countries[k])]] += \
-                        1.0 - tau[k]
-            stage_arrays, shares_o = _solve_stage(X, F, C, u, feed, tau)
+            stage_arrays = _stage_arrays(X, F, feed, tau)
             arrays[stage] = stage_arrays
-            composition[stage] = shares_o
-            # what is kept, plus lower-stage material this stage did not process, feeds the next
             if s == 0 and stage == "mining":
                 leftover_mass = np.zeros(n)
-                leftover_comp = np.zeros((n, L))
             else:
                 leftover_mass = np.clip(feed - X, 0.0, None)
-                leftover_comp = carry_comp
-            kept = stage_arrays.kept
-            mass = kept + leftover_mass
-            comp = np.zeros((n, L))
-            ok = mass > _TINY
-            comp[ok] = ((kept[ok, None] * shares_o[ok] + leftover_mass[ok, None] * leftover_comp[ok])
-                        / mass[ok, None])
-            carry_mass, carry_comp = mass, comp
-        self._final_mass, self._final_comp = carry_mass, carry_comp
-        self.composition = MappingProxyType(composition)
+            carry_mass = stage_arrays.kept + leftover_mass
+        self._final_mass = carry_mass
         self.arrays = MappingProxyType(arrays)
-        self._lu: dict = {}  # factorisations of the untouched stage systems, reused by shocks
-        for shares_o in composition.values():
-            shares_o.setflags(write=False)
+        self.composition = _Composition(self)
 
     def _untraced_countries(self) -> list[str]:
         """Countries that may hold untraced feed at some stage (any later-stage output)."""
@@ -185,7 +216,154 @@ class FlowModel:
             out |= {self.network.countries[k] for k in np.nonzero(X > _TINY)[0]}
         return sorted(out)
 
+    def _factor(self, stage: str):
+        """LU factorisation of the stage's untouched system ``diag(P) - (F diag(a))^T``."""
+        lu = self._lu.get(stage)
+        if lu is None:
+            a = self.arrays[stage]
+            live = a.live
+            Fl = a.matrix[live][:, live]
+            sub = scipy.sparse.diags_array(a.traced_exports[live]) @ Fl
+            M = (scipy.sparse.diags_array(a.pool[live]) - sub.T).tocsc()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
+                lu = scipy.sparse.linalg.splu(M)
+            self._lu[stage] = lu
+        return lu
+
+    def _source_shares(self, s: int, stage: str, carry_comp: np.ndarray) -> np.ndarray:
+        """``C``: origin shares of the stage's own output (feed mix plus untraced feed)."""
+        a = self.arrays[stage]
+        n, L = self._n, len(self.labels)
+        if s == 0 and stage == "mining":
+            C = np.zeros((n, L))
+            for k in np.nonzero(a.output > 0)[0]:
+                C[k, self._label_index[self.network.countries[k]]] = 1.0
+            return C
+        tau = a.feed_used
+        C = carry_comp * tau[:, None]
+        for k in self._untraced_rows(a):
+            C[k, self._label_index[untraced_label(self.network.countries[k])]] += 1.0 - tau[k]
+        return C
+
+    @staticmethod
+    def _untraced_rows(a: StageArrays) -> np.ndarray:
+        return np.nonzero((a.output > _TINY) & (a.feed_used < 1.0 - 1e-12))[0]
+
+    def _forward_composition(self) -> dict[str, np.ndarray]:
+        """Origin shares of every pool, stage after stage (``n x L`` per stage)."""
+        n, L = self._n, len(self.labels)
+        u = L - 1
+        composition: dict[str, np.ndarray] = {}
+        carry_comp = np.zeros((n, L))
+        for s, stage in enumerate(self.stages):
+            a = self.arrays[stage]
+            C = self._source_shares(s, stage, carry_comp)
+            shares_o = np.zeros((n, L))
+            shares_o[a.dead, u] = 1.0
+            if a.live.size:
+                rhs = a.output[a.live, None] * C[a.live]
+                rhs[:, u] += a.inflow_unattributed
+                solved = self._factor(stage).solve(np.ascontiguousarray(rhs))
+                shares_o[a.live] = np.nan_to_num(solved, nan=0.0)
+            composition[stage] = shares_o
+            if s == 0 and stage == "mining":
+                leftover_mass = np.zeros(n)
+                leftover_comp = np.zeros((n, L))
+            else:
+                leftover_mass = np.clip(a.feed - a.output, 0.0, None)
+                leftover_comp = carry_comp
+            mass = a.kept + leftover_mass
+            comp = np.zeros((n, L))
+            ok = mass > _TINY
+            comp[ok] = ((a.kept[ok, None] * shares_o[ok]
+                         + leftover_mass[ok, None] * leftover_comp[ok]) / mass[ok, None])
+            carry_comp = comp
+        for shares_o in composition.values():
+            shares_o.setflags(write=False)
+        self._final_comp = carry_comp
+        return composition
+
+    def _pull(self, s: int, on_pools: np.ndarray, on_carry: np.ndarray) -> np.ndarray:
+        """``on_pools^T O_s + on_carry^T carry_{s-1}``: weighted sums of origin shares.
+
+        ``O_s`` are the pool shares of stage ``s`` and ``carry_{s-1}`` the
+        shares of the feed carried into it; both are affine in the stage
+        systems, so a weighted sum of their rows costs one transposed solve
+        per stage below ``s`` (the adjoint of the forward solve), not the
+        ``n x L`` shares of every pool. Weights are ``(n, k)``; the result is
+        ``(k, L)``.
+        """
+        n, L = self._n, len(self.labels)
+        u = L - 1
+        k = on_pools.shape[1]
+        out = np.zeros((k, L))
+        w_pool, w_carry = on_pools, on_carry
+        for t in range(s, -1, -1):
+            stage = self.stages[t]
+            a = self.arrays[stage]
+            out[:, u] += w_pool[a.dead].sum(axis=0)
+            w_source = np.zeros((n, k))
+            if a.live.size and w_pool[a.live].any():
+                z = self._factor(stage).solve(np.ascontiguousarray(w_pool[a.live]), trans="T")
+                z = np.nan_to_num(z, nan=0.0)
+                out[:, u] += z.T @ a.inflow_unattributed
+                w_source[a.live] = a.output[a.live, None] * z
+            if t == 0 and stage == "mining":
+                for c in np.nonzero(a.output > 0)[0]:
+                    out[:, self._label_index[self.network.countries[c]]] += w_source[c]
+                break
+            for c in self._untraced_rows(a):
+                label = self._label_index[untraced_label(self.network.countries[c])]
+                out[:, label] += (1.0 - a.feed_used[c]) * w_source[c]
+            if t == 0:
+                break
+            # weights on the feed carried from stage t - 1: (kept O + leftover carry) / mass
+            w_feed = w_carry + a.feed_used[:, None] * w_source
+            w_pool, w_carry = self._expand_carry(t - 1, w_feed)
+        return out
+
+    def _expand_carry(self, t: int, w_feed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Weights on ``carry_t`` as weights on ``O_t`` and on ``carry_{t-1}``."""
+        a = self.arrays[self.stages[t]]
+        first_mine = t == 0 and self.stages[0] == "mining"
+        left = (np.zeros(self._n) if first_mine
+                else np.clip(a.feed - a.output, 0.0, None))
+        mass = a.kept + left
+        ok = mass > _TINY
+        scale_kept = np.zeros(self._n)
+        scale_left = np.zeros(self._n)
+        scale_kept[ok] = a.kept[ok] / mass[ok]
+        scale_left[ok] = left[ok] / mass[ok]
+        return w_feed * scale_kept[:, None], w_feed * scale_left[:, None]
+
     # ----------------------------------------------------------------- queries
+
+    def composition_rows(self, stage: str, rows) -> np.ndarray:
+        """Origin shares of the pools of some countries, ``(len(rows), L)``.
+
+        The rows of :attr:`composition` for those countries, solved without
+        the shares of every other pool (one transposed solve per stage).
+
+        Examples
+        --------
+        >>> from scrisk.origins import example_network
+        >>> model = FlowModel(example_network())
+        >>> model.labels
+        ('COD', 'untraced:COD', 'untraced:FIN', 'unattributed')
+        >>> model.composition_rows("refining", [2]).round(4).tolist()
+        [[0.8571, 0.0, 0.1429, 0.0]]
+        """
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if self._forward_done():
+            return np.array(self.composition[stage][rows])
+        s = self.stages.index(stage)
+        weights = np.zeros((self._n, rows.size))
+        weights[rows, np.arange(rows.size)] = 1.0
+        return self._pull(s, weights, np.zeros_like(weights))
+
+    def _forward_done(self) -> bool:
+        return self.composition._values is not None
 
     def supply(self, importer: str, stage: str) -> float:
         """The importer's pool of a stage (own output plus imports), contained metal."""
@@ -202,7 +380,7 @@ class FlowModel:
         total = self.supply(importer, stage)
         if total <= 0:
             return pd.Series(dtype="float64", name="mined_t")
-        row = self.composition[stage][self.network.index(importer)] * total
+        row = self.composition_rows(stage, [self.network.index(importer)])[0] * total
         series = pd.Series(row, index=pd.Index(self.labels, name="origin"), name="mined_t")
         series = series[series > total * 1e-12]
         return series.sort_values(ascending=False, kind="stable")
@@ -221,10 +399,24 @@ class FlowModel:
         material it never processed. Summed over countries, a mining country
         can never get more than it produced (the mass-balance property).
         """
-        total = self._final_mass @ self._final_comp
+        if not self.stages:
+            total = np.zeros(len(self.labels))
+        elif self._forward_done():
+            total = self._final_mass @ self._final_comp
+        else:
+            last = len(self.stages) - 1
+            on_pools, on_carry = self._expand_carry(last, self._final_mass[:, None])
+            total = self._pull(last, on_pools, on_carry)[0]
         return pd.Series(total, index=pd.Index(self.labels, name="origin"))
 
     # ----------------------------------------------------------------- shocks
+
+    def _column(self, stage: str, m: int) -> np.ndarray:
+        """``F[:, m]`` of a stage, dense (cached)."""
+        key = (stage, m)
+        if key not in self._columns:
+            self._columns[key] = self.arrays[stage].matrix[:, [m]].toarray()[:, 0]
+        return self._columns[key]
 
     def evaluate(self, production: Mapping[str, np.ndarray] | None = None,
                  export: Mapping[str, np.ndarray] | None = None,
@@ -238,6 +430,8 @@ class FlowModel:
         production, export : Mapping[str, numpy.ndarray], optional
             Stage -> ``(n,)`` surviving share of each country's output, and
             of each country's exports of that stage (all destinations).
+            ``(n, k)`` arrays evaluate ``k`` scenarios at once (one column
+            each; production, export and link alike).
         link : Mapping[str, numpy.ndarray], optional
             Stage -> ``(n,)`` surviving share of each country's shipments to
             ``importer`` (trade-link cuts and sea-lane closures).
@@ -267,49 +461,83 @@ class FlowModel:
         >>> round(float(model.evaluate(production=cut)["refining"][2]), 9)
         5.0
         """
-        n = self._n
-        ones = np.ones(n)
         production = production or {}
         export = export or {}
         link = link or {}
         m = self.network.index(importer) if importer is not None and \
             self.network.has_country(importer) else None
-        L = len(self.labels)
-        # columns: origin labels, or scenarios when production gates come as (n, k) arrays
-        widths = {np.asarray(v).shape[1] for v in production.values() if np.ndim(v) == 2}
+        gates = [*production.values(), *export.values(), *link.values()]
+        widths = {np.asarray(v).shape[1] for v in gates if np.ndim(v) == 2}
         batch = bool(widths)
         if batch and by_label:
-            raise ValueError("by_label needs one scenario (1-D production gates)")
-        k = L if by_label else (widths.pop() if batch else 1)
+            raise ValueError("by_label needs one scenario (1-D gates)")
+        if len(widths) > 1:
+            raise ValueError(f"batched gates must share their number of columns, got {widths}")
+        k = widths.pop() if batch else 1
+
+        def columns(v):
+            v = np.asarray(v, dtype=float)
+            return v if v.ndim == 2 else np.repeat(v[:, None], k, axis=1)
+
+        pools = self.evaluate_batch({s: columns(v) for s, v in production.items()},
+                                    {s: columns(v) for s, v in export.items()},
+                                    {s: columns(v) for s, v in link.items()} if m is not None
+                                    else {}, m, by_label=by_label, feed=feed)
+        if feed is not None and not batch:
+            for stage in list(feed):
+                feed[stage] = feed[stage][:, 0]
+        if batch or by_label:
+            return pools
+        return {stage: v[:, 0] for stage, v in pools.items()}
+
+    def evaluate_batch(self, production: Mapping[str, np.ndarray],
+                       export: Mapping[str, np.ndarray], link: Mapping[str, np.ndarray],
+                       m: int | None, by_label: bool = False,
+                       feed: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Pools of every stage after ``k`` scenarios: the array form of :meth:`evaluate`.
+
+        Gates are stage -> ``(n, k)`` surviving shares (a stage left out is
+        untouched); ``link`` acts on shipments to position ``m``. Returns
+        stage -> ``(n, k)`` pools (``(n, L)`` by origin label for one
+        scenario with ``by_label``). Each stage costs one sparse solve with
+        ``k`` right-hand sides; trade gates change a few columns of the
+        system, solved as low-rank updates of one factorisation.
+        """
+        n = self._n
+        L = len(self.labels)
+        gate_sets = [*production.values(), *export.values(), *link.values()]
+        g = gate_sets[0].shape[1] if gate_sets else 1
+        k = L if by_label else g
         u = L - 1 if by_label else None
         out: dict[str, np.ndarray] = {}
         carry_before = np.zeros(n)
         carry_after = np.zeros((n, k))
         for s, stage in enumerate(self.stages):
             a = self.arrays[stage]
-            gp = np.asarray(production.get(stage, ones), dtype=float)
-            gp = gp if gp.ndim == 2 else gp[:, None]
-            G = None
-            if stage in export or (m is not None and stage in link):
-                G = np.repeat(np.asarray(export.get(stage, ones), dtype=float)[:, None], n,
-                              axis=1)
-                if m is not None and stage in link:
-                    G[:, m] *= np.asarray(link[stage], dtype=float)
+            gp = production.get(stage)
+            ge = export.get(stage)
+            gl = link.get(stage) if m is not None else None
             if s == 0 and stage == "mining":
                 spread = np.zeros((n, k))
                 if by_label:
                     source = np.zeros((n, k))
                     for c in np.nonzero(a.output > 0)[0]:
                         source[c, self._label_index[self.network.countries[c]]] = a.output[c]
-                    source *= gp
+                    if gp is not None:
+                        source *= gp
                 else:
-                    source = a.output[:, None] * gp * np.ones((1, k))
+                    source = np.repeat(a.output[:, None], k, axis=1)
+                    if gp is not None:
+                        source = source * gp
                 if feed is not None:
-                    feed[stage] = np.ones((n, k)) if batch else ones
+                    feed[stage] = np.ones((n, g))
             else:
                 spread = _spread(carry_before, carry_after, per_column=not by_label)
-                source = (a.output * a.feed_used)[:, None] * gp * spread
-                rest = (a.output * (1.0 - a.feed_used))[:, None] * gp
+                source = (a.output * a.feed_used)[:, None] * spread
+                rest = (a.output * (1.0 - a.feed_used))[:, None]
+                if gp is not None:
+                    source = source * gp
+                    rest = rest * gp
                 if by_label:
                     for c in np.nonzero(rest[:, 0] > 0)[0]:
                         source[c, self._label_index[untraced_label(self.network.countries[c])]] \
@@ -317,14 +545,21 @@ class FlowModel:
                 else:
                     source = source + rest
                 if feed is not None:
-                    survived = np.where(carry_before[:, None] > _TINY,
-                                        spread if not by_label else
-                                        spread.sum(axis=1, keepdims=True), 1.0)
-                    feed[stage] = survived if batch else survived[:, 0]
-            share = _propagate(a, source, G, u, self._lu, stage)
-            out[stage] = share * a.pool[:, None] if (by_label or batch) else share[:, 0] * a.pool
-            shipped = a.exports if G is None else (a.flows * G).sum(axis=1)
-            kept = share * np.clip(a.pool - a.traced_exports * shipped, 0.0, None)[:, None]
+                    feed[stage] = np.where(carry_before[:, None] > _TINY,
+                                           spread if not by_label else
+                                           spread.sum(axis=1, keepdims=True), 1.0)
+            share = self._propagate(stage, source, ge, gl, m, u)
+            out[stage] = share * a.pool[:, None]
+            if ge is None and gl is None:
+                shipped = a.exports[:, None]
+            else:
+                shipped = np.repeat(a.exports[:, None], g, axis=1) if ge is None else \
+                    a.exports[:, None] * ge
+                if gl is not None:
+                    lost = self._column(stage, m)[:, None] * (1.0 - gl)
+                    shipped = shipped - (lost if ge is None else lost * ge)
+            kept = share * np.clip(a.pool[:, None] - a.traced_exports[:, None] * shipped,
+                                   0.0, None)
             if s == 0 and stage == "mining":
                 left_before = np.zeros(n)
                 left_after = np.zeros((n, k))
@@ -335,11 +570,166 @@ class FlowModel:
             carry_after = kept + left_after
         return out
 
+    def _propagate(self, stage: str, source: np.ndarray, ge: np.ndarray | None,
+                   gl: np.ndarray | None, m: int | None, u: int | None) -> np.ndarray:
+        """Pool shares after a shock for one stage: ``(n, k)``, amount = share x pool before.
 
-def _reached(X: np.ndarray, F: np.ndarray) -> np.ndarray:
+        Solves ``P_c R_c - sum_i F[i, c] G[i, c] a_i R_i = source_c + unattributed inflow``
+        on pools production reaches, with ``G[i, c] = ge_i`` (times ``gl_i`` when ``c`` is
+        the importer ``m``); other pools hold unattributed metal and keep their size
+        as far as the gates on their own inflows allow. Gates are ``(n, g)``: one column per
+        scenario, or one column for every label column when ``u`` (the unattributed column
+        of label mode) is given.
+        """
+        a = self.arrays[stage]
+        n, k = source.shape
+        F = a.matrix
+        R = np.zeros((n, k))
+        g = (ge if ge is not None else gl).shape[1] if (ge is not None or gl is not None) else 1
+        fm = self._column(stage, m) if gl is not None else None
+        ge_eff = ge if ge is not None else np.ones((n, g))
+        dead, live = a.dead, a.live
+        ratio = np.ones((dead.size, g))
+        if dead.size:
+            inflow = a.imports[dead]
+            if ge is None and gl is None:
+                gated = np.repeat(inflow[:, None], g, axis=1)
+            else:
+                gated = F[:, dead].T @ ge_eff
+                if gl is not None and not a.reached[m] and a.pool[m] > _TINY:
+                    pos = int(np.searchsorted(dead, m))
+                    gated[pos] += (fm[:, None] * ge_eff * (gl - 1.0)).sum(axis=0)
+            ratio = np.where(inflow[:, None] > 0,
+                             gated / np.where(inflow > 0, inflow, 1.0)[:, None], 1.0)
+            if u is None:
+                R[dead] = ratio if g == k else np.repeat(ratio, k, axis=1)
+            else:
+                R[dead, u] = ratio[:, 0]
+        if not live.size:
+            return R
+        rhs = source[live].copy()
+        if ge is None and gl is None and not dead.size:
+            inflow_u = np.repeat(a.inflow_unattributed[:, None], g, axis=1)
+        else:
+            weight = np.repeat((1.0 - a.traced_exports)[:, None], g, axis=1)
+            if dead.size:
+                weight[dead] += a.traced_exports[dead, None] * ratio
+            inflow_u = F[:, live].T @ (weight * ge_eff)
+            if gl is not None and a.reached[m] and a.pool[m] > _TINY:
+                pos = int(np.searchsorted(live, m))
+                inflow_u[pos] += (fm[:, None] * ge_eff * (gl - 1.0) * weight).sum(axis=0)
+        if u is None:
+            rhs += inflow_u if g == k else inflow_u[:, :1]
+        else:
+            rhs[:, u] += inflow_u[:, 0]
+        lu = self._factor(stage)
+        y = lu.solve(np.ascontiguousarray(rhs))
+        if ge is not None or gl is not None:
+            self._woodbury_update(stage, y, ge, gl, m, fm)
+        R[live] = y
+        return R
+
+    def _woodbury_update(self, stage: str, y: np.ndarray, ge: np.ndarray | None,
+                         gl: np.ndarray | None, m: int | None, fm: np.ndarray | None) -> None:
+        """Turn ``y = M^-1 rhs`` into the solution of the gated system, in place.
+
+        Gates change the system ``M`` of live pools only in a few columns: an
+        exporter ``i`` whose exports survive at ``ge_i < 1`` adds
+        ``(1 - ge_i) u_i e_i^T`` with ``u_i = a_i F[i, live]^T``, and link gates
+        on shipments to ``m`` add ``e_m d^T`` with
+        ``d_i = a_i F[i, m] ge_i (1 - gl_i)``. So ``M' = M + U C V^T`` and, by the
+        Woodbury identity, ``x = y - Z (I + C V^T Z)^-1 C V^T y`` with
+        ``Z = M^-1 U``: the columns ``M^-1 u_i`` are solved once per exporter and
+        kept, so a scenario costs a solve of the size of its own shocks.
+        """
+        a = self.arrays[stage]
+        live = a.live
+        nl = live.size
+        g = (ge if ge is not None else gl).shape[1]
+        k = y.shape[1]
+        position = np.full(self._n, -1, dtype=np.int64)
+        position[live] = np.arange(nl)
+        if ge is not None:
+            key = ("exporters", stage)
+            if key not in self._woodbury:
+                has = np.zeros(self._n, dtype=bool)
+                lf = a.matrix[live][:, live]
+                has[live[np.diff(lf.indptr) > 0]] = True
+                self._woodbury[key] = has
+            cut = (ge < 1.0) & self._woodbury[key][:, None]
+        else:
+            cut = np.zeros((self._n, g), dtype=bool)
+        m_live = m is not None and gl is not None and position[m] >= 0
+        d_all = None
+        if m_live:
+            on = position >= 0
+            d_all = np.zeros((self._n, g))
+            ge_eff = ge if ge is not None else 1.0
+            d_all[on] = (a.traced_exports[on] * fm[on])[:, None] * (ge_eff * (1.0 - gl))[on]
+        need = np.nonzero(cut.any(axis=1))[0]
+        Z, col_of = self._woodbury_columns(stage, need)
+        zm = None
+        if m_live:
+            zm = self._woodbury_link(stage, int(position[m]))
+        for j in range(g):
+            exporters = np.nonzero(cut[:, j])[0]
+            d = d_all[:, j] if d_all is not None else None
+            has_link = d is not None and d.any()
+            if not exporters.size and not has_link:
+                continue
+            cols = slice(j, j + 1) if g == k else slice(None)
+            parts = [Z[:, [col_of[i] for i in exporters]]] if exporters.size else []
+            scale = list(1.0 - ge[exporters, j]) if exporters.size else []
+            if has_link:
+                parts.append(zm[:, None])
+                scale.append(1.0)
+            Zs = np.hstack(parts) if len(parts) > 1 else parts[0]
+            c = np.asarray(scale)
+            support = np.nonzero(d)[0] if has_link else np.zeros(0, dtype=np.int64)
+            rows_e = position[exporters]
+            VtZ = Zs[rows_e]
+            Vty = y[rows_e, cols]
+            if has_link:
+                dl = d[support]
+                VtZ = np.vstack([VtZ, dl @ Zs[position[support]]])
+                Vty = np.vstack([Vty, dl @ y[position[support], cols]])
+            small = np.eye(c.size) + c[:, None] * VtZ
+            y[:, cols] -= Zs @ np.linalg.solve(small, c[:, None] * Vty)
+
+    def _woodbury_columns(self, stage: str, exporters: np.ndarray) -> tuple[np.ndarray, dict]:
+        """``M^-1 u_i`` for the given exporters (cached per stage, solved in one batch)."""
+        cache = self._woodbury.setdefault(stage, ({}, np.zeros((self.arrays[stage].live.size,
+                                                                 0))))
+        col_of, Z = cache
+        missing = [int(i) for i in exporters if int(i) not in col_of]
+        if missing:
+            a = self.arrays[stage]
+            rows = a.matrix[missing][:, a.live]
+            U = (scipy.sparse.diags_array(a.traced_exports[missing]) @ rows).T.toarray()
+            new = self._factor(stage).solve(np.ascontiguousarray(U))
+            start = Z.shape[1]
+            for offset, i in enumerate(missing):
+                col_of[i] = start + offset
+            Z = np.hstack([Z, new])
+            self._woodbury[stage] = (col_of, Z)
+        return Z, col_of
+
+    def _woodbury_link(self, stage: str, pos: int) -> np.ndarray:
+        """``M^-1 e_m`` (cached)."""
+        key = ("link", stage, pos)
+        if key not in self._woodbury:
+            e = np.zeros(self.arrays[stage].live.size)
+            e[pos] = 1.0
+            self._woodbury[key] = self._factor(stage).solve(e)
+        return self._woodbury[key]
+
+
+def _reached(X: np.ndarray, F) -> np.ndarray:
     """Countries that produce or receive (directly or through others) from a producer."""
     n = X.size
-    src_i, dst_i = np.nonzero(F > 0)
+    coo = F.tocoo()
+    pos = coo.data > 0
+    src_i, dst_i = coo.row[pos], coo.col[pos]
     prod = np.nonzero(X > _TINY)[0]
     src = np.concatenate([src_i, np.full(prod.size, n)])
     dst = np.concatenate([dst_i, prod])
@@ -350,36 +740,54 @@ def _reached(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     return reached[:n]
 
 
-def _solve_stage(X: np.ndarray, F: np.ndarray, C: np.ndarray, u: int, feed: np.ndarray,
-                 tau: np.ndarray) -> tuple[StageArrays, np.ndarray]:
-    """Origin shares of every pool of one stage (see the module docstring)."""
-    n, L = C.shape
-    P = X + F.sum(axis=0)
-    E = F.sum(axis=1)
+def _stage_arrays(X: np.ndarray, F, feed: np.ndarray, tau: np.ndarray) -> StageArrays:
+    """Masses of one stage: pools, exports, the traced share of exports, what is kept."""
+    X, feed, tau = (np.array(v, dtype=float) for v in (X, feed, tau))
+    n = X.size
+    P = X + np.asarray(F.sum(axis=0)).reshape(-1)
+    E = np.asarray(F.sum(axis=1)).reshape(-1)
     a = np.ones(n)
     big = E > P + _TINY
     a[big] = np.where(E[big] > 0, P[big] / E[big], 1.0)
     reached = _reached(X, F)
-    shares_o = np.zeros((n, L))
-    unreached_pool = (~reached) & (P > _TINY)
-    shares_o[unreached_pool, u] = 1.0
     live = np.nonzero(reached & (P > _TINY))[0]
-    if live.size:
-        Fl = F[np.ix_(live, live)]
-        system = scipy.sparse.csc_matrix(np.diag(P[live]) - (Fl * a[live][:, None]).T)
-        rhs = X[live, None] * C[live]
-        # exports beyond the pool, and inflow from unreached pools, have nothing behind them
-        rhs[:, u] += (F[:, live] * (1.0 - a)[:, None]).sum(axis=0)
-        dead = np.nonzero(~reached)[0]
-        if dead.size:
-            rhs[:, u] += (F[np.ix_(dead, live)] * a[dead][:, None]).sum(axis=0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
-            warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
-            solved = scipy.sparse.linalg.splu(system).solve(rhs)
-        shares_o[live] = np.nan_to_num(solved, nan=0.0)
+    dead = np.nonzero((~reached) & (P > _TINY))[0]
+    # exports beyond the pool, and inflow from unreached pools, have nothing behind them
+    weight = 1.0 - a
+    weight[~reached] += a[~reached]
+    inflow_u = F[:, live].T @ weight if live.size else np.zeros(0)
     kept = np.clip(P - E, 0.0, None)
-    return StageArrays(X, F, P, E, a, reached, kept, feed, tau), shares_o
+    for array in (X, P, E, a, reached, kept, feed, tau, live, dead, inflow_u):
+        array.setflags(write=False)
+    return StageArrays(output=X, matrix=F, pool=P, exports=E, traced_exports=a,
+                       reached=reached, kept=kept, feed=feed, feed_used=tau, live=live,
+                       dead=dead, inflow_unattributed=np.asarray(inflow_u))
+
+
+def _solve_stage(X: np.ndarray, F, C: np.ndarray, u: int, feed: np.ndarray,
+                 tau: np.ndarray) -> tuple[StageArrays, np.ndarray]:
+    """Origin shares ``(n, L)`` of every pool of one stage, given the shares ``C`` of output."""
+    n, L = C.shape
+    a = _stage_arrays(np.asarray(X, dtype=float), _as_sparse(F, n), feed, tau)
+    shares_o = np.zeros((n, L))
+    shares_o[a.dead, u] = 1.0
+    if a.live.size:
+        Fl = a.matrix[a.live][:, a.live]
+        M = (scipy.sparse.diags_array(a.pool[a.live])
+             - (scipy.sparse.diags_array(a.traced_exports[a.live]) @ Fl).T).tocsc()
+        rhs = a.output[a.live, None] * C[a.live]
+        rhs[:, u] += a.inflow_unattributed
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
+            solved = scipy.sparse.linalg.splu(M).solve(np.ascontiguousarray(rhs))
+        shares_o[a.live] = np.nan_to_num(solved, nan=0.0)
+    return a, shares_o
+
+
+def _as_sparse(F, n: int) -> scipy.sparse.csr_array:
+    from scrisk.network import as_csr
+
+    return as_csr(F, n)
 
 
 def _spread(before: np.ndarray, after: np.ndarray, per_column: bool = False) -> np.ndarray:
@@ -400,69 +808,6 @@ def _spread(before: np.ndarray, after: np.ndarray, per_column: bool = False) -> 
     cap[over] = before[ok][over] / total[over]
     out[ok] = after[ok] / before[ok][:, None] * cap[:, None]
     return out
-
-
-def _propagate(a: StageArrays, source: np.ndarray, G: np.ndarray | None, u: int | None,
-               cache: dict | None = None, key: str = "") -> np.ndarray:
-    """Pool shares after a shock for one stage: ``(n, k)``, amount = share x pool before.
-
-    Solves ``P_c R_c - sum_i F[i, c] G[i, c] a_i R_i = source_c + unattributed inflow`` on
-    pools production reaches; other pools hold unattributed metal and keep their size.
-    ``u`` is the unattributed column (label mode); ``None`` adds that mass to every column.
-    ``G`` of ``None`` means no gate on trade: the factorisation is taken from (and kept in)
-    ``cache`` under ``key``.
-    """
-    n, k = source.shape
-    P = a.pool
-    FG = a.flows if G is None else a.flows * G
-    R = np.zeros((n, k))
-    dead = np.nonzero((~a.reached) & (P > _TINY))[0]
-    cols = slice(None) if u is None else u
-    ratio = np.ones(dead.size)
-    if dead.size:
-        # untraceable pools: only the gates on their own inflows act (no solve through loops)
-        inflow = a.flows[:, dead].sum(axis=0)
-        gated = FG[:, dead].sum(axis=0)
-        ratio = np.where(inflow > 0, gated / np.where(inflow > 0, inflow, 1.0), 1.0)
-        R[dead, cols] = ratio if u is not None else ratio[:, None]
-    live = np.nonzero(a.reached & (P > _TINY))[0]
-    if not live.size:
-        return R
-    rhs = source[live].copy()
-    inflow = (FG[:, live] * (1.0 - a.traced_exports)[:, None]).sum(axis=0)
-    if dead.size:
-        inflow = inflow + (FG[np.ix_(dead, live)]
-                           * (a.traced_exports[dead] * ratio)[:, None]).sum(axis=0)
-    if u is None:
-        rhs += inflow[:, None]
-    else:
-        rhs[:, u] += inflow
-    lu = cache.get(key) if cache is not None else None
-    if lu is None:
-        # the untouched system; gates on trade are low-rank changes to it (below)
-        sub = scipy.sparse.csr_matrix(a.flows[np.ix_(live, live)]
-                                      * a.traced_exports[live][:, None])
-        M = (scipy.sparse.diags(P[live]) - sub.T).tocsc()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
-            lu = scipy.sparse.linalg.splu(M)
-        if cache is not None:
-            cache[key] = lu
-    rhs = np.ascontiguousarray(rhs)
-    y = lu.solve(rhs)
-    if G is not None:
-        # gated exporters change their columns of M: M' = M + U E^T, solved with the
-        # Woodbury identity on the untouched factorisation (one solve per gated exporter)
-        D = (a.flows[np.ix_(live, live)] - FG[np.ix_(live, live)]) \
-            * a.traced_exports[live][:, None]
-        rows = np.nonzero(np.abs(D).sum(axis=1) > 0)[0]
-        if rows.size:
-            U = np.ascontiguousarray(D[rows].T)
-            Z = lu.solve(U)
-            small = np.eye(rows.size) + Z[rows]
-            y = y - Z @ np.linalg.solve(small, y[rows])
-    R[live] = y
-    return R
 
 
 # --------------------------------------------------------------------------- example
