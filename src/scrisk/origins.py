@@ -411,6 +411,28 @@ class FlowModel:
 
     # ----------------------------------------------------------------- shocks
 
+    def release(self) -> None:
+        """Drop the solver state kept between shocks (factorisations, update columns)."""
+        self._lu.clear()
+        self._woodbury.clear()
+        self._columns.clear()
+
+    def shipments_to(self, stage: str, m: int) -> np.ndarray:
+        """Contained shipments of a stage from every country to position ``m``, ``(n,)``.
+
+        Column ``m`` of the stage's trade, dense and cached (zeros for a stage
+        the model lacks).
+
+        Examples
+        --------
+        >>> from scrisk.origins import example_network
+        >>> FlowModel(example_network()).shipments_to("refining", 2).tolist()
+        [0.0, 35.0, 0.0]
+        """
+        if stage not in self.arrays:
+            return np.zeros(self._n)
+        return self._column(stage, m)
+
     def _column(self, stage: str, m: int) -> np.ndarray:
         """``F[:, m]`` of a stage, dense (cached)."""
         key = (stage, m)

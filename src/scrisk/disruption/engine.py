@@ -26,11 +26,12 @@ The rules (``docs/methods.md`` has the formulas and a worked example):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
 
 from scrisk.network import SupplyNetwork
 from scrisk.origins import UNATTRIBUTED, FlowModel
@@ -39,6 +40,7 @@ GATE_KINDS = ("production", "export", "link")
 ROUTE_DESTINATION = "JPN"
 LOG_FLOOR = 1e-300  # log(0) stand-in: exp(log(1e-300)) is 0 for any tonnage
 UNAFFECTED = 1.0 - 1e-9
+BATCH_CELLS = 4_000_000  # scenarios x countries evaluated at once (memory bound, not results)
 # the families of the first release, kept as names scenario code may use
 LEGACY_FAMILIES = {"mining": "production:mining", "refining": "production:refining",
                    "ore_export": "export:mining", "refined_export": "export:refining",
@@ -178,6 +180,15 @@ class SeaRoutes:
 # --------------------------------------------------------------------------- gates
 
 
+def _family_key(name: str) -> str:
+    name = LEGACY_FAMILIES.get(name, name)
+    kind, _, stage = name.partition(":")
+    if kind not in GATE_KINDS or not stage:
+        raise ValueError(f"unknown gate family {name!r}; expected production:<stage>, "
+                         f"export:<stage>, link:<stage> or lanes")
+    return name
+
+
 @dataclass
 class Gates:
     """Survival factors of a batch of scenarios (1 = untouched, 0 = fully lost).
@@ -185,7 +196,11 @@ class Gates:
     Families are ``production:<stage>``, ``export:<stage>`` and
     ``link:<stage>`` (arrays ``(S, n)`` over :attr:`SupplyModel.countries`)
     and ``lanes`` (``(S, H)`` over :attr:`SupplyModel.chokepoints`). A family
-    never set is all ones.
+    never set is all ones. A family may be held sparse, as the share lost
+    (``1 - gate``, :meth:`set_loss`): a Monte Carlo batch touches a few
+    countries per run, so its gates cost memory in proportion to the shocks
+    that happen, not to runs x countries; :meth:`family` turns it dense on
+    request.
 
     Examples
     --------
@@ -199,6 +214,7 @@ class Gates:
     n: int
     lanes: np.ndarray
     arrays: dict
+    losses: dict = field(default_factory=dict)
 
     @classmethod
     def ones(cls, runs: int, n: int, h: int) -> Gates:
@@ -206,14 +222,12 @@ class Gates:
         return cls(int(runs), int(n), np.ones((runs, h)), {})
 
     def family(self, name: str) -> np.ndarray:
-        """The (writable) array of one family; ``lanes`` included; old names accepted."""
+        """The (writable, dense) array of one family; ``lanes`` included; old names accepted."""
         if name == "lanes":
             return self.lanes
-        name = LEGACY_FAMILIES.get(name, name)
-        kind, _, stage = name.partition(":")
-        if kind not in GATE_KINDS or not stage:
-            raise ValueError(f"unknown gate family {name!r}; expected production:<stage>, "
-                             f"export:<stage>, link:<stage> or lanes")
+        name = _family_key(name)
+        if name in self.losses:
+            self.arrays[name] = 1.0 - self.losses.pop(name).toarray()
         if name not in self.arrays:
             self.arrays[name] = np.ones((self.runs, self.n))
         return self.arrays[name]
@@ -223,8 +237,46 @@ class Gates:
         if name == "lanes":
             self.lanes = np.asarray(array, dtype=float)
         else:
-            self.family(name)
-            self.arrays[LEGACY_FAMILIES.get(name, name)] = np.asarray(array, dtype=float)
+            name = _family_key(name)
+            self.losses.pop(name, None)
+            self.arrays[name] = np.asarray(array, dtype=float)
+
+    def set_loss(self, name: str, loss) -> None:
+        """Set one family from the share lost, ``(S, n)`` sparse (``1 - gate``)."""
+        name = _family_key(name)
+        self.arrays.pop(name, None)
+        self.losses[name] = scipy.sparse.csr_array(loss, dtype=float)
+
+    def names(self) -> list[str]:
+        """Families set (dense or sparse), sorted."""
+        return sorted(set(self.arrays) | set(self.losses))
+
+    def loss(self, name: str):
+        """Share lost of one family as a CSR array ``(S, n)`` (``None`` if never set)."""
+        name = _family_key(name)
+        if name in self.losses:
+            return self.losses[name]
+        if name in self.arrays:
+            return scipy.sparse.csr_array(1.0 - self.arrays[name])
+        return None
+
+    def rows(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """Dense gates of one family for some scenarios, ``(len(rows), n)``."""
+        name = _family_key(name)
+        if name in self.losses:
+            return 1.0 - self.losses[name][rows].toarray()
+        if name in self.arrays:
+            return self.arrays[name][rows]
+        return np.ones((len(rows), self.n))
+
+    def column(self, name: str, col: int) -> np.ndarray:
+        """Gates of one family for one country over all scenarios, ``(S,)``."""
+        name = _family_key(name)
+        if name in self.losses:
+            return 1.0 - self.losses[name][:, [col]].toarray()[:, 0]
+        if name in self.arrays:
+            return self.arrays[name][:, col]
+        return np.ones(self.runs)
 
     def check(self) -> None:
         """Raise ``ValueError`` unless every array has the batch size and lies in [0, 1]."""
@@ -233,6 +285,13 @@ class Gates:
                 raise ValueError(f"gates {name} must be 2-D with {self.runs} rows, "
                                  f"got shape {arr.shape}")
             if arr.size and (np.isnan(arr).any() or arr.min() < 0 or arr.max() > 1):
+                raise ValueError(f"gates {name} must lie in [0, 1]")
+        for name, loss in self.losses.items():
+            if loss.shape != (self.runs, self.n):
+                raise ValueError(f"gates {name} must have shape {(self.runs, self.n)}, "
+                                 f"got {loss.shape}")
+            data = loss.data
+            if data.size and (np.isnan(data).any() or data.min() < 0 or data.max() > 1):
                 raise ValueError(f"gates {name} must lie in [0, 1]")
 
 
@@ -247,11 +306,15 @@ class Evaluation:
     substituted : Mapping[str, numpy.ndarray]
         Stage -> ``(S,)`` tonnes replaced by unaffected suppliers (zeros when off).
     feed : Mapping[str, numpy.ndarray]
-        Stage -> ``(S, n)`` surviving share of each country's traced feed.
+        Stage -> ``(S, t)`` surviving share of the traced feed of each
+        country of ``feed_countries`` (every country unless the evaluation
+        was asked for a few).
     route : numpy.ndarray
         ``(S, n)`` share of each country's shipments to the importer that gets
         through the sea lanes (ones when no routes apply).
     countries : tuple of str
+    feed_countries : tuple of str, optional
+        The columns of ``feed`` (``None``: ``countries``).
     """
 
     after: Mapping[str, np.ndarray]
@@ -259,13 +322,15 @@ class Evaluation:
     feed: Mapping[str, np.ndarray]
     route: np.ndarray
     countries: tuple[str, ...]
+    feed_countries: tuple[str, ...] | None = None
 
     def feed_of(self, iso3: str, stage: str = "refining") -> np.ndarray:
         """Surviving share of one country's traced feed at a stage, ``(S,)``."""
         arr = self.feed.get(stage)
-        if arr is None or iso3 not in self.countries:
+        columns = self.feed_countries if self.feed_countries is not None else self.countries
+        if arr is None or iso3 not in columns:
             return np.ones(self.route.shape[0])
-        return arr[:, self.countries.index(iso3)]
+        return arr[:, columns.index(iso3)]
 
 
 # --------------------------------------------------------------------------- model
@@ -358,38 +423,53 @@ class SupplyModel:
         return Gates.ones(runs, len(self.countries), len(self.chokepoints))
 
     def route_survival(self, lanes: np.ndarray) -> np.ndarray:
-        """``(S, n)`` share of each country's shipments to the importer that gets through."""
+        """``(S, n)`` share of each country's shipments to the importer that gets through.
+
+        Without routes this is a read-only view of ones (no memory).
+        """
         if self._shares is None:
-            return np.ones((lanes.shape[0], len(self.countries)))
+            return np.broadcast_to(np.ones((1, 1)), (lanes.shape[0], len(self.countries)))
         return self.routes.survival(lanes, self._shares)
 
     # ----------------------------------------------------------------- evaluation
 
     def _scenario(self, gates: Gates, row: int, route: np.ndarray) -> tuple[dict, dict, dict]:
         production, export, link = {}, {}, {}
-        for name, arr in gates.arrays.items():
+        for name in gates.names():
             kind, _, stage = name.partition(":")
-            {"production": production, "export": export, "link": link}[kind][stage] = arr[row]
+            {"production": production, "export": export, "link": link}[kind][stage] = \
+                gates.rows(name, np.array([row]))[0]
         for stage in self.flow.stages:
             link[stage] = link.get(stage, np.ones(len(self.countries))) * route[row]
         return production, export, link
 
-    def evaluate(self, gates: Gates, substitution: float = 0.0) -> Evaluation:
+    def evaluate(self, gates: Gates, substitution: float = 0.0,
+                 feed_countries: Sequence[str] | None = None) -> Evaluation:
         """Supply of the importer after each scenario of a batch.
 
         Parameters
         ----------
         gates : Gates
-            Survival factors, ``S`` scenarios.
+            Survival factors, ``S`` scenarios (dense or sparse families).
         substitution : float
             0 (default) switches substitution off. A value ``L`` in (0, 1]
             lets every direct supplier whose shipments to the importer are
             untouched by the scenario raise them by up to ``L`` times their
             current volume, to make up (part of) the loss of that stage.
+        feed_countries : sequence of str, optional
+            Countries whose surviving feed :attr:`Evaluation.feed` keeps
+            (default every country: ``S x n`` numbers per stage).
 
         Returns
         -------
         Evaluation
+
+        Notes
+        -----
+        Every scenario goes through the same stage systems as a column of one
+        sparse solve per stage (batches of about ``BATCH_CELLS / n``
+        scenarios); gates on trade are low-rank updates of that solve
+        (:meth:`scrisk.origins.FlowModel.evaluate_batch`).
         """
         if not 0.0 <= substitution <= 1.0:
             raise ValueError(f"substitution must be in [0, 1], got {substitution}")
@@ -400,58 +480,78 @@ class SupplyModel:
         route = self.route_survival(gates.lanes)
         stages = self.flow.stages
         n = len(self.countries)
+        if feed_countries is None:
+            tracked = np.arange(n)
+            feed_names = None
+        else:
+            feed_names = tuple(c for c in dict.fromkeys(feed_countries)
+                               if self.network.has_country(c))
+            tracked = np.array([self.network.index(c) for c in feed_names], dtype=np.int64)
         after = {s: np.zeros(S) for s in stages}
         subs = {s: np.zeros(S) for s in stages}
-        feed = {s: np.ones((S, n)) for s in stages}
+        feed = {s: np.ones((S, tracked.size)) for s in stages}
         if not self._present or S == 0 or not stages:
             return Evaluation(MappingProxyType(after), MappingProxyType(subs),
-                              MappingProxyType(feed), route, self.countries)
+                              MappingProxyType(feed), route, self.countries, feed_names)
         m = self._m
-        # scenarios that share their export, link and lane gates share each stage's matrix:
-        # their production gates go through one solve as columns of the right-hand side
-        trade_names = sorted(k for k in gates.arrays if not k.startswith("production:"))
-        prod_names = sorted(k for k in gates.arrays if k.startswith("production:"))
-        trade_key = np.hstack([gates.arrays[k] for k in trade_names] + [route])
-        _, first, inverse = np.unique(trade_key, axis=0, return_index=True, return_inverse=True)
-        inverse = np.asarray(inverse).reshape(-1)
-        for g, row in enumerate(first):
-            rows = np.nonzero(inverse == g)[0]
-            _, export, link = self._scenario(gates, int(row), route)
-            production = {k.partition(":")[2]: gates.arrays[k][rows].T for k in prod_names}
-            if not production:
+        names = gates.names()
+        batch = max(1, min(S, BATCH_CELLS // max(n, 1)))
+        for start in range(0, S, batch):
+            rows = np.arange(start, min(S, start + batch))
+            arrays = {"production": {}, "export": {}, "link": {}}
+            for name in names:
+                kind, _, stage = name.partition(":")
+                if stage in stages:
+                    arrays[kind][stage] = gates.rows(name, rows).T
+            if self._shares is not None:
+                for stage in stages:
+                    links = arrays["link"]
+                    links[stage] = links.get(stage, 1.0) * route[rows].T
+            production, export, link = arrays["production"], arrays["export"], arrays["link"]
+            if not (production or export or link):
                 production = {stages[0]: np.ones((n, rows.size))}
             fed: dict[str, np.ndarray] = {}
-            pools = self.flow.evaluate(production, export, link, self.importer, feed=fed)
+            pools = self.flow.evaluate_batch(production, export, link, m, feed=fed)
             for stage in stages:
                 after[stage][rows] = pools[stage][m]
-                feed[stage][rows] = fed[stage].T
+                feed[stage][rows] = fed[stage][tracked].T
                 if substitution > 0:
-                    for c, r in enumerate(rows):
-                        subs[stage][r] = self._substitute(stage, pools[stage][:, c], export,
-                                                          link, substitution)
+                    subs[stage][rows] = self._substitute(stage, pools[stage], export.get(stage),
+                                                         link.get(stage), substitution)
         if substitution > 0:
             after = {s: after[s] + subs[s] for s in stages}
         return Evaluation(MappingProxyType(after), MappingProxyType(subs),
-                          MappingProxyType(feed), route, self.countries)
+                          MappingProxyType(feed), route, self.countries, feed_names)
 
-    def _substitute(self, stage: str, pools: np.ndarray, export: dict, link: dict,
-                    limit: float) -> float:
-        """Tonnes untouched direct suppliers can add, up to ``limit`` x their shipments."""
+    def _substitute(self, stage: str, pools: np.ndarray, export: np.ndarray | None,
+                    link: np.ndarray | None, limit: float) -> np.ndarray:
+        """Tonnes untouched direct suppliers can add, up to ``limit`` x their shipments.
+
+        ``pools`` is ``(n, k)`` after the shocks; ``export`` and ``link`` are
+        ``(n, k)`` gates (``None``: untouched). Returns ``(k,)``.
+        """
         a = self.flow.arrays[stage]
         m = self._m
-        loss = self.supply[stage] - pools[m]
-        if loss <= 1e-9 * max(self.supply[stage], 1.0):
-            return 0.0
-        ge = export.get(stage, np.ones(len(self.countries)))
-        gl = link.get(stage, np.ones(len(self.countries)))
-        r = np.ones(len(self.countries))
-        ok = a.pool > 0
-        r[ok] = pools[ok] / a.pool[ok]
-        shipped_before = a.flows[:, m]
-        shipped_after = shipped_before * ge * gl * (a.traced_exports * r
-                                                    + 1.0 - a.traced_exports)
-        untouched = (shipped_before > 0) & (shipped_after >= shipped_before * UNAFFECTED)
-        return float(min(loss, limit * shipped_before[untouched].sum()))
+        supply = self.supply[stage]
+        loss = supply - pools[m]
+        before = self.flow.shipments_to(stage, m)
+        sup = np.nonzero(before > 0)[0]
+        shipped_before = before[sup][:, None]
+        r = np.ones((sup.size, pools.shape[1]))
+        ok = a.pool[sup] > 0
+        r[ok] = pools[sup[ok]] / a.pool[sup[ok], None]
+        gate = np.ones((sup.size, pools.shape[1]))
+        if export is not None:
+            gate = gate * export[sup]
+        if link is not None:
+            gate = gate * link[sup]
+        traced = a.traced_exports[sup][:, None]
+        shipped_after = shipped_before * gate * (traced * r + 1.0 - traced)
+        untouched = shipped_after >= shipped_before * UNAFFECTED
+        room = limit * (shipped_before * untouched).sum(axis=0)
+        out = np.minimum(loss, room)
+        out[loss <= 1e-9 * max(supply, 1.0)] = 0.0
+        return out
 
     def losses(self, gates: Gates, substitution: float = 0.0) -> np.ndarray:
         """``(S, len(flow.stages))`` supply lost per scenario at each stage (tonnes)."""
@@ -494,7 +594,7 @@ class SupplyModel:
             supply = self.supply[stage]
             if supply <= 0:
                 continue
-            before = self.flow.composition[stage][self._m] * supply
+            before = self.flow.composition_rows(stage, [self._m])[0] * supply
             now = after[stage][self._m]
             for k, label in enumerate(self.flow.labels):
                 if before[k] > 1e-9 * max(supply, 1.0):
@@ -533,7 +633,7 @@ class SupplyModel:
         if stage is None or not self._present:
             return pd.Series(dtype=float)
         a = self.flow.arrays[stage]
-        amounts = a.flows[:, self._m].copy()
+        amounts = self.flow.shipments_to(stage, self._m).copy()
         amounts[self._m] = a.output[self._m]
         series = pd.Series(amounts, index=pd.Index(self.countries, name="supplier"))
         return series[series > 0].sort_values(ascending=False, kind="stable")

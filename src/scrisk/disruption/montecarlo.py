@@ -1,10 +1,21 @@
 """Monte Carlo over a scenario's shocks: which happen is drawn from their probabilities.
 
 Each run draws, for every shock ``j``, whether it happens (probability
-``p_j``, independently) with ``numpy.random.Generator(PCG64(seed))``; the
-runs form an activity matrix (runs x shocks) that the vectorised engine
-evaluates in chunks, a few thousand runs per matrix product. The same seed
-gives the same numbers, whatever the chunk size.
+``p_j``, independently) with ``numpy.random.Generator(PCG64(seed))``. Two
+samplers give the same distribution:
+
+* ``uniform`` (the default): one uniform number per shock and run, run
+  after run; shock ``j`` happens when its number is below ``p_j``. The
+  numbers of earlier releases for a seed are reproduced exactly.
+* ``sparse``: for each shock in turn, the runs in which it happens are
+  drawn directly: the gaps between them are geometric with parameter
+  ``p_j`` (the waiting time of independent Bernoulli trials), so the draws
+  cost one number per shock that happens, not one per shock and run.
+
+The runs form a sparse activity matrix (runs x shocks) that the engine
+evaluates chunk by chunk and commodity by commodity (one commodity's model
+held at a time); runs with the same shocks are evaluated once. The same
+seed gives the same numbers, whatever the chunk size.
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
 
 from scrisk.data.load import Dataset
 from scrisk.data.schemas import STAGES
@@ -23,10 +35,14 @@ from scrisk.disruption.scenarios import (
     DEFAULT_GWH,
     Runner,
     Scenario,
+    unique_activity,
 )
 
 PERCENTILES = (50, 95, 99)
 DEFAULT_CHUNK = 2_048
+SAMPLERS = ("uniform", "sparse")
+STREAM_ABOVE = 8  # more commodities than this are evaluated one at a time (memory bound)
+_UNIFORM_BLOCK = 1_000_000  # uniform numbers drawn at once (memory, not results)
 DEFAULT_COVERAGE_THRESHOLD = 0.5
 ANY_MATERIAL = "any (covered at baseline)"
 
@@ -93,12 +109,81 @@ def sample_active(rng: np.random.Generator, runs: int, probabilities: np.ndarray
     return (draws < probabilities[None, :]).astype(float)
 
 
+def sample_active_uniform(rng: np.random.Generator, runs: int,
+                          probabilities: np.ndarray) -> scipy.sparse.csr_array:
+    """:func:`sample_active` as a sparse matrix, drawn in blocks of rows.
+
+    The same numbers as :func:`sample_active` (the generator's stream is
+    read row after row either way), without holding ``runs x J`` floats.
+
+    Examples
+    --------
+    >>> rng = np.random.Generator(np.random.PCG64(7))
+    >>> sample_active_uniform(rng, 4, np.array([1.0, 0.0, 0.5])).toarray().tolist()
+    [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 0.0, 1.0]]
+    """
+    J = probabilities.size
+    step = max(1, _UNIFORM_BLOCK // max(J, 1))
+    rows, cols = [], []
+    for start in range(0, runs, step):
+        size = min(step, runs - start)
+        r, c = np.nonzero(rng.random((size, J)) < probabilities[None, :])
+        rows.append(r + start)
+        cols.append(c)
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    return scipy.sparse.csr_array((np.ones(r.size), (r, c)), shape=(runs, J))
+
+
+def sample_active_sparse(rng: np.random.Generator, runs: int,
+                         probabilities: np.ndarray) -> scipy.sparse.csr_array:
+    """``(runs, J)`` sparse 0/1 activity, drawn only where shocks happen.
+
+    For each shock ``j`` in turn, the runs in which it happens are
+    ``g_1 - 1, g_1 + g_2 - 1, ...`` with ``g_k`` independent geometric
+    variables of parameter ``p_j`` (``numpy.random.Generator.geometric``),
+    until past the last run: exactly the distribution of independent
+    Bernoulli(``p_j``) draws per run, at a cost of about ``runs x p_j``
+    numbers instead of ``runs``. Deterministic for a generator state.
+
+    Examples
+    --------
+    >>> rng = np.random.Generator(np.random.PCG64(7))
+    >>> active = sample_active_sparse(rng, 5, np.array([1.0, 0.0, 0.5]))
+    >>> active.toarray()[:, :2].tolist()
+    [[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0]]
+    """
+    rows, cols = [], []
+    for j, p in enumerate(np.asarray(probabilities, dtype=float)):
+        if p <= 0 or runs == 0:
+            continue
+        if p >= 1:
+            hits = np.arange(runs)
+        else:
+            parts, last = [], -1
+            expected = runs * p
+            while last < runs - 1:
+                size = int(expected + 6 * np.sqrt(expected + 1) + 8)
+                steps = rng.geometric(p, size=size)
+                pos = last + np.cumsum(steps)
+                parts.append(pos[pos < runs])
+                last = int(pos[-1])
+            hits = np.concatenate(parts)
+        rows.append(hits)
+        cols.append(np.full(hits.size, j))
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    return scipy.sparse.csr_array((np.ones(r.size), (r, c)),
+                                  shape=(runs, len(probabilities)))
+
+
 def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: int = 0, *,
                 year: int | None = None, substitution: float = 0.0, gwh: float = DEFAULT_GWH,
                 battery_scenario: str = DEFAULT_BATTERY_SCENARIO,
                 coverage_threshold: float = DEFAULT_COVERAGE_THRESHOLD,
                 chunk: int = DEFAULT_CHUNK,
-                progress: Callable[[int, int], None] | None = None) -> MonteCarloResult:
+                progress: Callable[[int, int], None] | None = None,
+                sampler: str = "uniform") -> MonteCarloResult:
     """Sample which shocks happen, run after run, and summarise the losses.
 
     Parameters
@@ -119,7 +204,13 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
     chunk : int
         Runs evaluated per matrix product (memory vs speed; no effect on results).
     progress : callable, optional
-        Called as ``progress(done, runs)`` after each chunk.
+        Called as ``progress(done, runs)`` after each chunk (above
+        ``STREAM_ABOVE`` commodities, which are evaluated one after another,
+        ``done`` is the share of runs x commodities evaluated, scaled to ``runs``).
+    sampler : {"uniform", "sparse"}
+        How shocks are drawn (same distribution, see the module): ``uniform``
+        reproduces earlier releases for a seed; ``sparse`` draws only the
+        shocks that happen (faster with many rare shocks).
 
     Returns
     -------
@@ -144,35 +235,77 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
         raise ValueError(f"coverage_threshold must be >= 0, got {coverage_threshold}")
     if not 0.0 <= substitution <= 1.0:
         raise ValueError(f"substitution must be in [0, 1], got {substitution}")
-    runner = Runner(dataset, scenario, year, gwh, battery_scenario)
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    runner = Runner(dataset, scenario, year, gwh, battery_scenario, stream=True)
     probabilities = np.array([s.probability for s in scenario.shocks], dtype=float)
     rng = np.random.Generator(np.random.PCG64(seed))
-    stages = [(c, s) for c, comp in runner.compiled.items() for s in comp.model.stages]
-    losses = {key: np.empty(runs) for key in stages}
+    draw = sample_active_uniform if sampler == "uniform" else sample_active_sparse
+    if sampler == "uniform":
+        # the stream of earlier releases: blocks of `chunk` runs, drawn one after another
+        parts = []
+        for start in range(0, runs, chunk):
+            parts.append(draw(rng, min(chunk, runs - start), probabilities))
+        active = scipy.sparse.vstack(parts, format="csr") if parts else \
+            scipy.sparse.csr_array((0, probabilities.size))
+    else:
+        active = draw(rng, runs, probabilities)
+    active = scipy.sparse.csr_array(active)
+    happened = np.asarray(active.sum(axis=0)).reshape(-1)
+    losses: dict = {}
+    models: dict = {}
     materials = [(c, m) for c, m in sorted(runner.material_of.items(), key=lambda kv: kv[1])
                  if runner.battery_need.get(c, 0.0) > 0]
     coverage = {c: np.empty(runs) for c, _ in materials}
-    happened = np.zeros(len(probabilities))
-    done = 0
-    while done < runs:
-        size = min(chunk, runs - done)
-        active = sample_active(rng, size, probabilities)
-        happened += active.sum(axis=0)
-        batch = runner.evaluate(active, substitution)
-        part = slice(done, done + size)
-        for commodity, stage in stages:
-            supply = runner.compiled[commodity].model.supply[stage]
-            losses[(commodity, stage)][part] = supply - batch[commodity]["after"][stage]
-        for commodity, _ in materials:
-            demand = batch[commodity]["demand"] if commodity in batch else np.ones(size)
-            supply = runner.battery_supply(commodity, batch, size)
-            coverage[commodity][part] = supply / (runner.battery_need[commodity] * demand)
-        done += size
-        if progress is not None:
-            progress(done, runs)
+    covered = set()
+    chunks = [slice(start, min(runs, start + chunk)) for start in range(0, runs, chunk)]
+
+    def evaluate(commodity: str, compiled, part: slice) -> None:
+        model = compiled.model
+        unique, inverse = unique_activity(active[part])
+        res = runner.evaluate_commodity(compiled, unique, inverse, substitution)
+        for stage in model.stages:
+            losses[(commodity, stage)][part] = model.supply[stage] - res["after"][stage]
+        if commodity in coverage:
+            supply = runner.battery_supply(commodity, {commodity: res}, part.stop - part.start)
+            coverage[commodity][part] = supply / (runner.battery_need[commodity] * res["demand"])
+            covered.add(commodity)
+
+    def start(commodity: str):
+        compiled = runner.compile(commodity)
+        models[commodity] = compiled.model
+        for stage in compiled.model.stages:
+            losses[(commodity, stage)] = np.empty(runs)
+        return compiled
+
+    if len(runner.commodities) <= STREAM_ABOVE:
+        compiled_all = {c: start(c) for c in runner.commodities}
+        for part in chunks:
+            for commodity, compiled in compiled_all.items():
+                evaluate(commodity, compiled, part)
+            if progress is not None:
+                progress(part.stop, runs)
+    else:
+        # many commodities: one commodity's shock matrices and solver state at a time
+        total, work = len(runner.commodities) * runs, 0
+        for commodity in runner.commodities:
+            compiled = start(commodity)
+            for part in chunks:
+                evaluate(commodity, compiled, part)
+                work += part.stop - part.start
+                if progress is not None:
+                    progress(int(work * runs // total), runs)
+            compiled.model.flow.release()
+            del compiled
+    for commodity, _ in materials:
+        if commodity not in covered:
+            coverage[commodity][:] = runner.battery_supply(commodity, None, runs) / \
+                runner.battery_need[commodity]
+    order = {c: k for k, c in enumerate(runner.commodities)}
+    losses = dict(sorted(losses.items(), key=lambda kv: order[kv[0][0]]))
     for values in losses.values():
         values[np.abs(values) < 1e-9 * max(1.0, float(np.abs(values).max(initial=0.0)))] = 0.0
-    table = _loss_table(runner, losses)
+    table = _loss_table(models, losses)
     cover = _coverage_table(runner, materials, coverage, coverage_threshold)
     shocks = scenario.to_frame()[["id", "kind", "target", "probability"]]
     shocks["sampled_share"] = happened / runs
@@ -183,10 +316,10 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
                             tuple(runner.notes))
 
 
-def _loss_table(runner: Runner, losses: dict) -> pd.DataFrame:
+def _loss_table(models: dict, losses: dict) -> pd.DataFrame:
     rows = []
     for (commodity, stage), values in losses.items():
-        model = runner.compiled[commodity].model
+        model = models[commodity]
         supply = model.supply[stage]
         q = np.percentile(values, PERCENTILES)
         row = {"commodity": commodity, "stage": stage, "unit": model.units.get(stage, "t"),

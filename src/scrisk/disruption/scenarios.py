@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
 
 from scrisk.data.load import Dataset
 from scrisk.data.schemas import STAGES, YEAR_MAX, YEAR_MIN
@@ -547,53 +548,119 @@ def _production_unit(dataset: Dataset, commodity: str, stage: str) -> str | None
 # --------------------------------------------------------------------------- compiling
 
 
+def as_activity(active) -> scipy.sparse.csr_array:
+    """An activity matrix (runs x shocks, 1 where a shock happens) as a CSR array."""
+    if scipy.sparse.issparse(active):
+        out = scipy.sparse.csr_array(active, dtype=float)
+    else:
+        out = scipy.sparse.csr_array(np.atleast_2d(np.asarray(active, dtype=float)))
+    out.sum_duplicates()
+    out.eliminate_zeros()
+    out.sort_indices()
+    return out
+
+
+def unique_activity(active) -> tuple[scipy.sparse.csr_array, np.ndarray]:
+    """Distinct rows of an activity matrix and, per run, the position of its row.
+
+    Rows are grouped by two random-weight fingerprints of the shocks they
+    hold, then checked shock by shock against their group's first row, so a
+    fingerprint collision can never merge two different patterns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows, where = unique_activity(np.array([[1, 0], [0, 0], [1, 0]]))
+    >>> rows.toarray().tolist(), where.tolist()
+    ([[1.0, 0.0], [0.0, 0.0]], [0, 1, 0])
+    """
+    active = as_activity(active)
+    runs, J = active.shape
+    weights = np.random.Generator(np.random.PCG64(20_231)).random((J, 2)) + 0.5
+    pattern = (active != 0).astype(float)
+    keys = np.column_stack([pattern @ weights[:, 0], pattern @ weights[:, 1],
+                            np.diff(active.indptr).astype(float), active @ weights[:, 0]])
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    order = np.argsort(first, kind="stable")          # groups in order of first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    first, inverse = first[order], rank[inverse]
+    rep = first[inverse]
+    counts = np.diff(active.indptr)
+    offsets = np.arange(active.indices.size) - np.repeat(active.indptr[:-1], counts)
+    rep_pos = np.repeat(active.indptr[rep], counts) + offsets
+    if not (np.array_equal(counts, counts[rep])
+            and np.array_equal(active.indices, active.indices[rep_pos])
+            and np.array_equal(active.data, active.data[rep_pos])):
+        raise RuntimeError("activity fingerprints collided; please report this")
+    return active[first], inverse
+
+
 @dataclass
 class CompiledCommodity:
     """The shocks of a scenario turned into matrices for one commodity's model.
 
-    ``log[family]`` is ``(J, n)``: the log of the share that survives, at the
-    targeted column, for every shock ``j`` of that family. A batch of ``S``
-    scenarios, given as an activity matrix ``active`` (``(S, J)``, 1 where
-    shock ``j`` happens), has gate ``exp(active @ log[family])``: surviving
-    shares multiply. Facility outages add up as a share of their country's
-    output (``fac``). This is the vectorised core: a batch of scenarios is
-    one matrix product per gate family.
+    ``log[family]`` is ``(J, n)`` sparse: the log of the share that survives,
+    at the targeted column, for every shock ``j`` of that family. A batch of
+    ``S`` scenarios, given as an activity matrix ``active`` (``(S, J)``, 1
+    where shock ``j`` happens, dense or sparse), has gate
+    ``exp(active @ log[family])``: surviving shares multiply. Facility
+    outages add up as a share of their country's output (``fac``). A batch
+    is one sparse product per gate family, whose cost follows the shocks
+    that happen, and the gates stay sparse (the share lost).
     """
 
     commodity: str
     model: SupplyModel
-    log: dict[str, np.ndarray]
-    fac: dict[str, np.ndarray]
+    log: dict[str, scipy.sparse.csr_array]
+    fac: dict[str, scipy.sparse.csr_array]
     lanes: np.ndarray | None
     demand: np.ndarray | None
     secured: pd.DataFrame
     outage: np.ndarray | None
     notes: list[str] = field(default_factory=list)
 
-    def gates(self, active: np.ndarray) -> tuple[Gates, dict[str, np.ndarray]]:
-        """Gates of a batch and the country-level cuts (without facility outages)."""
+    def gates(self, active) -> tuple[Gates, dict]:
+        """Gates of a batch and the country-level cuts (without facility outages).
+
+        ``cuts`` maps a stage to the share of each country's output lost to
+        country-level shocks, ``(S, n)`` sparse.
+        """
+        active = as_activity(active)
         model = self.model
         gates = model.gates(active.shape[0])
-        cuts: dict[str, np.ndarray] = {}
+        cuts: dict = {}
         for family, matrix in self.log.items():
-            gates.set(family, np.exp(active @ matrix))
+            logs = scipy.sparse.csr_array(active @ matrix)
+            logs.data = -np.expm1(logs.data)     # share lost: 1 - exp(sum of log survivals)
+            gates.set_loss(family, logs)
         for stage in model.flow.stages:
-            cuts[stage] = gates.family(family_name("production", stage)).copy()
+            cuts[stage] = gates.loss(family_name("production", stage))
         for stage, matrix in self.fac.items():
-            lost = np.clip(active @ matrix, 0.0, 1.0)
+            lost = scipy.sparse.csr_array(active @ matrix)
+            lost.data = np.clip(lost.data, 0.0, 1.0)
             name = family_name("production", stage)
-            gates.set(name, gates.family(name) * (1.0 - lost))
+            before = gates.loss(name)
+            gates.set_loss(name, lost if before is None
+                           else before + lost - before.multiply(lost))
         if self.lanes is not None:
-            gates.lanes = np.exp(active @ self.lanes)
+            gates.lanes = np.exp(np.asarray(active @ self.lanes))
         return gates, cuts
 
-    def demand_factor(self, active: np.ndarray) -> np.ndarray:
+    def demand_factor(self, active) -> np.ndarray:
         """``(S,)`` factor on the importer's demand (1 = unchanged)."""
+        active = as_activity(active)
         if self.demand is None:
             return np.ones(active.shape[0])
-        return np.exp(active @ self.demand)
+        return np.exp(np.asarray(active @ self.demand).reshape(-1))
 
-    def secured_after(self, active: np.ndarray, gates: Gates, cuts: dict[str, np.ndarray],
+    def feed_countries(self) -> tuple[str, ...]:
+        """Countries whose surviving feed the secured facilities need."""
+        return tuple(sorted({str(c) for c, st in zip(self.secured["iso3"], self.secured["stage"],
+                                                     strict=True) if st != "mining"}))
+
+    def secured_after(self, active, gates: Gates, cuts: dict,
                       evaluation) -> np.ndarray:
         """``(S, n_facilities)`` secured tonnes of each importer-owned facility after the shocks.
 
@@ -601,32 +668,45 @@ class CompiledCommodity:
         facility's own outage and, abroad, its country's ore-export gate and
         the sea route to the importer; a refinery's also needs its ore feed.
         """
+        active = as_activity(active)
         table = self.secured
         S = active.shape[0]
         if table.empty:
             return np.zeros((S, 0))
         model = self.model
         out = np.empty((S, len(table)))
-        outage = (np.clip(active @ self.outage, 0.0, 1.0) if self.outage is not None
-                  else np.zeros((S, len(table))))
+        outage = (np.clip(np.asarray(active @ self.outage), 0.0, 1.0)
+                  if self.outage is not None else np.zeros((S, len(table))))
         for f, row in enumerate(table.itertuples(index=False)):
             col = model.index(row.iso3)
             survive = 1.0 - outage[:, f]
             if col is not None:
                 abroad = row.iso3 != model.importer
                 stage = row.stage
-                if stage in cuts:
-                    survive = survive * cuts[stage][:, col]
+                if stage in cuts and cuts[stage] is not None:
+                    survive = survive * (1.0 - cuts[stage][:, [col]].toarray()[:, 0])
                 if stage != "mining":
                     survive = survive * evaluation.feed_of(row.iso3, stage)
                 if abroad:
-                    survive = survive * gates.family(family_name("export", stage))[:, col] \
+                    survive = survive * gates.column(family_name("export", stage), col) \
                         * evaluation.route[:, col]
             elif row.iso3 != model.importer and model.routes is not None:
                 shares = model.routes.route_shares([row.iso3])
                 survive = survive * model.routes.survival(gates.lanes, shares)[:, 0]
             out[:, f] = row.secured_t * survive
         return out
+
+
+def _sparse_cells(families: dict, J: int, n: int) -> dict[str, scipy.sparse.csr_array]:
+    """Family -> ``(J, n)`` CSR from ``{(shock, column): value}`` cells."""
+    out = {}
+    for family, cells in families.items():
+        keys = list(cells)
+        rows = np.array([k[0] for k in keys], dtype=np.int64)
+        cols = np.array([k[1] for k in keys], dtype=np.int64)
+        out[family] = scipy.sparse.csr_array(
+            (np.array([cells[k] for k in keys], dtype=float), (rows, cols)), shape=(J, n))
+    return out
 
 
 def _log_survival(size: float) -> float:
@@ -657,8 +737,8 @@ def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year
     mine = secured.loc[secured["commodity"] == commodity].reset_index(drop=True)
     model = SupplyModel(flow, scenario.importer, routes)
     J, n = len(scenario.shocks), len(model.countries)
-    log: dict[str, np.ndarray] = {}
-    fac: dict[str, np.ndarray] = {}
+    log: dict[str, dict[tuple[int, int], float]] = {}
+    fac: dict[str, dict[tuple[int, int], float]] = {}
     lanes = np.zeros((J, len(model.chokepoints))) if model.chokepoints else None
     demand = np.zeros(J)
     outage = np.zeros((J, len(mine)))
@@ -677,7 +757,8 @@ def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year
                              f"{year} data (stages: {', '.join(model.flow.stages)})")
             col = model.index(shock.country)
             if col is not None:
-                log.setdefault(family, np.zeros((J, n)))[j, col] += value
+                cells = log.setdefault(family, {})
+                cells[(j, col)] = cells.get((j, col), 0.0) + value
         elif shock.kind == "facility_outage":
             row = facilities.loc[shock.facility]
             col = model.index(str(row["iso3"]))
@@ -691,8 +772,8 @@ def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year
                     notes.append(f"{shock.id}: facility output {float(row['output_t']):,.0f} "
                                  f"exceeds {row['iso3']}'s {shock.stage} production "
                                  f"{national:,.0f} in {year}; capped at the whole production")
-                fac.setdefault(shock.stage, np.zeros((J, n)))[j, col] += \
-                    share * shock.effective_size
+                cells = fac.setdefault(shock.stage, {})
+                cells[(j, col)] = cells.get((j, col), 0.0) + share * shock.effective_size
             hit = np.nonzero(mine["facility_id"].to_numpy() == shock.facility)[0]
             outage[j, hit] += shock.effective_size
         elif shock.kind == "sea_lane_closure":
@@ -700,7 +781,8 @@ def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year
                 lanes[j, model.chokepoints.index(shock.chokepoint)] += value
         elif shock.kind == "demand_shock":
             demand[j] += float(np.log1p(shock.effective_size))
-    return CompiledCommodity(commodity, model, log, fac,
+    return CompiledCommodity(commodity, model, _sparse_cells(log, J, n),
+                             _sparse_cells(fac, J, n),
                              lanes if lanes is not None and lanes.any() else None,
                              demand if demand.any() else None, mine,
                              outage if outage.any() else None, notes)
@@ -759,13 +841,14 @@ class Runner:
     """What a deterministic run and a Monte Carlo share: models, shock matrices, needs.
 
     Builds one :class:`CompiledCommodity` per commodity the scenario can
-    affect, the importer's secured facilities and the battery needs;
-    :meth:`evaluate` then turns an activity matrix (runs x shocks) into
-    supply, secured supply and demand factors per commodity.
+    affect (all at once, or one at a time with ``stream=True``: see
+    :meth:`compile`), the importer's secured facilities and the battery
+    needs; :meth:`evaluate` then turns an activity matrix (runs x shocks)
+    into supply, secured supply and demand factors per commodity.
     """
 
     def __init__(self, dataset: Dataset, scenario: Scenario, year: int | None,
-                 gwh: float, battery_scenario: str):
+                 gwh: float, battery_scenario: str, stream: bool = False):
         from scrisk.metrics.battery import MATERIAL_OF_COMMODITY, battery_needs
         from scrisk.metrics.self_sufficiency import secured_shares
 
@@ -781,12 +864,11 @@ class Runner:
         self.routes = SeaRoutes.from_dataset(dataset) if needs_routes else None
         secured = secured_shares(dataset, scenario.importer, year=self.year)
         self.secured = secured.loc[secured["status"] == "operating"].reset_index(drop=True)
+        self.commodities = tuple(scenario.commodities(dataset))
         self.compiled: dict[str, CompiledCommodity] = {}
-        for commodity in scenario.commodities(dataset):
-            compiled = compile_commodity(scenario, dataset, commodity, self.year, self.routes,
-                                         self.secured)
-            self.compiled[commodity] = compiled
-            self.notes.extend(compiled.notes)
+        if not stream:
+            for commodity in self.commodities:
+                self.compiled[commodity] = self.compile(commodity)
         need = battery_needs(dataset, gwh, battery_scenario)[["material", "tonnes"]]
         material_of = MATERIAL_OF_COMMODITY
         self.battery_need = {c: float(need.loc[need["material"] == mat, "tonnes"].sum())
@@ -794,26 +876,49 @@ class Runner:
         self.material_of = dict(material_of)
         self._battery_stage: dict[str, str | None] = {}
 
-    def evaluate(self, active: np.ndarray, substitution: float) -> dict:
+    def compile(self, commodity: str) -> CompiledCommodity:
+        """Compile one commodity (its notes join the run's notes); not kept by the runner.
+
+        A streamed run (``stream=True``) compiles, evaluates and drops one
+        commodity at a time, so only one commodity's shock matrices and
+        solver state are held at once.
+        """
+        compiled = compile_commodity(self.scenario, self.dataset, commodity, self.year,
+                                     self.routes, self.secured)
+        self.notes.extend(compiled.notes)
+        return compiled
+
+    def evaluate(self, active, substitution: float,
+                 commodities: Sequence[str] | None = None) -> dict:
         """Losses, secured supply and demand factors of a batch, per commodity.
 
         Runs that activate the same shocks are evaluated once (a Monte Carlo
         batch repeats a few patterns), then spread back to every run.
+        ``active`` is runs x shocks, dense or sparse; ``commodities`` limits
+        the evaluation to some of :attr:`compiled`.
         """
-        unique, inverse = np.unique(active, axis=0, return_inverse=True)
-        inverse = np.asarray(inverse).reshape(-1)
+        unique, inverse = unique_activity(active)
+        runs = inverse.size
         out: dict[str, dict] = {}
-        for commodity, compiled in self.compiled.items():
-            gates, cuts = compiled.gates(unique)
-            ev = compiled.model.evaluate(gates, substitution)
-            out[commodity] = {
-                "after": {s: v[inverse] for s, v in ev.after.items()},
-                "substituted": {s: v[inverse] for s, v in ev.substituted.items()},
-                "secured": compiled.secured_after(unique, gates, cuts, ev)[inverse],
-                "demand": compiled.demand_factor(unique)[inverse],
-                "gates": gates if unique.shape[0] == active.shape[0] == 1 else None,
-            }
+        for commodity in (commodities if commodities is not None else list(self.compiled)):
+            out[commodity] = self.evaluate_commodity(self.compiled[commodity], unique, inverse,
+                                                     substitution, keep_gates=runs == 1)
         return out
+
+    @staticmethod
+    def evaluate_commodity(compiled: CompiledCommodity, unique, inverse: np.ndarray,
+                           substitution: float, keep_gates: bool = False) -> dict:
+        """One commodity's results for distinct activity rows, spread back to every run."""
+        gates, cuts = compiled.gates(unique)
+        ev = compiled.model.evaluate(gates, substitution,
+                                     feed_countries=compiled.feed_countries())
+        return {
+            "after": {s: v[inverse] for s, v in ev.after.items()},
+            "substituted": {s: v[inverse] for s, v in ev.substituted.items()},
+            "secured": compiled.secured_after(unique, gates, cuts, ev)[inverse],
+            "demand": compiled.demand_factor(unique)[inverse],
+            "gates": gates if keep_gates and unique.shape[0] == 1 else None,
+        }
 
     def secured_by_stage(self, commodity: str, secured_after: np.ndarray | None,
                          runs: int) -> dict[str, np.ndarray]:

@@ -130,7 +130,7 @@ def lookthrough_exposure(dataset: Dataset, importer: str, commodity: str,
         return _empty(model, importer, stage, year)
     mined = model.supply_by_origin(importer, stage)
     net = model.network
-    direct = pd.Series(net.trade(stage)[:, net.index(importer)],
+    direct = pd.Series(model.shipments_to(stage, net.index(importer)),
                        index=pd.Index(net.countries, name="origin"))
     direct[importer] = net.output(stage)[net.index(importer)]
     direct = direct[direct > 0]
@@ -235,16 +235,20 @@ def partner_origin_flows(dataset: Dataset, importer: str, commodity: str,
     net = model.network
     arrays = model.arrays[stage]
     m = net.index(importer)
+    column = model.shipments_to(stage, m)
+    suppliers = np.nonzero(column > 0)[0]
+    # the pool mixes of the importer and its suppliers, solved for those rows only
+    mixes = model.composition_rows(stage, np.append(suppliers, m))
     rows = []
-    for i in np.nonzero(arrays.flows[:, m] > 0)[0]:
-        amount = arrays.flows[i, m]
-        mix = _shipment_mix(model, stage, i)
+    for r, i in enumerate(suppliers):
+        amount = column[i]
+        mix = _shipment_mix(model, stage, i, mixes[r])
         for k in np.nonzero(mix > 1e-12)[0]:
             rows.append((net.countries[i], model.labels[k], amount * mix[k]))
     own = arrays.output[m]
     if own > 0:
         # own output carries the stage's feed mix (the pool mix net of imports)
-        feed_mix = _own_output_mix(model, stage, m)
+        feed_mix = _own_output_mix(model, stage, m, suppliers, mixes)
         for k in np.nonzero(feed_mix > 1e-12)[0]:
             rows.append((importer, model.labels[k], own * feed_mix[k]))
     table = pd.DataFrame(rows, columns=["supplier", "origin", "tonnes"])
@@ -252,21 +256,25 @@ def partner_origin_flows(dataset: Dataset, importer: str, commodity: str,
     return table.sort_values("tonnes", ascending=False, kind="stable", ignore_index=True)
 
 
-def _shipment_mix(model: FlowModel, stage: str, i: int) -> np.ndarray:
+def _shipment_mix(model: FlowModel, stage: str, i: int, pool_mix: np.ndarray) -> np.ndarray:
     """Origin mix of a shipment from ``i``: its pool mix, the uncovered excess unattributed."""
     arrays = model.arrays[stage]
-    mix = model.composition[stage][i] * arrays.traced_exports[i]
+    mix = pool_mix * arrays.traced_exports[i]
     mix[-1] += 1.0 - arrays.traced_exports[i]
     return mix
 
 
-def _own_output_mix(model: FlowModel, stage: str, m: int) -> np.ndarray:
-    """Origin mix of a country's own output of a stage (its pool less its imports)."""
+def _own_output_mix(model: FlowModel, stage: str, m: int, suppliers: np.ndarray,
+                    mixes: np.ndarray) -> np.ndarray:
+    """Origin mix of a country's own output of a stage (its pool less its imports).
+
+    ``mixes`` holds the pool mixes of ``suppliers`` and, last, of ``m``.
+    """
     arrays = model.arrays[stage]
-    shares_o = model.composition[stage]
-    total = arrays.pool[m] * shares_o[m]
-    for i in np.nonzero(arrays.flows[:, m] > 0)[0]:
-        total = total - arrays.flows[i, m] * _shipment_mix(model, stage, i)
+    column = model.shipments_to(stage, m)
+    total = arrays.pool[m] * mixes[-1]
+    for r, i in enumerate(suppliers):
+        total = total - column[i] * _shipment_mix(model, stage, i, mixes[r])
     total = np.clip(total, 0.0, None)
     s = total.sum()
     return total / s if s > 0 else total
