@@ -44,10 +44,11 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
-from scipy.sparse.csgraph import breadth_first_order
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from scrisk.network import SupplyNetwork
 
+BLOCK_DENSE = 3000  # loops (strongly connected blocks) up to this size use a dense LU
 UNATTRIBUTED = "unattributed"
 UNTRACED_PREFIX = "untraced:"
 _TINY = 1e-12
@@ -231,6 +232,19 @@ class FlowModel:
             self._lu[stage] = lu
         return lu
 
+    def _solver(self, stage: str) -> _LevelSolver:
+        """Level-by-level solver of the stage's untouched system (many right-hand sides)."""
+        key = ("levels", stage)
+        solver = self._lu.get(key)
+        if solver is None:
+            a = self.arrays[stage]
+            live = a.live
+            inflow = (scipy.sparse.diags_array(a.traced_exports[live])
+                      @ a.matrix[live][:, live]).T
+            solver = _LevelSolver(a.pool[live], inflow)
+            self._lu[key] = solver
+        return solver
+
     def _source_shares(self, s: int, stage: str, carry_comp: np.ndarray) -> np.ndarray:
         """``C``: origin shares of the stage's own output (feed mix plus untraced feed)."""
         a = self.arrays[stage]
@@ -264,7 +278,7 @@ class FlowModel:
             if a.live.size:
                 rhs = a.output[a.live, None] * C[a.live]
                 rhs[:, u] += a.inflow_unattributed
-                solved = self._factor(stage).solve(np.ascontiguousarray(rhs))
+                solved = self._solver(stage).solve(rhs)
                 shares_o[a.live] = np.nan_to_num(solved, nan=0.0)
             composition[stage] = shares_o
             if s == 0 and stage == "mining":
@@ -644,8 +658,7 @@ class FlowModel:
             rhs += inflow_u if g == k else inflow_u[:, :1]
         else:
             rhs[:, u] += inflow_u[:, 0]
-        lu = self._factor(stage)
-        y = lu.solve(np.ascontiguousarray(rhs))
+        y = self._solver(stage).solve(rhs)
         if ge is not None or gl is not None:
             self._woodbury_update(stage, y, ge, gl, m, fm)
         R[live] = y
@@ -728,7 +741,7 @@ class FlowModel:
             a = self.arrays[stage]
             rows = a.matrix[missing][:, a.live]
             U = (scipy.sparse.diags_array(a.traced_exports[missing]) @ rows).T.toarray()
-            new = self._factor(stage).solve(np.ascontiguousarray(U))
+            new = self._solver(stage).solve(U)
             start = Z.shape[1]
             for offset, i in enumerate(missing):
                 col_of[i] = start + offset
@@ -742,8 +755,90 @@ class FlowModel:
         if key not in self._woodbury:
             e = np.zeros(self.arrays[stage].live.size)
             e[pos] = 1.0
-            self._woodbury[key] = self._factor(stage).solve(e)
+            self._woodbury[key] = self._solver(stage).solve(e)
         return self._woodbury[key]
+
+
+class _LevelSolver:
+    """Solve ``M R = rhs`` for many right-hand sides, level by level of the trade graph.
+
+    ``M = diag(P) - A^T`` with ``A[i, c] = a_i F[i, c]`` on live pools: a
+    pool's share depends only on its suppliers'. Pools are ordered by the
+    strongly connected blocks of the trade graph (re-export loops) and their
+    topological levels, so a solve is one sparse product per level plus the
+    small inverse of each loop: the cost follows the trade links, whatever
+    the number of right-hand sides, where a general sparse LU solves them one
+    by one. The same system as the LU, to rounding.
+    """
+
+    def __init__(self, pool: np.ndarray, inflow: scipy.sparse.csr_array):
+        nl = pool.size
+        self.n = nl
+        AT = scipy.sparse.csr_array(inflow)          # AT[c, i] = a_i F[i, c]
+        count, comp = connected_components(AT, directed=True, connection="strong")
+        coo = AT.tocoo()
+        cross = comp[coo.row] != comp[coo.col]
+        # component levels: 1 + the highest level among supplying components
+        src, dst = comp[coo.col[cross]], comp[coo.row[cross]]
+        level = np.zeros(count, dtype=np.int64)
+        indeg = np.bincount(dst, minlength=count)
+        order = np.argsort(src, kind="stable")
+        src_sorted, dst_sorted = src[order], dst[order]
+        starts = np.searchsorted(src_sorted, np.arange(count + 1))
+        frontier = np.nonzero(indeg == 0)[0]
+        while frontier.size:
+            lo, hi = starts[frontier], starts[frontier + 1]
+            idx = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)]) \
+                if frontier.size else np.zeros(0, dtype=np.int64)
+            targets = dst_sorted[idx]
+            from_level = np.repeat(level[frontier], hi - lo)
+            np.maximum.at(level, targets, from_level + 1)
+            np.subtract.at(indeg, targets, 1)
+            frontier = np.unique(targets[indeg[targets] == 0])
+        node_level = level[comp]
+        external = scipy.sparse.csr_array((coo.data[cross], (coo.row[cross], coo.col[cross])),
+                                          shape=(nl, nl))
+        size = np.bincount(comp, minlength=count)
+        self.levels = []
+        by_level = np.argsort(node_level, kind="stable")
+        bounds = np.searchsorted(node_level[by_level], np.arange(node_level.max(initial=-1) + 2))
+        for lv in range(bounds.size - 1):
+            nodes = by_level[bounds[lv]:bounds[lv + 1]]
+            if not nodes.size:
+                continue
+            single = nodes[size[comp[nodes]] == 1]
+            multi = nodes[size[comp[nodes]] > 1]
+            blocks = []
+            if multi.size:
+                multi = multi[np.argsort(comp[multi], kind="stable")]
+                cuts = np.nonzero(np.diff(comp[multi]))[0] + 1
+                for block in np.split(multi, cuts):
+                    B = (np.diag(pool[block]) - AT[block][:, block].toarray())
+                    rows = np.searchsorted(nodes, block)
+                    if block.size <= BLOCK_DENSE:
+                        blocks.append((block, rows, scipy.linalg.lu_factor(B), None))
+                    else:
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore",
+                                                  scipy.sparse.linalg.MatrixRankWarning)
+                            lu = scipy.sparse.linalg.splu(scipy.sparse.csc_array(B))
+                        blocks.append((block, rows, None, lu))
+            self.levels.append((nodes, external[nodes], single, np.searchsorted(nodes, single),
+                                1.0 / pool[single], blocks))
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """``R`` with ``M R = rhs``; ``rhs`` is ``(n_live,)`` or ``(n_live, k)``."""
+        flat = rhs.ndim == 1
+        rhs = rhs[:, None] if flat else rhs
+        R = np.zeros(rhs.shape)
+        for nodes, external, single, single_rows, inv_pool, blocks in self.levels:
+            total = rhs[nodes] + external @ R if external.nnz else rhs[nodes]
+            if single.size:
+                R[single] = total[single_rows] * inv_pool[:, None]
+            for block, rows, dense, lu in blocks:
+                R[block] = scipy.linalg.lu_solve(dense, total[rows]) if dense is not None \
+                    else lu.solve(np.ascontiguousarray(total[rows]))
+        return R[:, 0] if flat else R
 
 
 def _reached(X: np.ndarray, F) -> np.ndarray:

@@ -351,7 +351,9 @@ def element_losses(model: SupplyModel, facilities: pd.DataFrame | None = None,
     table["headline"] = table["stage"] == model.headline_stage
     order = {s: i for i, s in enumerate(stages)}
     table["_o"] = table["stage"].map(order)
-    table = table.sort_values(["headline", "_o", "loss_t", "kind", "element"],
+    # equal losses (to 12 digits: the solves' rounding) are ranked by kind and element
+    table["_rank"] = table["loss_share"].round(12)
+    table = table.sort_values(["headline", "_o", "_rank", "kind", "element"],
                               ascending=[False, True, False, True, True], kind="stable")
     return table[[*RANKING_COLUMNS, "headline"]].reset_index(drop=True)
 
