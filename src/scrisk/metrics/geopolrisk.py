@@ -330,24 +330,21 @@ def geopolrisk_table(dataset: Dataset, importers: Iterable[str | Iterable[str]] 
     keep = (com_pos >= 0) & (year_pos >= 0)
     keep[keep] = wanted[com_pos[keep], hs_pos[keep]]
     rows = np.flatnonzero(keep)
-    imp = _column_codes(trade["importer"], index)[0][rows]
-    exp = _column_codes(trade["exporter"], index)[0][rows]
+    del keep, hs_pos
+    imp = _column_codes(trade["importer"], index, rows)[0]
+    # each flow, once for every importer row it lands in
+    flow, r = _expand(imp, pair_r, pair_c, n_countries)
+    rows = rows[flow]
+    del imp
+    e = _column_codes(trade["exporter"], index, rows)[0]
     # the method is defined on BACI as published: reported quantities, not the repaired
     # ones the supply network uses (docs/methods.md, GeoPolRisk)
-    q = _reported_quantity(trade)[rows]
-    v = np.nan_to_num(trade["value_kusd"].to_numpy(dtype=float)[rows])
+    qf = _reported_quantity(trade, rows)
+    vf = np.nan_to_num(trade["value_kusd"].to_numpy(dtype=float)[rows])
     cy = com_pos[rows] * n_year + year_pos[rows]            # commodity-year of each flow
-
-    # expand each flow to every importer row it lands in (one per row when all are countries)
-    by_country = np.argsort(pair_c, kind="stable")
-    starts = np.searchsorted(pair_c[by_country], np.arange(n_countries + 1))
-    counts = np.diff(starts)[imp]
-    flow = np.repeat(np.arange(len(rows)), counts)
-    offsets = np.arange(len(flow)) - np.repeat(np.cumsum(counts) - counts, counts)
-    r = pair_r[by_country][np.repeat(starts[imp], counts) + offsets]
-    e = exp[flow]
+    del com_pos, year_pos, rows, flow
     partner_inside = inside[r, e]
-    year_of = cy[flow] % n_year
+    year_of = cy % n_year
     weight = np.where(partner_inside, 0.0, g[year_of, e])
     if g_fails is not None and (g_fails[year_of, e] & ~partner_inside).any():
         bad = np.flatnonzero(g_fails[year_of, e] & ~partner_inside)[0]
@@ -355,12 +352,12 @@ def geopolrisk_table(dataset: Dataset, importers: Iterable[str | Iterable[str]] 
             f"governance_reference.csv holds 'None' for {countries[e[bad]]} in "
             f"{years[year_of[bad]]}, a partner of {names[r[bad]]}: the reference package "
             "stops on this cell, so there is no reference value to reproduce")
-    key = r * (n_com * n_year) + cy[flow]                 # importer-commodity-year cell
+    key = r * (n_com * n_year) + cy                       # importer-commodity-year cell
     size = n_rows * n_com * n_year
-    qf = q[flow]
     numerator = np.bincount(key, weights=weight * qf, minlength=size)
     total = np.bincount(key, weights=qf, minlength=size)
-    total_value = np.bincount(key, weights=v[flow], minlength=size)
+    total_value = np.bincount(key, weights=vf, minlength=size)
+    del weight, vf
     fallback = g_missing[year_of, e] & ~partner_inside & (qf > 0)
     fallback_t = np.bincount(key[fallback], weights=qf[fallback], minlength=size)
 
@@ -380,10 +377,7 @@ def geopolrisk_table(dataset: Dataset, importers: Iterable[str | Iterable[str]] 
         hhi_cy = (np.bincount(p_cy, weights=whole**2, minlength=n_com * n_year)
                   / np.bincount(p_cy, weights=whole, minlength=n_com * n_year) ** 2)
     # own production D: summed over members, not truncated
-    p_counts = np.diff(starts)[p_pos]
-    p_flow = np.repeat(np.arange(len(p_pos)), p_counts)
-    p_off = np.arange(len(p_flow)) - np.repeat(np.cumsum(p_counts) - p_counts, p_counts)
-    p_r = pair_r[by_country][np.repeat(starts[p_pos], p_counts) + p_off]
+    p_flow, p_r = _expand(p_pos, pair_r, pair_c, n_countries)
     domestic = np.bincount(p_r * (n_com * n_year) + p_cy[p_flow],
                            weights=np.nan_to_num(p_q)[p_flow], minlength=size)
 
@@ -509,12 +503,39 @@ def _trade_keys(trade: pd.DataFrame, commodities: list[str]
     return com_pos.astype(np.int64), hs_pos.astype(np.int64), hs_keys
 
 
-def _column_codes(column: pd.Series, index: dict[str, int]) -> tuple[np.ndarray, list[str]]:
-    """Positions of a country column in ``index``, factorised first (a few hundred names)."""
-    codes, uniques = pd.factorize(column)
+def _expand(member: np.ndarray, pair_r: np.ndarray, pair_c: np.ndarray, n_countries: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Entries (row of ``member``, importer row) for every importer a country belongs to.
+
+    ``member`` holds country positions; ``(pair_r, pair_c)`` the membership
+    pairs. Rows of countries in no importer are dropped; a country in two
+    requested groups gives two entries.
+    """
+    per_country = np.bincount(pair_c, minlength=n_countries)
+    if per_country.max(initial=0) <= 1:        # every country in at most one importer
+        owner = np.full(n_countries, -1, dtype=np.int64)
+        owner[pair_c] = pair_r
+        found = owner[member]
+        flow = np.flatnonzero(found >= 0)
+        return flow, found[flow]
+    by_country = np.argsort(pair_c, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(per_country)])
+    counts = per_country[member]
+    flow = np.repeat(np.arange(len(member)), counts)
+    offsets = np.arange(len(flow)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return flow, pair_r[by_country][np.repeat(starts[member], counts) + offsets]
+
+
+def _column_codes(column: pd.Series, index: dict[str, int], rows: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, list[str]]:
+    """Positions of a country column in ``index`` (of ``rows`` only if given), factorised first."""
+    if isinstance(column.dtype, pd.CategoricalDtype):   # the loader's type: codes as they are
+        codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column)
     names = [str(u) for u in uniques]
     found = positions(pd.Series(names, dtype=object), index)
-    return found[codes], names
+    return found[codes if rows is None else codes[rows]], names
 
 
 def _year_positions(values: np.ndarray, years: list[int]) -> np.ndarray:
@@ -523,9 +544,10 @@ def _year_positions(values: np.ndarray, years: list[int]) -> np.ndarray:
     return lookup.get_indexer(np.asarray(values, dtype=np.int64)).astype(np.int64)
 
 
-def _reported_quantity(trade: pd.DataFrame) -> np.ndarray:
+def _reported_quantity(trade: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
     """BACI's own quantity where scrisk repaired a flow, else the table's (NaN read as 0)."""
-    q = trade["quantity_t"].to_numpy(dtype=float)
+    take = (lambda a: a) if rows is None else (lambda a: a[rows])  # noqa: E731
+    q = take(trade["quantity_t"].to_numpy(dtype=float))
     if "repair" in trade and "quantity_t_reported" in trade:
         repair = trade["repair"]
         if isinstance(repair.dtype, pd.CategoricalDtype):   # the loader's type: no string scan
@@ -534,8 +556,9 @@ def _reported_quantity(trade: pd.DataFrame) -> np.ndarray:
             codes, uniques = pd.factorize(repair)
         flagged = np.append(np.asarray(pd.Series(uniques, dtype=object).map(
             lambda u: isinstance(u, str) and u != ""), dtype=bool), False)
+        codes = take(np.asarray(codes))
         repaired = flagged[np.where(codes >= 0, codes, len(uniques))]
-        q = np.where(repaired, trade["quantity_t_reported"].to_numpy(dtype=float), q)
+        q = np.where(repaired, take(trade["quantity_t_reported"].to_numpy(dtype=float)), q)
     return np.nan_to_num(q)
 
 
