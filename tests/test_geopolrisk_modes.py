@@ -183,3 +183,18 @@ def test_report_headline_shows_the_fallback_beside_the_score(tiny_korea):
         table = _headline_table(builder, "headline", headline)
         cells = [" ".join(map(str, row)) for row in table.cells]
         assert any(text in c for c in cells), cells
+
+
+def test_cli_reference_mode_json():
+    import json
+
+    from typer.testing import CliRunner
+
+    _register_commands()
+    result = CliRunner().invoke(app, ["metrics", "geopolrisk", "--importer", "EU",
+                                      "--commodity", "cobalt", "--year", "2022",
+                                      "--governance", "reference", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["importer"] == "EU27" and payload["governance"] == "reference"
+    assert any("reference package's table" in note for note in payload["notes"])
