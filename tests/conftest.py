@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import tiny  # noqa: E402
+
+# charts drawn by the tests are cached in a folder of the test run, not the user's cache
+os.environ.setdefault("SCRISK_CACHE_DIR", tempfile.mkdtemp(prefix="scrisk-test-cache-"))
 
 
 @pytest.fixture(scope="session")
