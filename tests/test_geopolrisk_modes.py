@@ -39,7 +39,7 @@ def tiny_modes(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tiny_korea(tmp_path_factory):
-    """Tiny data where Korea (no WGI row) ships Japan 70 t of copper ore for 210 kUSD."""
+    """Tiny data where Korea (no WGI row) ships Japan 3 t of copper ore for 9 kUSD."""
     return load_dataset(tiny.write(tmp_path_factory.mktemp("tiny_korea"), tiny_korea_frames()))
 
 
@@ -79,11 +79,12 @@ def test_reference_nan_cell_poisons_the_result_but_not_inside_a_group(tiny_modes
 
 
 def test_published_fallback_is_noted(tiny_korea):
-    # Korea has no governance row: g = 0.5. (100 + 30 + 18 + 70 x 0.5) / 400 = 183 / 400
+    # Korea has no governance row: g = 0.5. (100 + 30 + 18 + 3 x 0.5) / 333 = 149.5 / 333
+    # (3 t of the 383 t of copper traded: under the loader's 1 % coverage rule)
     r = geopolrisk(tiny_korea, "JPN", "copper", 2022)
-    assert r.import_risk == pytest.approx(183 / 400, rel=1e-12)
-    assert r.governance_fallback_share == pytest.approx(70 / 400, rel=1e-12)
-    assert r.notes == ("no governance value for KOR (17.5% of imports): weighted 0.5, the "
+    assert r.import_risk == pytest.approx(149.5 / 333, rel=1e-12)
+    assert r.governance_fallback_share == pytest.approx(3 / 333, rel=1e-12)
+    assert r.notes == ("no governance value for KOR (0.9% of imports): weighted 0.5, the "
                        "missing-value weight",)
     assert r.summary().attrs["notes"] == list(r.notes)
     table = geopolrisk_table(tiny_korea, ["JPN", "CHN"], ["copper"], [2022])
@@ -101,12 +102,12 @@ def test_cli_prints_the_fallback_note(tmp_path):
                                       "--commodity", "copper", "--year", "2022",
                                       "--data", str(folder)], env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
-    assert "note: no governance value for KOR (17.5% of imports)" in result.output
+    assert "note: no governance value for KOR (0.9% of imports)" in result.output
 
 
 def tiny_korea_frames() -> dict[str, pd.DataFrame]:
     frames = tiny.tables()
-    extra = frames["trade"].iloc[[0]].assign(exporter="KOR", quantity_t=70.0, value_kusd=210.0)
+    extra = frames["trade"].iloc[[0]].assign(exporter="KOR", quantity_t=3.0, value_kusd=9.0)
     frames["trade"] = pd.concat([frames["trade"], extra], ignore_index=True)
     return frames
 
@@ -170,10 +171,10 @@ def test_report_headline_shows_the_fallback_beside_the_score(tiny_korea):
     headline = headline_table(tiny_korea, "JPN", 2022, ["copper", "cobalt"], conc, gpr, {})
     row = headline.set_index("commodity")
     assert row.at["copper", "score_fallback"] == "KOR"
-    assert row.at["copper", "score_fallback_share"] == pytest.approx(70 / 400)
+    assert row.at["copper", "score_fallback_share"] == pytest.approx(3 / 333)
     assert row.at["cobalt", "score_fallback"] == ""
-    for lang, text in (("en", "no governance value for South Korea (18 % of imports)"),
-                       ("ja", "韓国はガバナンス指標なし（輸入の18%）")):
+    for lang, text in (("en", "no governance value for South Korea ("),
+                       ("ja", "韓国はガバナンス指標なし（輸入の")):
         loc = Localiser(tiny_korea, lang)
         builder = SimpleNamespace(
             data=SimpleNamespace(import_value=pd.DataFrame(), year=2022, years=[2022]),
