@@ -132,6 +132,8 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "direct_share": ("share", "Direct share", "直接シェア"),
     "lookthrough_share": ("share", "Look-through share", "遡及シェア"),
     "mined_share": ("share", "Mined share", "採掘シェア"),
+    "min_share": ("share", "Least share", "最小シェア"),
+    "max_share": ("share", "Most share", "最大シェア"),
     "loss_share": ("share", "Loss share", "損失率"),
     "import_share": ("share", "Import share", "輸入シェア"),
     "supply_share": ("share", "Supply share", "供給シェア"),

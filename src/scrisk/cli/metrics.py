@@ -127,7 +127,11 @@ def geopolrisk_cmd(commodity: CommodityOption = None, year: YearOption = None,
 @table_command
 def exposure_cmd(commodity: CommodityOption = None, year: YearOption = None,
                  importer: ImporterOption = "JPN", stage: StageOption = None,
-                 data: DataOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+                 data: DataOption = None, fmt: FormatOption = OutputFormat.table,
+                 bounds: Annotated[bool, typer.Option(
+                     "--bounds", help="Also the least and most share of each origin when "
+                     "re-exporters may pass on any mix of what they hold (one linear "
+                     "programme per origin).")] = False) -> None:
     """Where an importer's supply of a stage was mined, beside its direct suppliers.
 
     Quantities are contained metal. The stage defaults to the most processed
@@ -155,6 +159,17 @@ def exposure_cmd(commodity: CommodityOption = None, year: YearOption = None,
     if fmt is OutputFormat.table:
         for note in attrs.get("notes", []):
             typer.echo(f"note: {note}")
+    if bounds:
+        from scrisk.metrics.lookthrough_bounds import lookthrough_bounds
+
+        limits = lookthrough_bounds(ds, importer, commodity, year, attrs.get("stage"))
+        emit(limits, fmt, key="bounds",
+             title=f"Bounds on the origin shares of what {attrs.get('importer', importer)} "
+                   f"keeps, {attrs.get('stage')} stage, {year} (proportional share beside "
+                   f"the least and most any mix of re-exports allows)")
+        if fmt is OutputFormat.table:
+            for note in limits.attrs.get("notes", []):
+                typer.echo(f"note: {note}")
 
 
 @metrics_app.command("self-sufficiency")

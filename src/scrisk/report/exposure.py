@@ -15,6 +15,8 @@ import pandas as pd
 # report name -> column of lookthrough_exposure()
 COLUMNS = {"origin": "iso3", "kind": "kind", "share": "mined_share", "tonnes": "mined_t",
            "direct_share": "direct_share", "direct_t": "direct_t"}
+# report name -> column of lookthrough_bounds()
+BOUND_COLUMNS = {"min_share": "min_share", "max_share": "max_share"}
 MINED = "mined"
 
 
@@ -26,6 +28,27 @@ def exposure(dataset, importer: str, commodity: str, year: int, stage: str | Non
     table = lookthrough_exposure(dataset, importer, commodity, year, stage)
     out = table.rename(columns={v: k for k, v in COLUMNS.items()})
     out.attrs = dict(table.attrs)
+    return out
+
+
+def with_bounds(table: pd.DataFrame, dataset, importer: str, commodity: str, year: int
+                ) -> pd.DataFrame:
+    """The exposure table with the least and most share of each origin beside it.
+
+    Reads :func:`scrisk.metrics.lookthrough_bounds.lookthrough_bounds` for the
+    table's stage; rows it does not bound (direct suppliers without a mined
+    share) are left empty. ``attrs["bounds_notes"]`` holds its notes.
+    """
+    from scrisk.metrics.lookthrough_bounds import lookthrough_bounds
+
+    stage = table.attrs.get("stage")
+    if not len(table) or stage in (None, "none"):
+        return table
+    limits = lookthrough_bounds(dataset, importer, commodity, year, stage).set_index("iso3")
+    out = table.copy()
+    for name, column in BOUND_COLUMNS.items():
+        out[name] = out["origin"].map(limits[column]).astype(float)
+    out.attrs = dict(table.attrs, bounds_notes=list(limits.attrs.get("notes", [])))
     return out
 
 

@@ -393,7 +393,7 @@ def commodity_data(dataset: Dataset, importer: str, commodity: str, year: int,
             if len(mining) and float(mining["direct_share"].sum()) > 0:
                 imports["mining"] = mining
         if main is not None:
-            imports[main] = headline
+            imports[main] = ex.with_bounds(headline, dataset, importer, commodity, year)
     flows = (ex.flows(dataset, importer, commodity, year, main) if main
              else ex.flows(dataset, importer, commodity, year, "mining").iloc[0:0])
     exposure = ex.mined_origins(imports[main]) if main else pd.Series(dtype=float)

@@ -63,11 +63,15 @@ def _imports_blocks(builder, commodity, cd, name, names) -> list[dict]:
         cols = [Col("origin", "country", "country"), Col("direct_t", "direct_t", "tonnes"),
                 Col("direct_share", "direct_share", "pct"),
                 Col("share", "mined_share", "pct")]
+        note = t("table.imports_note")
+        if "min_share" in table:
+            cols += [Col("min_share", "min_share", "pct"), Col("max_share", "max_share", "pct")]
+            note = f"{note} {t('table.bounds_note')}"
         blocks.append({"table": builder.table(
             f"imports_{commodity}_{stage}", top, cols,
             title=t("table.imports", commodity=name, importer=builder.importer_name(),
                     stage=t(f"stage.{stage}"), year=data.year),
-            note=t("table.imports_note"))})
+            note=note)})
     if len(cd.flows):
         via = t("fig.flow.refined_in") if cd.main_stage == "refining" else \
             t("fig.flow.shipped_from")
