@@ -357,6 +357,46 @@ def validate_file(path: str | os.PathLike, table: str) -> list[ValidationFailure
     return _sorted_failures(failures)
 
 
+def read_user_file(path: str | os.PathLike, schema: TableSchema,
+                   resolver: CountryResolver | None = None,
+                   aliases: Mapping[str, str] | None = None
+                   ) -> tuple[pd.DataFrame | None, list[ValidationFailure]]:
+    """Read and check one user file that is not part of a dataset (e.g. a company's purchases).
+
+    The same reader and checks as the dataset's files (every failure with
+    file, line, column, value and what was expected), without the cross-file
+    rules: the caller adds its own, using the ``line`` column of the result.
+
+    Parameters
+    ----------
+    path : path-like
+    schema : TableSchema
+    resolver : CountryResolver, optional
+        Resolves ``iso3`` columns (default: the shipped country table).
+    aliases : mapping, optional
+        Header -> column name (e.g. Japanese headers).
+
+    Returns
+    -------
+    (pandas.DataFrame or None, list of ValidationFailure)
+        The converted table with a ``line`` column (``None`` when the file
+        cannot be read), and the failures found.
+    """
+    failures: list[ValidationFailure] = []
+    file_path = Path(path)
+    if not file_path.is_file():
+        return None, [ValidationFailure(str(file_path), None, None, None, "a file that exists")]
+    frame = _read_file(file_path, file_path.name, schema, failures, aliases)
+    if frame is None:
+        return None, failures
+    if resolver is None and any(c.kind == "iso3" for c in schema.columns):
+        resolver = _shipped_resolver()
+    converted = _convert(schema, frame, resolver, failures)
+    _check_keys(schema, converted, failures)
+    converted = converted.rename(columns={_LINE_COL: "line"}).drop(columns=[_FILE_COL])
+    return converted, _sorted_failures(failures)
+
+
 def _shipped_resolver() -> CountryResolver:
     countries_path = shipped_data_path() / SCHEMAS["countries"].path
     failures: list[ValidationFailure] = []
@@ -403,7 +443,8 @@ def _read_table(schema: TableSchema, base: Path, over: Path | None,
 
 
 def _read_file(file_path: Path, label: str, schema: TableSchema,
-               failures: list[ValidationFailure]) -> pd.DataFrame | None:
+               failures: list[ValidationFailure],
+               aliases: Mapping[str, str] | None = None) -> pd.DataFrame | None:
     try:
         if file_path.suffix == ".parquet":
             frame = pd.read_parquet(file_path)
@@ -425,6 +466,14 @@ def _read_file(file_path: Path, label: str, schema: TableSchema,
                                           "times; one of the values would be ignored)"))
     if repeated:
         return None
+    if aliases:
+        frame.columns = [aliases.get(c, c) for c in frame.columns]
+        twice = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+        for name in twice:
+            failures.append(ValidationFailure(label, 1, name, None,
+                                              "each column once, under one of its names"))
+        if twice:
+            return None
     missing = [c.name for c in schema.columns if c.required and c.name not in frame]
     for name in missing:
         failures.append(ValidationFailure(label, 1, name, None,

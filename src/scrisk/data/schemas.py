@@ -626,3 +626,34 @@ SCHEMAS: dict[str, TableSchema] = {
         ),
     ]
 }
+
+
+# A company's own procurement (a user's file, never part of the shipped data; read by
+# scrisk.metrics.company.read_procurement, not by load_dataset). Japanese headers are
+# accepted through PROCUREMENT_HEADERS_JA.
+COMPANY_PROCUREMENT = TableSchema(
+    "company_procurement",
+    "company_procurement.csv",
+    (
+        _c("company", description="company name as the survey records it"),
+        _c("commodity", description="commodity slug or its English or Japanese name"),
+        _c("stage", allowed=STAGES, description="stage of the product bought"),
+        _c("supplier_country", "iso3", description="country the product is bought from"),
+        _c("supplier_facility", nullable=True, required=False,
+           description="facility_id of suppliers/facilities.csv, where known"),
+        _c("quantity", "float", minimum=0.0, description="quantity bought in the year"),
+        _c("unit", description="contained unit of the commodity, e.g. 't Co' or 'kt Co'"),
+        _c("year", "year"),
+        NOTE,
+    ),
+    # unique per company, commodity, stage, supplier country, facility (empty counts) and year;
+    # checked by the reader after names are resolved
+    key=("company", "commodity", "stage", "supplier_country", "supplier_facility", "year"),
+    required=False,
+    description="A company's purchases by supplier country, contained metal (user file).",
+)
+PROCUREMENT_HEADERS_JA = {
+    "会社": "company", "企業": "company", "鉱種": "commodity", "段階": "stage",
+    "調達先国": "supplier_country", "調達先施設": "supplier_facility", "数量": "quantity",
+    "単位": "unit", "年": "year", "備考": "note",
+}
