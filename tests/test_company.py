@@ -200,3 +200,16 @@ def test_templates_agree(shipped):
     columns = ["commodity", "stage", "supplier_country", "supplier_facility", "quantity_t",
                "year"]
     assert en[columns].to_dict("list") == ja[columns].to_dict("list")
+
+
+def test_report_has_a_company_section_in_both_languages(tiny_ds, files):
+    from scrisk.report import tables
+    from scrisk.report.render import render_html
+
+    data = tables.report_data(tiny_ds, "JPN", sections=("provenance",),
+                              company=files / "good.csv")
+    assert data.company is not None and len(data.company.table) == 6
+    english, _, _ = render_html(data, tiny_ds, "en", interactive=False)
+    japanese, _, _ = render_html(data, tiny_ds, "ja", interactive=False)
+    assert "Companies&#39; own supply mix" in english and "Gamma" in english
+    assert "企業別の調達構成" in japanese and "調達先HHI" in japanese

@@ -36,21 +36,24 @@ def company_cmd(
     with --scenario, the loss under each scenario. Quantities are contained
     metal. The file is only read: nothing is written into the data.
     """
+    from scrisk.exceptions import DataValidationError, ScriskError
     from scrisk.metrics.company import CompanyOptions, company_risk, scenario_files
 
     ds = load(data)
     options = CompanyOptions(home=ds.check_country(home),
                              scenarios=scenario_files(scenario or ()))
-    risk = company_risk(ds, file, options)
+    try:
+        risk = company_risk(ds, file, options)
+    except DataValidationError as exc:
+        # every problem of the user's file, not the first 20 nor a pointer to `data validate`
+        listed = "\n".join(f"  - {f}" for f in exc.failures)
+        raise ScriskError(f"{len(exc.failures)} problem(s) in {file.name}:\n{listed}") from None
     emit(risk.table, fmt, key="companies",
          title=f"Supply risk of company purchases ({file.name}; contained metal; import "
                f"risk as GeoPolRisk with {risk.home} as home)")
     if fmt is not OutputFormat.table:
         return
-    top = (risk.origins.sort_values(["company", "commodity", "year", "tonnes"],
-                                    ascending=[True, True, True, False], kind="stable")
-           .groupby(["company", "commodity", "year"], sort=False).head(max(origins, 0)))
-    emit(top, fmt, key="origins",
+    emit(risk.top_origins(origins), fmt, key="origins",
          title=f"Mined origins of the purchases (look-through via {risk.home}'s supply "
                "network; largest first)")
     if len(risk.losses):

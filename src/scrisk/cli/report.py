@@ -43,6 +43,9 @@ def report_cmd(
     seed: SeedOption = 0,
     draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws per "
                                        "scenario.", max=MAX_RUNS)] = 2000,
+    company: Annotated[Path | None, typer.Option(
+        "--company", help="A company procurement file (docs/company.md): adds a section "
+        "on each company's supply risk.", dir_okay=False)] = None,
 ) -> None:
     """Write the supply-chain risk report (HTML; PDF and Excel on request).
 
@@ -83,7 +86,7 @@ def report_cmd(
         numbers = report_data(
             ds, importer=importer, year=year, commodities=names or None, gwh=gwh,
             budget_oku_yen=budget, seed=seed, draws=draws,
-            scenarios=[str(p) for p in scenario] if scenario else None)
+            scenarios=[str(p) for p in scenario] if scenario else None, company=company)
     written = []
     # one transaction for every language: all files appear together, or none (and no folder)
     with OutputFiles() as files:

@@ -106,6 +106,14 @@ class CompanyRisk:
         """One row per company, commodity and year."""
         return self.table
 
+    def top_origins(self, n: int = 5) -> pd.DataFrame:
+        """The ``n`` largest origins of each company, commodity and year (all stages)."""
+        ordered = self.origins.sort_values(["company", "commodity", "year", "tonnes"],
+                                           ascending=[True, True, True, False], kind="stable")
+        return ordered.groupby(["company", "commodity", "year"], sort=False).head(max(n, 0)
+                                                                               ).reset_index(
+            drop=True)
+
 
 # --------------------------------------------------------------------------- reading
 

@@ -375,6 +375,7 @@ def section_builders():
     from scrisk.report.sections import (
         battery,
         commodities,
+        company,
         midstream,
         overview,
         portfolio,
@@ -395,6 +396,8 @@ def section_builders():
          midstream.midstream_section),
         ("scenarios", lambda w, d: "scenarios" in w, scenarios.scenario_section),
         ("portfolio", lambda w, d: "portfolio" in w, portfolio.portfolio_section),
+        ("company", lambda w, d: getattr(d, "company", None) is not None,
+         company.company_section),
         ("appendix", lambda w, d: "summary" in w and bool(d.appendix),
          overview.appendix_section),
         ("provenance", lambda w, d: "provenance" in w, provenance.provenance_section),

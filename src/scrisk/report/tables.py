@@ -179,6 +179,8 @@ class ReportData:
     demand : pandas.DataFrame
         :func:`scrisk.metrics.summary.demand_outlook` of the shipped policy demand
         path in the target year (empty when unavailable).
+    company : CompanyRisk or None
+        :func:`scrisk.metrics.company.company_risk` of the ``--company`` file.
     """
 
     importer: str
@@ -215,6 +217,7 @@ class ReportData:
     trajectory: pd.DataFrame = field(default_factory=pd.DataFrame)
     midstream: dict | None = None
     demand: pd.DataFrame = field(default_factory=pd.DataFrame)
+    company: object = None
 
 
 # --------------------------------------------------------------------------- options
@@ -899,7 +902,8 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
                 target_year: int = 2030, budget_oku_yen: float | None = None,
                 seed: int = 0, draws: int = 2000, workers: int = 2,
                 time_limit_s: float = 20.0, scenarios: Iterable[str | Path] | None = None,
-                sections: Iterable[str] = SECTIONS) -> ReportData:
+                sections: Iterable[str] = SECTIONS,
+                company: str | Path | None = None) -> ReportData:
     """Compute every table of the report once.
 
     Parameters
@@ -929,6 +933,9 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
         Solver threads and time limit per optimisation.
     sections : iterable of str
         Sections to compute (default all of :data:`SECTIONS`).
+    company : path-like, optional
+        A company procurement file (``docs/company.md``): adds the company
+        section, with the losses under the report's scenarios.
 
     Returns
     -------
@@ -971,6 +978,11 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
 
         for path in files:
             load_scenario(path, dataset)
+    procurement = None
+    if company is not None:
+        from scrisk.metrics.company import read_procurement
+
+        procurement = read_procurement(company, dataset)  # a bad file fails before any work
     # the scenario runs and the optimisations are independent of the rest: in the
     # background (forked workers) while the commodity details are computed here
     background = Background()
@@ -1040,6 +1052,12 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
     if len(reported) and np.isfinite(target) and target_y:
         last = reported.sort_values("year").iloc[-1]
         path = target_path(float(last["ratio"]), int(last["year"]), target, int(target_y))
+    company_risk_table = None
+    if procurement is not None:
+        from scrisk.metrics.company import CompanyOptions, company_risk
+
+        company_risk_table = company_risk(dataset, procurement, CompanyOptions(
+            home=importer, scenarios=tuple(files)))
     families, citations = provenance_tables(dataset)
     fingerprint, files = data_fingerprint(dataset)
     return ReportData(
@@ -1054,7 +1072,7 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
                 "draws": draws, "sections": tuple(s for s in SECTIONS if s in wanted)},
         appendix=appendix, findings=findings, trend=trend, import_value=values,
         disruptions=disruptions, ssr_path=path, trajectory=trajectory, midstream=midstream,
-        demand=demand)
+        demand=demand, company=company_risk_table)
 
 
 def midstream_tables(dataset: Dataset, importer: str) -> dict[str, object] | None:
