@@ -39,7 +39,8 @@ def company_section(builder) -> dict[str, object]:
         blocks.append({"table": builder.table("company_losses", risk.losses, [
             Col("company", "company"), Col("commodity", "commodity", "commodity"),
             Col("scenario", "scenario_name"), Col("quantity_t", "quantity_t", "tonnes"),
-            Col("loss_t", "loss_t", "tonnes"), Col("loss_share", "loss_share", "pct"),
+            Col("loss_t", "company_loss_t", "tonnes"),
+            Col("loss_share", "company_loss_share", "pct"),
             Col("unestimated_t", "unestimated_t", "tonnes")],
             title=t("table.company_losses"), note=t("table.company_losses_note",
                                                     importer=home))})
