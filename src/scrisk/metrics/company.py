@@ -320,6 +320,11 @@ def company_risk(dataset: Dataset, procurement: pd.DataFrame | str | os.PathLike
     for (company, commodity, year), lines in ordered.groupby(keys, sort=True):
         year = int(year)
         suppliers = _suppliers(dataset, lines, home, year)
+        unweighted = sorted(set(suppliers.loc[suppliers["no_estimate"], "supplier"]))
+        if unweighted:
+            notes.append(f"{company}, {commodity} {year}: no WGI estimate for "
+                         f"{', '.join(unweighted)} in {year}: weighted 0.5 (GeoPolRisk's "
+                         "missing-value rule)")
         origins, origin_notes = _origins(dataset, lines, home, commodity, year)
         notes.extend(f"{company}, {commodity} {year}: {n}" for n in origin_notes)
         total = float(lines["quantity_t"].sum())
@@ -398,6 +403,7 @@ def _suppliers(dataset: Dataset, lines: pd.DataFrame, home: str, year: int) -> p
     estimate = gov.reindex(table["supplier"]).to_numpy(dtype=float)
     weight = partner_weight(estimate)
     table["weight"] = np.where(table["supplier"] == home, 0.0, weight)
+    table["no_estimate"] = np.isnan(estimate) & (table["supplier"] != home).to_numpy()
     return table
 
 
