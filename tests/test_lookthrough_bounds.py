@@ -114,11 +114,19 @@ def test_bounds_contain_the_proportional_share(network):
 
 @st.composite
 def networks_without_reexports(draw):
-    """One mine stage; every country either ships (its own ore) or receives, never both."""
+    """One mine stage; every country either ships its own ore or receives, never both.
+
+    No country ships more than it mines either: exports beyond a pool are
+    unattributed metal, and which destination gets that excess is a free choice too.
+    """
     network = draw(supply_networks(stages=("mining",)))
-    flows = network.trade("mining").copy()
+    flows = np.array(network.trade("mining"), dtype=float)
     exporters = flows.sum(axis=1) > 0
     flows[:, exporters] = 0.0  # a country that exports receives nothing
+    mined = network.output("mining")
+    shipped = flows.sum(axis=1)
+    scale = np.where(shipped > mined, mined / np.where(shipped > 0, shipped, 1.0), 1.0)
+    flows = flows * scale[:, None]
     zeros = {"mining": np.zeros_like(flows)}
     return SupplyNetwork("x", 2023, network.countries,
                          MappingProxyType({"mining": network.output("mining").copy()}),

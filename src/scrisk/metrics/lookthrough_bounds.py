@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse
 
 from scrisk.exceptions import SolverError, UnknownChoiceError
 from scrisk.origins import UNATTRIBUTED, FlowModel, label_kind, untraced_label
@@ -221,7 +220,7 @@ class _Programme:
             nodes = relevant[s]
             inside = np.zeros(len(net.countries), dtype=bool)
             inside[nodes] = True
-            flows = scipy.sparse.coo_array(net.trade(stage))
+            flows = net.trade_sparse(stage).tocoo()
             kappa, t, lam, balance = {}, {}, {}, {}
             mining_first = s == 0 and stage == "mining"
             for c in nodes:
@@ -316,7 +315,7 @@ def _upstream(model: FlowModel, stages: Sequence[str], m: int) -> list[np.ndarra
     seeds[m] = True
     out: list[np.ndarray] = [np.array([], dtype=int)] * len(stages)
     for s in range(len(stages) - 1, -1, -1):
-        flows = scipy.sparse.csr_array(net.trade(stages[s]))
+        flows = net.trade_sparse(stages[s])
         reverse = (flows.T > 0).astype(np.int8).tocsr()
         reached = seeds.copy()
         frontier = np.nonzero(seeds)[0]
