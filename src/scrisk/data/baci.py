@@ -472,14 +472,15 @@ def write_synthetic_release(folder: str | os.PathLike, years: tuple[int, ...] = 
                                               ("j", pa.int32()), ("k", pa.string()),
                                               ("v", pa.float64()), ("q", pa.string())]),
                              write_options=options) as writer:
-            # one row per (exporter, importer, product), as in BACI
-            space = len(codes) * len(codes) * len(product_codes)
+            # one row per (exporter, importer, product), as in BACI: never a country to itself
+            space = len(codes) * (len(codes) - 1) * len(product_codes)
             keys = rng.choice(space, size=min(rows_per_year, space), replace=False)
             for start in range(0, len(keys), 1_000_000):
                 block = keys[start:start + 1_000_000]
                 n = len(block)
                 pair, product = np.divmod(block, len(product_codes))
-                exporter, importer = np.divmod(pair, len(codes))
+                exporter, other = np.divmod(pair, len(codes) - 1)
+                importer = other + (other >= exporter)
                 value = np.round(np.exp(rng.normal(3.0, 2.0, size=n)) + 0.001, 3)
                 uv = product_uv[product] * exporter_grade[exporter] \
                     * np.exp(rng.normal(0.0, 0.2, size=n))

@@ -55,9 +55,10 @@ production uses the commodity's `mining_unit`.
 - **No flow from a country to itself** in `minerals/trade.parquet` or
   `minerals/feed_trade.csv`.
 - **Governance coverage.** `minerals/governance.csv` holds values for every
-  year of `minerals/trade.parquet`; in each commodity and year, exporters
-  without a value carry at most 1 % of the traded quantity (GeoPolRisk gives
-  them the missing-value weight).
+  year of `minerals/trade.parquet` (a year missing would give every partner
+  the missing-value weight). A country without a value in a year it trades
+  (small territories in the shipped data) is a fallback: GeoPolRisk gives it
+  the missing-value weight.
 - **Sea-route coverage.** Every origin region of `geo/sea_regions.csv` has
   routes in `geo/sea_routes.csv`, and every country that ships to Japan in
   the trade tables has an origin region, so that a chokepoint closure never

@@ -38,10 +38,6 @@ _FILE_COL, _LINE_COL = "scrisk_source_file", "scrisk_source_line"
 ROWS_PER_PROBLEM = 100
 """Rows listed for one problem in one column; the rest are counted in one more failure, so
 that a hostile or badly broken file of millions of rows is reported in bounded time."""
-GOVERNANCE_GAP_MAX = 0.01
-"""Largest share of one commodity-year's traded quantity whose exporters may lack a
-governance value (the shipped data: under 1e-5; GeoPolRisk gives such partners a fallback
-weight)."""
 ROUTE_DESTINATION = "JPN"
 """Where the shipped sea routes lead (:data:`scrisk.disruption.engine.ROUTE_DESTINATION`)."""
 
@@ -900,53 +896,24 @@ def _check_sea_coverage(t: dict[str, pd.DataFrame], failures: list[ValidationFai
 
 def _check_governance_coverage(t: dict[str, pd.DataFrame],
                                failures: list[ValidationFailure]) -> None:
-    """Governance values for every year the trade covers, and for the exporters of all but
-    :data:`GOVERNANCE_GAP_MAX` of each commodity-year's traded quantity."""
+    """Governance values for every year the trade covers.
+
+    A whole year missing would give every partner the missing-value weight
+    (GeoPolRisk moves by tens of percent with no sign of it), so it is an
+    error. A country missing in a year it trades (small territories in the
+    shipped data) is a fallback that GeoPolRisk notes beside its number.
+    """
     gov, trade = t["governance"], t["trade"]
     if trade.empty or gov.empty or "year" not in trade:
         return  # an empty governance table is reported as such
-    gov_file = str(gov[_FILE_COL].iloc[0])
-    have = gov.loc[gov["wgi_political_stability"].notna(), ["year", "iso3"]].dropna()
+    have = set(gov.loc[gov["wgi_political_stability"].notna(), "year"].dropna().astype(int))
     trade_years = sorted(int(y) for y in pd.unique(trade["year"].dropna()))
-    missing = [y for y in trade_years if y not in set(have["year"].astype(int))]
-    for year in missing:
+    for year in (y for y in trade_years if y not in have):
         failures.append(ValidationFailure(
-            gov_file, None, "year", str(year),
+            str(gov[_FILE_COL].iloc[0]), None, "year", str(year),
             f"governance values for every year the trade covers ({trade_years[0]}-"
             f"{trade_years[-1]}); GeoPolRisk would give every partner the missing-value "
             "weight"))
-    flows = trade.loc[~trade["year"].isin(missing) & trade["exporter"].notna()
-                      & trade["quantity_t"].notna(), ["commodity", "year", "exporter",
-                                                      "quantity_t"]]
-    if flows.empty:
-        return
-    # (year, country) pairs as integers: a vectorised membership test over every flow
-    codes = pd.Index(pd.unique(np.concatenate([have["iso3"].astype(str).to_numpy(),
-                                               flows["exporter"].astype(str).to_numpy()])))
-    width = len(codes) + 1
-    known = (have["year"].to_numpy(dtype="int64") * width
-             + codes.get_indexer(have["iso3"].astype(str)))
-    key = (flows["year"].to_numpy(dtype="int64") * width
-           + codes.get_indexer(flows["exporter"].astype(str)))
-    lacking = ~np.isin(key, known)
-    if not lacking.any():
-        return
-    quantity = flows["quantity_t"].to_numpy(dtype=float)
-    groups = pd.DataFrame({"commodity": flows["commodity"].astype(object).to_numpy(),
-                           "year": flows["year"].to_numpy(), "all": quantity,
-                           "gap": np.where(lacking, quantity, 0.0)})
-    totals = groups.groupby(["commodity", "year"], sort=True)[["all", "gap"]].sum()
-    share = totals["gap"] / totals["all"].where(totals["all"] > 0)
-    over = share[share > GOVERNANCE_GAP_MAX]
-    for (commodity, year), part in over.head(ROWS_PER_PROBLEM).items():
-        rows = flows.loc[lacking & (flows["commodity"] == commodity).to_numpy()
-                         & (flows["year"] == year).to_numpy()]
-        top = rows.groupby("exporter", observed=True)["quantity_t"].sum().nlargest(5)
-        failures.append(ValidationFailure(
-            gov_file, None, "iso3", ", ".join(str(c) for c in top.index),
-            f"governance values for the exporters of {commodity} in {year}: those without "
-            f"one carry {part:.1%} of its traded quantity (at most "
-            f"{GOVERNANCE_GAP_MAX:.0%} may fall back to the missing-value weight)"))
 
 
 def _check_route_chokepoints(t: dict[str, pd.DataFrame],
