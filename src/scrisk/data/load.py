@@ -578,6 +578,8 @@ def _convert_column(col: Column, frame: pd.DataFrame, resolver: CountryResolver 
         if col.nullable:
             return pd.Series(values, index=series.index).round().astype("Int64")
         return pd.Series(np.where(ok, values, 0), index=series.index).round().astype("int64")
+    if col.kind == "date":
+        return _convert_date(col, series, blank, frame, failures)
     if col.kind == "bool":
         text = series.astype("string").str.strip().str.lower().fillna("")
         true, false = text.isin(_TRUE).to_numpy(), text.isin(_FALSE).to_numpy()
@@ -617,6 +619,19 @@ def _check_magnitude(col: Column, values: np.ndarray, ok: np.ndarray, frame: pd.
         huge = ok & (np.abs(values) > NUMBER_MAX)
         _report(huge, frame, col, f"a number of magnitude at most {NUMBER_MAX:.0e} (no "
                                   "figure in these tables comes near it)", failures)
+
+
+def _convert_date(col: Column, series: pd.Series, blank: np.ndarray, frame: pd.DataFrame,
+                  failures: list[ValidationFailure]) -> pd.Series:
+    """``YYYY-MM-DD`` text kept as text (a real calendar date between the year bounds)."""
+    text = series.astype("string").str.strip()
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    years = parsed.dt.year
+    ok = (parsed.notna() & (years >= YEAR_MIN) & (years <= YEAR_MAX)).fillna(False) \
+        .to_numpy(dtype=bool)
+    _report(~blank & ~ok, frame, col, col.expected(), failures)
+    return text.astype(object).where(~blank & ok, None)
+
 
 
 def _convert_iso3(col: Column, text: pd.Series, blank: np.ndarray, frame: pd.DataFrame,
@@ -684,10 +699,14 @@ def _check_keys(schema: TableSchema, frame: pd.DataFrame,
 def _check_cross_file(t: dict[str, pd.DataFrame], failures: list[ValidationFailure]) -> None:
     commodities = set(t["commodities"]["commodity"].dropna())
     for name in ("production", "processing_shares", "trade", "facilities", "candidates",
-                 "feed_trade"):
+                 "feed_trade", "export_restrictions"):
         _check_member(t[name], "commodity", commodities, "a commodity in minerals/commodities.csv",
                       failures)
     _check_feed_trade(t["feed_trade"], failures)
+    from scrisk.data.export_restrictions import check_export_restrictions
+
+    check_export_restrictions(t.get("export_restrictions"), set(t["countries"]["iso3"].dropna()),
+                              failures, _FILE_COL, _LINE_COL)
     consumption = t["consumption"]
     _check_member(consumption.loc[consumption["commodity"] != "base_metals"], "commodity",
                   commodities, "a commodity in minerals/commodities.csv or base_metals",

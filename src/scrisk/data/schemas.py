@@ -24,6 +24,9 @@ FACILITY_STATUSES = ("operating", "care_and_maintenance", "construction", "close
 YEAR_MIN, YEAR_MAX = 1990, 2100
 # Powertrains of new passenger cars; all but ICE count as electrified (電動車).
 POWERTRAINS = ("HEV", "PHEV", "BEV", "FCEV", "ICE")
+RESTRICTION_TYPES = ("ban", "licence", "quota", "tax", "suspension")
+RESTRICTION_ENFORCEMENT = ("enforced", "partial", "not_in_force")
+RESTRICTION_DATE_QUALITY = ("exact", "window_start", "to_verify")
 
 # Physical bounds: far above any real figure, so that only a mistake (a unit slip, 1e308, a
 # pasted ID) fails them. World usable iron-ore output, the largest mass any table here could
@@ -43,7 +46,8 @@ class Column:
     """One column of a table.
 
     ``kind`` is one of ``str``, ``int``, ``float``, ``bool``, ``iso3``
-    (a country name or code, normalised to ISO3 at load), ``year``.
+    (a country name or code, normalised to ISO3 at load), ``year``, ``date``
+    (``YYYY-MM-DD``).
     """
 
     name: str
@@ -67,6 +71,7 @@ class Column:
             "bool": "true or false",
             "iso3": "a known country (ISO3 code or name)",
             "year": f"a year between {YEAR_MIN} and {YEAR_MAX}",
+            "date": f"a date YYYY-MM-DD between {YEAR_MIN} and {YEAR_MAX}",
         }
         text = kinds[self.kind]
         if self.allowed is not None:
@@ -332,6 +337,42 @@ SCHEMAS: dict[str, TableSchema] = {
             required=False,
             description="Element content of midstream products by chemistry (contained "
                         "element per tonne of pCAM, CAM or anode material).",
+        ),
+        TableSchema(
+            "export_restrictions",
+            "minerals/export_restrictions.csv",
+            (
+                _c("measure_id", description="unique id, e.g. CHN-2023-GA-LICENCE"),
+                _c("country", "iso3", description="the country restricting its exports"),
+                _c("commodity"),
+                _c("products", nullable=True,
+                   description="HS6 codes, ';'-separated (HS92 where minerals/hs_map.csv has "
+                               "the code)"),
+                _c("stage", allowed=STAGES, description="stage of the ladder restricted"),
+                _c("type", allowed=RESTRICTION_TYPES),
+                _c("start_date", "date", description="first day in force"),
+                _c("end_date", "date", nullable=True,
+                   description="last day in force (empty: in force at the last check)"),
+                _c("date_quality", allowed=RESTRICTION_DATE_QUALITY,
+                   description="exact: date of the act; window_start: in force before 2009, "
+                               "start = the inventory's window; to_verify: see note"),
+                _c("scope", description="'all' destinations or ';'-separated ISO3 codes"),
+                _c("enforcement", allowed=RESTRICTION_ENFORCEMENT,
+                   description="partial: widely waived or exempted (an upper bound); "
+                               "not_in_force: announced, suspended before it took effect"),
+                _c("source_publisher"),
+                _c("source_title"),
+                _c("source_date", description="date of the cited document: YYYY, YYYY-MM or "
+                                              "YYYY-MM-DD"),
+                _c("source_url"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("measure_id",),
+            required=False,
+            description="Dated inventory of export restrictions on mineral products (bans, "
+                        "licences, quotas, taxes, suspensions), one row per measure and "
+                        "commodity, each cited.",
         ),
         TableSchema(
             "governance",

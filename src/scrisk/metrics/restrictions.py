@@ -1,0 +1,315 @@
+"""Share of an importer's supply that faced an export restriction in force, by year.
+
+Reads the inventory ``minerals/export_restrictions.csv`` and the shared origin
+model (:func:`scrisk.origins.flow_model`, the same one exposure, chokepoints and
+scenarios use). For an importer ``m``, a commodity and a year ``y``, at the
+stage the importer buys (its headline stage, or one given):
+
+* **direct**: the importer's imports of that stage from partners that had a
+  measure on that commodity *and that stage* in force in ``y`` whose scope
+  covers ``m`` (all destinations, or ``m`` named), over its supply of the
+  stage (own output plus imports);
+* **mined origin** (look-through): the part of the same supply mined in
+  countries that had a measure on that commodity (any stage) in force in
+  ``y`` covering ``m``, over the supply.
+
+A measure is *in force in a year* when it is in force for any part of it
+(start on or before 31 December, end empty or on or after 1 January); the
+months it covers are listed beside it, not used as a weight. Measures marked
+``not_in_force`` are never counted; ``partial`` ones are (the share is then an
+upper bound, and a note says so). ``docs/methods.md`` has the formulas and a
+worked example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from scrisk.data.export_restrictions import (
+    covers,
+    months_in_force,
+    restriction_table,
+)
+from scrisk.data.load import Dataset
+from scrisk.data.schemas import STAGES
+from scrisk.exceptions import UnknownChoiceError
+from scrisk.metrics.exposure import headline_stage
+from scrisk.origins import flow_model, label_kind
+
+__all__ = ["RestrictionOptions", "RestrictionShares", "restriction_shares", "measures_in_force"]
+
+SUMMARY_COLUMNS = ["year", "commodity", "stage", "headline", "unit", "supply_t", "direct_t", "direct_share",
+                   "mined_t", "mined_share", "measures"]
+PARTNER_COLUMNS = ["year", "commodity", "stage", "partner", "tonnes", "share", "measures"]
+ORIGIN_COLUMNS = ["year", "commodity", "stage", "origin", "tonnes", "share", "measures"]
+
+
+@dataclass(frozen=True)
+class RestrictionOptions:
+    """What :func:`restriction_shares` computes (shared by the CLI and the API).
+
+    Attributes
+    ----------
+    importer : str
+        ISO3 code or name (default ``JPN``).
+    commodities : tuple of str or None
+        Commodities (default: every commodity the inventory names that the data hold).
+    years : tuple of int or None
+        Years (default: every year with production and trade data).
+    stage : str or None
+        Stage of the importer's supply (default: its headline stage, per commodity and year).
+    """
+
+    importer: str = "JPN"
+    commodities: tuple[str, ...] | None = None
+    years: tuple[int, ...] | None = None
+    stage: str | None = None
+
+
+@dataclass(frozen=True)
+class RestrictionShares:
+    """Result of :func:`restriction_shares`.
+
+    Attributes
+    ----------
+    importer : str
+    table : pandas.DataFrame
+        One row per year, commodity and stage (the importer's headline stage, and every
+        stage a measure restricts where it has supply; ``headline`` marks the first):
+        ``year, commodity, stage, headline, unit, supply_t,
+        direct_t, direct_share, mined_t, mined_share, measures`` (ids of the measures
+        counted, ``;``-separated). Shares are fractions of ``supply_t``.
+    partners : pandas.DataFrame
+        Restricted direct imports by partner: ``year, commodity, stage, partner, tonnes,
+        share, measures``.
+    origins : pandas.DataFrame
+        Restricted supply by mining origin: ``year, commodity, stage, origin, tonnes,
+        share, measures``.
+    measures : pandas.DataFrame
+        Every measure of the inventory for the commodities asked, with the years it is
+        counted in (``years``) and why it changes nothing in the data, if so (``data_note``).
+    notes : tuple of str
+        Data gaps next to the numbers (measures whose products or flows the data lack,
+        partial enforcement, untraced supply).
+    """
+
+    importer: str
+    table: pd.DataFrame
+    partners: pd.DataFrame
+    origins: pd.DataFrame
+    measures: pd.DataFrame
+    notes: tuple[str, ...] = field(default=())
+
+    def summary(self) -> pd.DataFrame:
+        """The per-year table."""
+        return self.table
+
+
+def measures_in_force(dataset: Dataset, year: int, commodity: str | None = None,
+                      destination: str | None = None) -> pd.DataFrame:
+    """Measures in force for any part of ``year`` (``not_in_force`` ones left out).
+
+    Parameters
+    ----------
+    dataset : Dataset
+    year : int
+    commodity : str, optional
+        Only measures on this commodity.
+    destination : str, optional
+        Only measures whose scope covers this ISO3 destination.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of :func:`scrisk.data.export_restrictions.restriction_table` plus
+        ``months`` (months of ``year`` in force, 0-12).
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> ids = measures_in_force(load_dataset(), 2020, "nickel")["measure_id"].tolist()
+    >>> ids
+    ['IDN-2020-NI-ORE-BAN']
+    """
+    table = restriction_table(dataset)
+    if table.empty:
+        return table.assign(months=pd.Series(dtype="float64"))
+    keep = (table["enforcement"] != "not_in_force").to_numpy(dtype=bool).copy()
+    if commodity is not None:
+        keep &= (table["commodity"] == commodity).to_numpy(dtype=bool)
+    if destination is not None:
+        keep &= np.array([covers(s, destination) for s in table["scope_list"]], dtype=bool)
+    months = np.array([months_in_force(s, e, int(year))
+                       for s, e in zip(table["start"], table["end"], strict=True)])
+    keep &= months > 0
+    out = table.loc[keep].copy()
+    out["months"] = months[keep]
+    return out.reset_index(drop=True)
+
+
+def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = None,
+                       **overrides) -> RestrictionShares:
+    """Share of the importer's supply that faced an export restriction, by year.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    options : RestrictionOptions, optional
+    **overrides
+        Fields of :class:`RestrictionOptions` (``importer="JPN"``, ``commodities=...``).
+
+    Returns
+    -------
+    RestrictionShares
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> result = restriction_shares(load_dataset(), commodities=("nickel",), years=(2019, 2020))
+    >>> result.table[["year", "commodity"]].values.tolist()
+    [[2019, 'nickel'], [2020, 'nickel']]
+    >>> bool(result.table["mined_share"].iloc[1] > 0)   # Indonesian-mined nickel after the ban
+    True
+    """
+    opts = options or RestrictionOptions()
+    if overrides:
+        opts = RestrictionOptions(**{**opts.__dict__, **overrides})
+    importer = dataset.check_country(opts.importer)
+    inventory = restriction_table(dataset)
+    data_years = sorted(set(dataset.years("production")) & set(dataset.years("trade")))
+    years = data_years if opts.years is None else [dataset.check_year(int(y), "trade")
+                                                   for y in opts.years]
+    if opts.stage is not None and opts.stage not in STAGES:
+        raise UnknownChoiceError("stage", opts.stage, STAGES)
+    named = [c for c in dict.fromkeys(inventory["commodity"]) if c in dataset.commodities_list]
+    commodities = (sorted(named) if opts.commodities is None
+                   else [dataset.check_commodity(c) for c in opts.commodities])
+    rows, partner_rows, origin_rows = [], [], []
+    notes: list[str] = []
+    counted: dict[str, set[int]] = {}
+    flowing: set[str] = set()
+    for commodity in commodities:
+        measure_stages = set(inventory.loc[inventory["commodity"] == commodity, "stage"])
+        for year in years:
+            active = measures_in_force(dataset, year, commodity, importer)
+            model = flow_model(dataset, commodity, year)
+            headline = headline_stage(model, importer)
+            if opts.stage is not None:
+                stages = [opts.stage]
+            else:  # the headline stage, and every stage a measure restricts where m has supply
+                stages = [s for s in model.stages if s == headline or (
+                    s in measure_stages and model.supply(importer, s) > 0)] or [headline]
+            for stage in stages:
+                _one_stage(model, importer, commodity, year, stage, stage == headline, active,
+                           rows, partner_rows, origin_rows, counted, flowing)
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    measures = _measure_notes(dataset, inventory, commodities, importer, counted, flowing,
+                              years)
+    for r in measures.itertuples(index=False):
+        if r.data_note:
+            notes.append(f"{r.measure_id}: {r.data_note}")
+    if len(table) and (table["supply_t"] <= 0).any():
+        gaps = table.loc[table["supply_t"] <= 0, "commodity"].unique()
+        notes.append(f"{importer} has no supply in the data of: {', '.join(gaps)} "
+                     "(shares left empty)")
+    return RestrictionShares(
+        importer=importer, table=table,
+        partners=pd.DataFrame(partner_rows, columns=PARTNER_COLUMNS),
+        origins=pd.DataFrame(origin_rows, columns=ORIGIN_COLUMNS),
+        measures=measures, notes=tuple(notes))
+
+
+def _one_stage(model, importer: str, commodity: str, year: int, stage: str | None,
+               headline: bool, active: pd.DataFrame, rows: list, partner_rows: list,
+               origin_rows: list, counted: dict[str, set[int]], flowing: set[str]) -> None:
+    """Append the row of one commodity, year and stage (and its partner and origin rows)."""
+    unit = model.network.unit
+    supply = model.supply(importer, stage) if stage in model.stages else 0.0
+    row = {"year": year, "commodity": commodity, "stage": stage or "", "headline": headline,
+           "unit": unit, "supply_t": supply, "direct_t": 0.0, "direct_share": np.nan,
+           "mined_t": 0.0, "mined_share": np.nan, "measures": ""}
+    if supply <= 0:
+        rows.append(row)
+        return
+    for mid in active["measure_id"]:
+        counted.setdefault(mid, set()).add(year)
+    net = model.network
+    used: set[str] = set()
+    # direct: shipments of this stage from a partner restricting this stage
+    if stage in model.stages and net.has_country(importer):
+        imports = net.trade(stage)[:, net.index(importer)]
+        for k in np.nonzero(imports > 0)[0]:
+            partner = net.countries[k]
+            hit = active.loc[(active["country"] == partner) & (active["stage"] == stage),
+                             "measure_id"].tolist()
+            if hit:
+                used.update(hit)
+                flowing.update(hit)
+                row["direct_t"] += float(imports[k])
+                partner_rows.append({"year": year, "commodity": commodity,
+                                     "stage": stage, "partner": partner,
+                                     "tonnes": float(imports[k]),
+                                     "share": float(imports[k]) / supply,
+                                     "measures": ";".join(hit)})
+    # look-through: supply mined in a country restricting the commodity at any stage
+    for origin, tonnes in model.supply_by_origin(importer, stage).items():
+        if label_kind(origin) != "mined":
+            continue
+        hit = active.loc[active["country"] == origin, "measure_id"].tolist()
+        if hit:
+            used.update(hit)
+            flowing.update(hit)
+            row["mined_t"] += float(tonnes)
+            origin_rows.append({"year": year, "commodity": commodity, "stage": stage,
+                                "origin": origin, "tonnes": float(tonnes),
+                                "share": float(tonnes) / supply,
+                                "measures": ";".join(hit)})
+    row["direct_share"] = row["direct_t"] / supply
+    row["mined_share"] = row["mined_t"] / supply
+    row["measures"] = ";".join(sorted(used))
+    rows.append(row)
+
+
+def _measure_notes(dataset: Dataset, inventory: pd.DataFrame, commodities: Iterable[str],
+                   importer: str, counted: dict[str, set[int]], flowing: set[str],
+                   years: list[int]) -> pd.DataFrame:
+    """Each measure of the commodities asked, with the years counted and any data gap."""
+    wanted = inventory.loc[inventory["commodity"].isin(list(commodities))]
+    hs = dataset.hs_map if "hs_map" in dataset.table_names else pd.DataFrame(columns=["hs6",
+                                                                                       "commodity"])
+    rows = []
+    for r in wanted.itertuples(index=False):
+        mapped = set(hs.loc[hs["commodity"] == r.commodity, "hs6"].astype(str))
+        reasons = []
+        if r.enforcement == "not_in_force":
+            reasons.append("announced but not in force; never counted")
+        elif not covers(r.scope_list, importer):
+            reasons.append(f"scope {';'.join(r.scope_list)} does not cover {importer}")
+        else:
+            span = [y for y in years if r.start.year <= y and (r.end is None or r.end.year >= y)]
+            if not span:
+                reasons.append(f"in force outside the data years ({years[0]}-{years[-1]})"
+                               if years else "no data years")
+            elif r.measure_id not in flowing:
+                reasons.append("no traced flow of the data faces it (no supply of "
+                               f"{importer} from or mined in {r.country} in its years)")
+            if r.products_list and len(hs) and not (set(r.products_list) & mapped):
+                reasons.append("its products (HS " + ", ".join(r.products_list)
+                               + ") map to no code of minerals/hs_map.csv for "
+                               + r.commodity)
+            if r.enforcement == "partial":
+                reasons.append("enforcement partial (waivers or exemptions): its share is an "
+                               "upper bound")
+        rows.append({"measure_id": r.measure_id, "country": r.country,
+                     "commodity": r.commodity, "stage": r.stage, "type": r.type,
+                     "start_date": r.start_date, "end_date": r.end_date or "",
+                     "scope": ";".join(r.scope_list), "enforcement": r.enforcement,
+                     "years": ",".join(str(y) for y in sorted(counted.get(r.measure_id, ()))),
+                     "data_note": "; ".join(reasons)})
+    return pd.DataFrame(rows, columns=["measure_id", "country", "commodity", "stage", "type",
+                                       "start_date", "end_date", "scope", "enforcement",
+                                       "years", "data_note"])
