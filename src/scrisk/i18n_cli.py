@@ -274,6 +274,15 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "note": ("text", "Note", "注記"),
     "flag": ("text", "Flags", "補完"),
     "mined": ("t", "Mined", "採掘"),
+    # export restrictions (scrisk metrics restrictions, scrisk scenario from-restriction)
+    "measures": ("id", "Measures", "措置"),
+    "measure_id": ("id", "Measure", "措置ID"),
+    "data_note": ("text", "Data note", "データ上の注記"),
+    "enforcement": ("text", "Enforcement", "執行"),
+    "type": ("text", "Type", "種別"),
+    "start_date": ("text", "Start", "開始日"),
+    "end_date": ("text", "End", "終了日"),
+    "products": ("id", "HS6 products", "HS6品目"),
 }
 
 # Prefixes of computed column names, e.g. the frontier's ``achieved:self_sufficiency``.
@@ -391,6 +400,12 @@ TITLE_PHRASES: dict[str, str] = {
     "seed": "乱数シード",
     "share >": "シェア >",
     "all stages": "全段階",
+    "Supply under export restrictions in force": "発効中の輸出規制の対象となった供給",
+    "Restricted direct imports by partner": "輸出規制の対象となった直接輸入（相手国別）",
+    "Restricted supply by mine origin": "輸出規制国で採掘された供給（採掘起源別）",
+    "Export restrictions of the inventory": "輸出規制一覧の措置",
+    "shares of supply; a measure counts in every year it is in force for any part of": "供給に占める割合。措置は一部でも発効していた年に計上",
+    "Scenario from the export-restriction inventory": "輸出規制一覧から作成したシナリオ",
 }
 
 # Short messages printed by the CLI itself.

@@ -157,7 +157,7 @@ def emit(frame, fmt: OutputFormat, title: str = "", json_payload=None, **options
 
 # Command modules register themselves on `app` when imported; each owns one area.
 COMMAND_MODULES = ("data", "metrics", "midstream", "demand", "disruption", "optimize", "report",
-                   "sweep", "company")
+                   "sweep", "company", "restrictions")
 
 
 def _register_commands() -> None:
