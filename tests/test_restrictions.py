@@ -1,0 +1,246 @@
+"""Export restrictions: the inventory, the share of supply under restriction, scenarios from it.
+
+Known answers on the tiny dataset (tests/tiny.py), worked by hand in docs/methods.md
+("Supply under export restrictions"): Japan's copper supply in 2022 (mining stage) is
+330 t: 200 t from Chile, 100 t from Australia, 30 t from China, whose pool holds 100 t
+mined at home and 50 t from Chile (so the 30 t are 20 t Chinese-mined and 10 t
+Chilean-mined).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import tiny
+from cli_runner import run_cli
+
+from scrisk.data.load import load_dataset
+from scrisk.exceptions import DataValidationError, ScenarioError, UnknownChoiceError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def measure(measure_id: str, country: str, stage: str, start: str, end: str = "", *,
+            commodity: str = "copper", kind: str = "ban", scope: str = "all",
+            enforcement: str = "enforced", products: str = "260300") -> dict:
+    return {"measure_id": measure_id, "country": country, "commodity": commodity,
+            "products": products, "stage": stage, "type": kind, "start_date": start,
+            "end_date": end, "date_quality": "exact", "scope": scope,
+            "enforcement": enforcement, "source_publisher": "tiny", "source_title": "tiny act",
+            "source_date": "2022-01", "source_url": "https://example.org/act",
+            "source": tiny.SRC, "note": ""}
+
+
+MEASURES = [
+    measure("CHL-BAN", "CHL", "mining", "2022-03-01"),                       # counts, direct
+    measure("CHN-LIC", "CHN", "refining", "2021-06-01", "2022-01-31",       # counts (January)
+            kind="licence", products="740311"),
+    measure("AUS-KOR", "AUS", "mining", "2020-01-01", scope="KOR"),          # not for Japan
+    measure("AUS-OLD", "AUS", "mining", "2019-01-01", "2021-12-31"),         # ended before
+    measure("AUS-NOT", "AUS", "mining", "2022-01-01", enforcement="not_in_force"),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    frames = tiny.tables()
+    frames["export_restrictions"] = pd.DataFrame(MEASURES)
+    return tiny.write(tmp_path_factory.mktemp("tiny_restrictions"), frames)
+
+
+@pytest.fixture(scope="module")
+def ds(tiny_dir):
+    return load_dataset(tiny_dir)
+
+
+# --------------------------------------------------------------------------- known answers
+
+
+def test_share_under_restriction_known_answer(ds):
+    from scrisk.metrics.restrictions import restriction_shares
+
+    result = restriction_shares(ds, importer="JPN")
+    row = result.table.set_index(["year", "commodity", "stage"]).loc[(2022, "copper", "mining")]
+    assert row["supply_t"] == pytest.approx(330.0)
+    # direct: only Chile restricts the mining stage for Japan: 200 / 330
+    assert row["direct_share"] == pytest.approx(200 / 330)
+    # mined origin: Chile (200 direct + 10 via China) and China (20, licence at refining)
+    assert row["mined_share"] == pytest.approx(230 / 330)
+    assert row["measures"] == "CHL-BAN;CHN-LIC"
+    partners = result.partners.set_index("partner")
+    assert partners.loc["CHL", "tonnes"] == pytest.approx(200.0)
+    assert set(partners.index) == {"CHL"}
+    origins = result.origins.set_index("origin")["tonnes"].to_dict()
+    assert origins == pytest.approx({"CHL": 210.0, "CHN": 20.0})
+
+
+def test_measures_counted_by_years_in_force_and_scope(ds):
+    from scrisk.metrics.restrictions import measures_in_force, restriction_shares
+
+    ids = set(measures_in_force(ds, 2022, "copper", "JPN")["measure_id"])
+    assert ids == {"CHL-BAN", "CHN-LIC"}      # AUS-OLD ended in 2021, AUS-NOT never began
+    months = measures_in_force(ds, 2022, "copper").set_index("measure_id")["months"]
+    assert months["CHN-LIC"] == pytest.approx(12 * 31 / 365, abs=0.05)
+    assert months["CHL-BAN"] == pytest.approx(12 * 306 / 365, abs=0.05)
+    notes = " ".join(restriction_shares(ds).notes)
+    assert "AUS-KOR: scope KOR does not cover JPN" in notes
+    assert "AUS-NOT: announced but not in force" in notes
+
+
+def test_importer_named_by_scope_counts_the_measure(ds):
+    from scrisk.metrics.restrictions import restriction_shares
+
+    result = restriction_shares(ds, importer="KOR")
+    # Korea has no copper supply in the tiny data: a row with empty shares and a note
+    assert result.table["direct_share"].isna().all()
+    assert any("KOR has no supply" in n for n in result.notes)
+
+
+def test_bad_rows_are_reported_with_line_and_column(tmp_path):
+    frames = tiny.tables()
+    frames["export_restrictions"] = pd.DataFrame([
+        measure("A", "CHL", "mining", "2022-03-01", "2021-01-01"),
+        measure("B", "CHL", "mining", "2022-13-01"),
+        measure("C", "CHL", "mining", "2022-01-01", products="2603"),
+        measure("D", "CHL", "mining", "2022-01-01", scope="Atlantis"),
+        measure("E", "CHL", "smelting", "2022-01-01", kind="embargo"),
+        measure("A", "CHL", "mining", "2022-01-01"),
+    ])
+    with pytest.raises(DataValidationError) as err:
+        load_dataset(tiny.write(tmp_path, frames))
+    found = {(f.row, f.column) for f in err.value.failures}
+    assert {(2, "end_date"), (3, "start_date"), (4, "products"), (5, "scope"),
+            (6, "stage"), (6, "type"), (7, "measure_id")} <= found
+
+
+# --------------------------------------------------------------------------- shipped inventory
+
+
+def test_shipped_inventory_has_25_cited_measures_2009_2025():
+    table = load_dataset().export_restrictions
+    assert len(table) >= 25
+    assert table["start_date"].str[:4].astype(int).between(2009, 2025).all()
+    assert table["source_url"].str.startswith("http").all()
+    assert table["source_publisher"].str.len().gt(0).all()
+    for wanted in ("CHN-2023-GA-LICENCE", "CHN-2023-GRAPHITE-NATURAL", "CHN-2024-SB-ORE-LICENCE",
+                   "CHN-2024-GA-USA-BAN", "CHN-2025-REE-LICENCE", "IDN-2014-NI-ORE-BAN",
+                   "IDN-2020-NI-ORE-BAN", "ZWE-2022-LI-ORE-BAN", "NAM-2023-LI-BAN",
+                   "COD-2025-CO-SUSPENSION", "COD-2025-CO-QUOTA", "CHN-2009-REE-QUOTA"):
+        assert wanted in set(table["measure_id"]), wanted
+    # the dates the issue names
+    dates = table.set_index("measure_id")["start_date"]
+    assert dates["CHN-2023-GA-LICENCE"] == "2023-08-01"
+    assert dates["CHN-2023-GRAPHITE-NATURAL"] == "2023-12-01"
+    assert dates["CHN-2024-SB-ORE-LICENCE"] == "2024-09-15"
+    assert dates["IDN-2020-NI-ORE-BAN"] == "2020-01-01"
+    assert dates["COD-2025-CO-SUSPENSION"] == "2025-02-22"
+
+
+def test_inventory_file_is_what_the_build_script_writes():
+    done = subprocess.run([sys.executable, str(ROOT / "scripts/build_export_restrictions.py"),
+                           "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def test_scenario_from_restriction_validates_and_runs(ds, tmp_path):
+    from scrisk.disruption.from_restriction import scenario_from_restriction, write_scenario
+    from scrisk.disruption.scenarios import load_scenario, run_scenario
+
+    spec = scenario_from_restriction(ds, "CHL-BAN")
+    shock = spec["shocks"][0]
+    assert (shock["kind"], shock["size"], shock["duration_months"]) == ("export_ban", 1.0, 12.0)
+    assert "ASSUMPTION" in spec["description"]
+    path = write_scenario(spec, tmp_path / "chl.toml", "a header")
+    with path.open("rb") as handle:
+        assert tomllib.load(handle) == spec
+    result = run_scenario(ds, load_scenario(path, ds), battery_scenario="mix")
+    supply = result.supply.set_index(["commodity", "stage"])
+    # Chile's 200 t, and the 10 t of Chilean ore in China's shipment, are lost
+    assert supply.loc[("copper", "mining"), "loss_share"] == pytest.approx(210 / 330)
+
+
+def test_scenario_size_and_scope_rules(ds):
+    from scrisk.disruption.from_restriction import scenario_from_restriction
+
+    licence = scenario_from_restriction(ds, "CHN-LIC")
+    shock = licence["shocks"][0]
+    assert (shock["kind"], shock["size"]) == ("export_quota", 0.3)
+    assert shock["duration_months"] == pytest.approx(8.0, abs=0.1)   # June 2021 - January 2022
+    assert scenario_from_restriction(ds, "CHN-LIC", size=0.75)["shocks"][0]["size"] == 0.75
+    korea = scenario_from_restriction(ds, "AUS-KOR")
+    assert korea["importer"] == "KOR" and korea["shocks"][0]["kind"] == "trade_link"
+    with pytest.raises(UnknownChoiceError):
+        scenario_from_restriction(ds, "NOPE")
+    with pytest.raises(ScenarioError):
+        scenario_from_restriction(ds, "CHL-BAN", size=1.5)
+
+
+def test_scenario_set_probabilities_and_monte_carlo(ds):
+    from scrisk.disruption.from_restriction import scenario_set_from_inventory
+    from scrisk.disruption.montecarlo import monte_carlo
+    from scrisk.disruption.scenarios import parse_scenario
+
+    spec = scenario_set_from_inventory(ds)
+    shocks = {s["id"]: s for s in spec["shocks"]}
+    # AUS-OLD is the only measure of AUS copper mining for Japan (AUS-KOR, AUS-NOT skipped)
+    assert set(shocks) == {"aus-copper-mining", "chl-copper-mining", "chn-copper-refining"}
+    assert shocks["aus-copper-mining"]["probability"] == pytest.approx(1 / 17)
+    assert "AUS-NOT (not in force)" in spec["description"]
+    scenario = parse_scenario(spec, ds)
+    first = monte_carlo(ds, scenario, runs=200, seed=7, battery_scenario="mix")
+    again = monte_carlo(ds, scenario, runs=200, seed=7, battery_scenario="mix")
+    pd.testing.assert_frame_equal(first.losses, again.losses)
+    assert (first.losses["mean_loss_share"] >= 0).all()
+
+
+def test_shipped_scenarios_from_inventory_validate_and_run(tmp_path):
+    from scrisk.disruption.from_restriction import (
+        scenario_from_restriction,
+        scenario_set_from_inventory,
+        write_scenario,
+    )
+    from scrisk.disruption.montecarlo import monte_carlo
+    from scrisk.disruption.scenarios import load_scenario, run_scenario
+
+    shipped = load_dataset()
+    spec = scenario_from_restriction(shipped, "IDN-2020-NI-ORE-BAN")
+    assert spec["year"] == 2019          # the network before the ban
+    result = run_scenario(shipped, load_scenario(write_scenario(spec, tmp_path / "n.toml"),
+                                                 shipped))
+    assert result.supply.loc[result.supply["commodity"] == "nickel", "loss_t"].sum() > 0
+    every = scenario_set_from_inventory(shipped)
+    scenario = load_scenario(write_scenario(every, tmp_path / "all.toml"), shipped)
+    mc = monte_carlo(shipped, scenario, runs=50, seed=1)
+    assert len(mc.losses) and mc.losses["prob_loss"].between(0, 1).all()
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_restrictions_and_from_restriction(tiny_dir, tmp_path, monkeypatch, capsys):
+    code, out, err = run_cli(monkeypatch, capsys, "metrics", "restrictions", "--data",
+                             str(tiny_dir), "--format", "csv")
+    assert code == 0, err
+    assert "copper,mining" in out and "0.606060" in out
+    target = tmp_path / "s.toml"
+    code, out, err = run_cli(monkeypatch, capsys, "scenario", "from-restriction", "CHL-BAN",
+                             "--out", str(target), "--data", str(tiny_dir))
+    assert code == 0, err
+    assert target.exists() and "wrote" in out
+    code, out, err = run_cli(monkeypatch, capsys, "scenario", "validate", str(target),
+                             "--data", str(tiny_dir))
+    assert code == 0, err
+    for args in (("scenario", "from-restriction", "--out", str(tmp_path / "x.toml")),
+                 ("scenario", "from-restriction", "NOPE", "--out", str(tmp_path / "x.toml")),
+                 ("scenario", "from-restriction", "CHL-BAN", "--out", str(tmp_path / "x.csv")),
+                 ("metrics", "restrictions", "--stage", "smelting")):
+        code, out, err = run_cli(monkeypatch, capsys, *args, "--data", str(tiny_dir))
+        assert code != 0 and "Traceback" not in err and "error" in err, args
