@@ -91,7 +91,9 @@ class RestrictionShares:
         share, measures``.
     measures : pandas.DataFrame
         Every measure of the inventory for the commodities asked, with the years it is
-        counted in (``years``) and why it changes nothing in the data, if so (``data_note``).
+        counted in (``years``), ``status`` (``counted``, ``no_flow``, ``outside_years``,
+        ``other_scope``, ``not_in_force``) and why it changes nothing in the data, if so
+        (``data_note``).
     notes : tuple of str
         Data gaps next to the numbers (measures whose products or flows the data lack,
         partial enforcement, untraced supply).
@@ -169,11 +171,12 @@ def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = No
     Examples
     --------
     >>> from scrisk import load_dataset
-    >>> result = restriction_shares(load_dataset(), commodities=("nickel",), years=(2019, 2020))
-    >>> result.table[["year", "commodity"]].values.tolist()
-    [[2019, 'nickel'], [2020, 'nickel']]
-    >>> bool(result.table["mined_share"].iloc[1] > 0)   # Indonesian-mined nickel after the ban
-    True
+    >>> result = restriction_shares(load_dataset(), commodities=("nickel",), years=(2019, 2020),
+    ...                             stage="intermediate")
+    >>> result.table[["year", "commodity", "stage"]].values.tolist()
+    [[2019, 'nickel', 'intermediate'], [2020, 'nickel', 'intermediate']]
+    >>> result.table["mined_share"].round(2).tolist()   # Indonesian-mined nickel after the ban
+    [0.0, 0.22]
     """
     opts = options or RestrictionOptions()
     if overrides:
@@ -285,16 +288,21 @@ def _measure_notes(dataset: Dataset, inventory: pd.DataFrame, commodities: Itera
     for r in wanted.itertuples(index=False):
         mapped = set(hs.loc[hs["commodity"] == r.commodity, "hs6"].astype(str))
         reasons = []
+        status = "counted"
         if r.enforcement == "not_in_force":
+            status = "not_in_force"
             reasons.append("announced but not in force; never counted")
         elif not covers(r.scope_list, importer):
+            status = "other_scope"
             reasons.append(f"scope {';'.join(r.scope_list)} does not cover {importer}")
         else:
             span = [y for y in years if r.start.year <= y and (r.end is None or r.end.year >= y)]
             if not span:
+                status = "outside_years"
                 reasons.append(f"in force outside the data years ({years[0]}-{years[-1]})"
                                if years else "no data years")
             elif r.measure_id not in flowing:
+                status = "no_flow"
                 reasons.append("no traced flow of the data faces it (no supply of "
                                f"{importer} from or mined in {r.country} in its years)")
             if r.products_list and len(hs) and not (set(r.products_list) & mapped):
@@ -309,7 +317,32 @@ def _measure_notes(dataset: Dataset, inventory: pd.DataFrame, commodities: Itera
                      "start_date": r.start_date, "end_date": r.end_date or "",
                      "scope": ";".join(r.scope_list), "enforcement": r.enforcement,
                      "years": ",".join(str(y) for y in sorted(counted.get(r.measure_id, ()))),
-                     "data_note": "; ".join(reasons)})
+                     "status": status, "data_note": "; ".join(reasons)})
     return pd.DataFrame(rows, columns=["measure_id", "country", "commodity", "stage", "type",
                                        "start_date", "end_date", "scope", "enforcement",
-                                       "years", "data_note"])
+                                       "years", "status", "data_note"])
+
+
+def restricted_rows(result: RestrictionShares) -> pd.DataFrame:
+    """The rows of ``result.table`` worth showing: commodity-stages with a share above 0.
+
+    Keeps every year of a (commodity, stage) whose direct or mined-origin share is above
+    zero in some year (the years at zero show when a measure began), sorted by commodity,
+    stage and year.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"year": [2019, 2020], "commodity": "nickel", "stage": "mining",
+    ...                       "direct_share": [0.0, 0.0], "mined_share": [0.0, 0.2]})
+    >>> shares = RestrictionShares("JPN", table, pd.DataFrame(), pd.DataFrame(),
+    ...                            pd.DataFrame())
+    >>> restricted_rows(shares)["year"].tolist()
+    [2019, 2020]
+    """
+    table = result.table
+    if table.empty:
+        return table
+    peak = table[["direct_share", "mined_share"]].fillna(0.0).max(axis=1)
+    keep = peak.groupby([table["commodity"], table["stage"]]).transform("max") > 0
+    return table.loc[keep].sort_values(["commodity", "stage", "year"], kind="stable",
+                                       ignore_index=True)

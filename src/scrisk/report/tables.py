@@ -35,8 +35,8 @@ from scrisk.data.load import Dataset
 from scrisk.exceptions import ScriskError, UnknownChoiceError
 
 DETAIL_GROUPS = ("base_metal", "battery")
-SECTIONS = ("summary", "commodities", "self_sufficiency", "battery", "scenarios", "portfolio",
-            "provenance")
+SECTIONS = ("summary", "commodities", "self_sufficiency", "battery", "restrictions", "scenarios",
+            "portfolio", "provenance")
 UNATTRIBUTED = "unattributed"
 DEFAULT_GWH = 150.0
 DEFAULT_BUDGET_OKU_YEN = 1597.0
@@ -218,6 +218,7 @@ class ReportData:
     midstream: dict | None = None
     demand: pd.DataFrame = field(default_factory=pd.DataFrame)
     company: object = None
+    restrictions: object = None  # scrisk.metrics.restrictions.RestrictionShares
 
 
 # --------------------------------------------------------------------------- options
@@ -989,6 +990,9 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
     if "scenarios" in wanted:
         background.submit("scenarios", scenario_tables, dataset, importer, year, seed, draws,
                           gwh, files)
+    if "restrictions" in wanted:
+        background.submit("restrictions", restriction_data, dataset, importer, overview,
+                          tuple(y for y in years if y in dataset.years("trade")))
     if "portfolio" in wanted:
         background.submit("portfolio", portfolio_parts, dataset, importer, target_year, gwh,
                           budget_oku_yen, seed, workers, time_limit_s, policy_budget)
@@ -1015,6 +1019,9 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
     scenario_results: tuple[ScenarioData, ...] = ()
     if "scenarios" in wanted:
         scenario_results, status["scenarios"] = background.result("scenarios")
+    restrictions = None
+    if "restrictions" in wanted:
+        restrictions, status["restrictions"] = background.result("restrictions")
     scores = portfolio = frontier = None
     if "portfolio" in wanted:
         scores, portfolio, frontier, parts = background.result("portfolio")
@@ -1072,7 +1079,7 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
                 "draws": draws, "sections": tuple(s for s in SECTIONS if s in wanted)},
         appendix=appendix, findings=findings, trend=trend, import_value=values,
         disruptions=disruptions, ssr_path=path, trajectory=trajectory, midstream=midstream,
-        demand=demand, company=company_risk_table)
+        demand=demand, company=company_risk_table, restrictions=restrictions)
 
 
 def midstream_tables(dataset: Dataset, importer: str) -> dict[str, object] | None:
@@ -1111,6 +1118,34 @@ def demand_table(dataset: Dataset, importer: str, portfolio: PortfolioTables | N
         return demand_outlook(dataset, file, target_year, ids or None, importer)
     except COMPUTE_ERRORS:
         return pd.DataFrame()
+
+
+def restriction_data(dataset: Dataset, importer: str, commodities: Sequence[str],
+                     years: Sequence[int]):
+    """:func:`scrisk.metrics.restrictions.restriction_shares` for the report's commodities.
+
+    Returns the result (or ``None``) and the section's status: ``data`` when the dataset
+    has no export-restriction inventory or none of its commodities.
+    """
+    from scrisk.data.export_restrictions import restriction_table
+    from scrisk.metrics.restrictions import restriction_shares
+
+    inventory = restriction_table(dataset)
+    named = [c for c in commodities if c in set(inventory["commodity"])]
+    if not named or not years:
+        return None, SectionStatus(False, "data", "minerals/export_restrictions.csv: no "
+                                   "measure on the report's commodities")
+    try:
+        result = restriction_shares(dataset, importer=importer, commodities=tuple(named),
+                                    years=tuple(years))
+    except COMPUTE_ERRORS as err:
+        return None, SectionStatus(False, "error", f"scrisk.metrics.restrictions: {err}")
+    import dataclasses
+
+    from scrisk.metrics.restrictions import restricted_rows
+
+    # the report shows the commodity-stages with a share above zero in some year
+    return dataclasses.replace(result, table=restricted_rows(result)), OK
 
 
 def trajectory_table(dataset: Dataset, importer: str, portfolio: PortfolioTables | None,
