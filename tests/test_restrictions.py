@@ -244,3 +244,22 @@ def test_cli_restrictions_and_from_restriction(tiny_dir, tmp_path, monkeypatch, 
                  ("metrics", "restrictions", "--stage", "smelting")):
         code, out, err = run_cli(monkeypatch, capsys, *args, "--data", str(tiny_dir))
         assert code != 0 and "Traceback" not in err and "error" in err, args
+
+
+# --------------------------------------------------------------------------- report
+
+
+def test_report_section_presents_the_shares_in_both_languages(ds):
+    from scrisk.report import tables
+    from scrisk.report.render import render_html
+
+    data = tables.report_data(ds, "JPN", commodities=["copper"], sections=("restrictions",))
+    assert data.status["restrictions"].available
+    shown = data.restrictions.table.set_index(["commodity", "stage", "year"])
+    assert shown.loc[("copper", "mining", 2022), "mined_share"] == pytest.approx(230 / 330)
+    english, _, _ = render_html(data, ds, "en", interactive=False)
+    japanese, _, _ = render_html(data, ds, "ja", interactive=False)
+    assert 'id="restrictions"' in english and "Export restrictions in force" in english
+    assert "61 %" in english and "70 %" in english          # 200/330 and 230/330
+    assert "発効中の輸出規制" in japanese and "規制国で採掘" in japanese
+    assert "CHL-BAN" in english and "Never in force" in english and "未発効" in japanese
