@@ -289,7 +289,7 @@ def test_report_in_headless_chromium(report, lang, tmp_path):
     assert page.broken_images == []
     assert page.scripts >= 2
     assert page.values["evil_as_text"] is True
-    assert page.values["headings"] == 10  # eight sections + the domestic cell goal + export restrictions
+    assert page.values["headings"] == 10  # eight sections, cell goal, export restrictions
     control = page.values["control"]
     assert control["charts"] >= 2 and control["svgs"] == control["charts"], control
     assert control["options"] >= 2 and control["changed"], control
