@@ -261,5 +261,5 @@ def test_report_section_presents_the_shares_in_both_languages(ds):
     japanese, _, _ = render_html(data, ds, "ja", interactive=False)
     assert 'id="restrictions"' in english and "Export restrictions in force" in english
     assert "61 %" in english and "70 %" in english          # 200/330 and 230/330
-    assert "発効中の輸出規制" in japanese and "規制国で採掘" in japanese
+    assert "発効中の輸出規制" in japanese and "輸出規制下（採掘国）" in japanese
     assert "CHL-BAN" in english and "Never in force" in english and "未発効" in japanese
