@@ -41,6 +41,13 @@ class RankBy(StrEnum):
     tonnes = "tonnes"
 
 
+class Sampler(StrEnum):
+    """How the Monte Carlo draws which shocks happen (same distribution; see docs/methods.md)."""
+
+    uniform = "uniform"
+    sparse = "sparse"
+
+
 class ScenarioView(StrEnum):
     """Tables of `scrisk scenario run`."""
 
@@ -244,6 +251,10 @@ def scenario_run(
     threshold: Annotated[float, typer.Option(
         help="Monte Carlo: battery coverage below which a run counts.", min=0.0)] = 0.5,
     view: Annotated[ScenarioView, typer.Option(help="Which table to show.")] = ScenarioView.all,
+    sampler: Annotated[Sampler, typer.Option(
+        "--sampler", help="Monte Carlo: 'uniform' draws every shock in every run; 'sparse' "
+        "draws only the shocks that happen (same distribution, faster with many rare shocks, "
+        "other numbers for the same seed).")] = Sampler.uniform,
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress bar of the Monte Carlo on stderr (default: "
         "when stderr is a terminal).", show_default=False)] = None,
@@ -261,7 +272,8 @@ def scenario_run(
     if runs == 0:
         _deterministic(ds, scenario, options, view, fmt)
     else:
-        _monte_carlo(ds, scenario, runs, seed, threshold, options, view, progress, fmt)
+        _monte_carlo(ds, scenario, runs, seed, threshold, dict(options, sampler=sampler.value),
+                     view, progress, fmt)
 
 
 def _deterministic(ds, scenario, options: dict, view: ScenarioView, fmt: OutputFormat) -> None:
@@ -298,10 +310,12 @@ def _monte_carlo(ds, scenario, runs: int, seed: int, threshold: float, options: 
         raise typer.BadParameter(f"{view.value!r} is shown for a deterministic run only "
                                  "(drop --runs)", param_hint="--view")
     kwargs = dict(options, coverage_threshold=threshold)
+    sampler = kwargs.get("sampler", "uniform")
     # on stderr, so that csv / json on stdout stay clean
     with progress("Monte Carlo", runs, enabled=show_progress, unit="runs") as update:
         result = monte_carlo(ds, scenario, runs, seed, progress=update, **kwargs)
-    label = f"{scenario.name}, {scenario.importer} {result.year}, {runs:,} runs, seed {seed}"
+    label = f"{scenario.name}, {scenario.importer} {result.year}, {runs:,} runs, seed {seed}" + \
+        ("" if sampler == "uniform" else f", {sampler} sampler")
     views = {
         "supply": (f"Supply loss distribution ({label})",
                    result.losses.drop(columns=["headline"], errors="ignore")),
