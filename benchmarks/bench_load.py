@@ -24,20 +24,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from timing import best_of
+
 HEADER = "commodity,stage,iso3,year,quantity,unit,source\n"
-
-
-def best_of(repeat: int, func) -> float:
-    """Best wall time of ``repeat`` runs."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def write_overlay(folder: Path, rows: int, bad: bool) -> None:
@@ -74,13 +65,13 @@ def measure(repeat: int, rows: int) -> dict[str, float]:
     """Seconds for the three timings, in this process."""
     from scrisk.data.load import load_dataset, validate_folder
 
-    out = {"shipped": best_of(repeat, load_dataset)}
+    out = {"shipped": best_of(repeat, load_dataset)[0]}
     with tempfile.TemporaryDirectory() as tmp:
         good, bad = Path(tmp, "good"), Path(tmp, "bad")
         write_overlay(good, rows, bad=False)
         write_overlay(bad, rows, bad=True)
-        out["overlay"] = best_of(repeat, lambda: validate_folder(overlay=good))
-        out["all_bad"] = best_of(repeat, lambda: validate_folder(overlay=bad))
+        out["overlay"] = best_of(repeat, lambda: validate_folder(overlay=good))[0]
+        out["all_bad"] = best_of(repeat, lambda: validate_folder(overlay=bad))[0]
     return out
 
 

@@ -52,6 +52,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+from timing import best_of
 
 REPO = Path(__file__).resolve().parents[1]
 BLOCK_COUNTRIES = {"Japan": "JPN", "China": "CHN", "Germany": "DEU"}
@@ -61,16 +62,6 @@ COMPARED = {"hhi": "hhi", "import_risk": "import_risk", "score": "score",
             "price_usd_per_kg": "price", "characterization_factor": "characterization_factor"}
 NUMBERS = ["hhi", "import_risk", "score", "price_usd_per_kg", "characterization_factor",
            "imports_t", "domestic_production_t"]
-
-
-def best_of(repeat: int, func):
-    """Best wall time of ``repeat`` runs and the last result."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = func()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def timed(func) -> tuple[float, float, object]:
