@@ -80,8 +80,11 @@ class DataValidationError(ScriskError):
     the rest; :attr:`failures` holds them all.
     """
 
-    def __init__(self, failures: Sequence[ValidationFailure]):
+    def __init__(self, failures: Sequence[ValidationFailure], *, about_dataset: bool = True):
         self.failures = tuple(failures)
+        # False when the failures are in a file given on its own (a candidates list, a
+        # BACI download, a company file), where `scrisk data validate` does not apply
+        self.about_dataset = about_dataset
         super().__init__(f"{len(self.failures)} problem(s) in the input data:\n"
                          f"{problem_list(self.failures)}")
 

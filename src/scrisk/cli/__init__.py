@@ -220,7 +220,9 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except DataValidationError as exc:
-        fail(str(exc), exc.exit_code, "Run `scrisk data validate --data DIR` for the full table.")
+        fail(str(exc), exc.exit_code,
+             "Run `scrisk data validate --data DIR` for the full table." if exc.about_dataset
+             else None)
     except ScriskError as exc:
         fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:

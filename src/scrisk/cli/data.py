@@ -88,8 +88,12 @@ def data_import_baci(
 ) -> None:
     """Stream a full BACI release into your data folder (use it with --data OUT)."""
     from scrisk.data.baci import import_baci
+    from scrisk.exceptions import DataValidationError
 
-    result = import_baci(path, out, years=years,
-                         progress=lambda msg: typer.echo(msg, err=True))
+    try:
+        result = import_baci(path, out, years=years,
+                             progress=lambda msg: typer.echo(msg, err=True))
+    except DataValidationError as exc:  # the release's files, not a data folder
+        raise DataValidationError(exc.failures, about_dataset=False) from None
     emit(result.summary(), fmt, title="BACI import")
     typer.echo(f"use it with: scrisk ... --data {out}", err=True)

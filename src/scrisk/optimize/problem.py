@@ -236,7 +236,8 @@ def dataset_with_candidates(candidates: str | os.PathLike, data: str | os.PathLi
     path = Path(candidates)
     if not path.is_file():
         raise DataValidationError([ValidationFailure(str(path), None, None, None,
-                                                     "a candidates CSV file that exists")])
+                                                     "a candidates CSV file that exists")],
+                                  about_dataset=False)
     check_candidates_size(path)
     with tempfile.TemporaryDirectory(prefix="scrisk-candidates-") as tmp:
         folder = Path(tmp) / "overlay"
@@ -253,7 +254,8 @@ def dataset_with_candidates(candidates: str | os.PathLike, data: str | os.PathLi
         except DataValidationError as err:
             renamed = [replace(f, file=str(path)) if f.file == "suppliers/candidates.csv" else f
                        for f in err.failures]
-            raise DataValidationError(renamed) from None
+            raise DataValidationError(renamed, about_dataset=any(
+                f.file != str(path) for f in renamed)) from None
 
 
 def check_candidates_size(path: str | os.PathLike, limit: int | None = None) -> None:
@@ -278,7 +280,7 @@ def check_candidates_size(path: str | os.PathLike, limit: int | None = None) -> 
                     str(path), None, None, f"more than {limit:,} rows",
                     f"at most {limit:,} candidate projects (the optimiser's model grows with "
                     "candidates x stake levels); filter the list, e.g. by commodity, or "
-                    "split it")])
+                    "split it")], about_dataset=False)
 
 
 def default_basis() -> str:
