@@ -19,6 +19,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 src tests
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_load.py --scales 1,10
 	$(BIN)/python benchmarks/bench_metrics.py
 	$(BIN)/python benchmarks/bench_disruption.py
 	$(BIN)/python benchmarks/bench_scale.py
