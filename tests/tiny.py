@@ -148,3 +148,39 @@ def write(folder: Path, frames: dict[str, pd.DataFrame] | None = None) -> Path:
 def dataset(folder: Path) -> Dataset:
     """Load the tiny dataset written to ``folder``."""
     return load_dataset(write(folder))
+
+
+def midstream_tables() -> dict[str, pd.DataFrame]:
+    """The tiny dataset plus a battery midstream (docs/methods.md worked examples).
+
+    Cathode production 100 t CAM (CHN 60 %, JPN 40 %), an NMC811-like CAM of
+    0.1 t Co and 0.07 t Li per t, lithium as a commodity without a network
+    (its need is untraced), 0.1 kg Li per kWh of NMC811, and Japan's cell
+    capacity against a 150 GWh goal.
+    """
+    frames = tables()
+    frames["midstream_shares"] = pd.DataFrame({
+        "stage": "cathode", "variant": "all", "measure": "production",
+        "iso3": ["CHN", "JPN"], "year": 2022, "share": [0.6, 0.4], "world_total": 100.0,
+        "unit": "t CAM", "source": SRC, "quality": "reported", "note": ""})
+    frames["midstream_content"] = pd.DataFrame({
+        "stage": "cathode", "chemistry": "NMC811", "commodity": ["cobalt", "lithium"],
+        "t_per_t": [0.1, 0.07], "product_unit": "t CAM", "contained_unit": ["t Co", "t Li"],
+        "source": SRC, "note": ""})
+    lithium = frames["commodities"].iloc[[1]].assign(
+        commodity="lithium", name_en="Lithium", name_ja="リチウム", wmd_table="Lithium",
+        gpr_reference_id="Lithium", hs_mining=None, hs_refining=None, hs_gpr=None, eol_rir=0.0)
+    frames["commodities"] = pd.concat([frames["commodities"], lithium], ignore_index=True)
+    frames["battery_intensity"] = pd.concat([frames["battery_intensity"], pd.DataFrame({
+        "chemistry": ["NMC811"], "material": ["lithium"], "kg_per_kwh": [0.1], "basis": "test",
+        "source": SRC, "note": ""})], ignore_index=True)
+    frames["midstream_capacity"] = pd.DataFrame({
+        "stage": "cell", "iso3": "JPN", "year": [2022, 2028, 2028],
+        "capacity": [20.0, 120.0, 100.0], "unit": "GWh",
+        "status": ["operating", "certified_plans", "operating"], "source": SRC,
+        "quality": "reported", "note": ""})
+    frames["policy_targets"] = pd.concat([frames["policy_targets"], pd.DataFrame({
+        "target_id": ["cells2030"], "iso3": ["JPN"],
+        "metric": ["battery_manufacturing_capacity_domestic"], "value": [150.0],
+        "unit": ["GWh/year"], "year": [2030], "source": SRC, "note": ""})], ignore_index=True)
+    return frames

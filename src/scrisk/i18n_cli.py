@@ -283,6 +283,15 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "start_date": ("text", "Start", "開始日"),
     "end_date": ("text", "End", "終了日"),
     "products": ("id", "HS6 products", "HS6品目"),
+    # midstream chokepoints (scrisk chokepoints --stage)
+    "level": ("text", "Level", "階層"),
+    "node_stage": ("text", "Node stage", "ノードの段階"),
+    "domestic": ("bool", "Domestic", "国内"),
+    "loss_product": ("num", "Loss (product unit)", "損失量（製品単位）"),
+    "world_market_share": ("share", "Via world market", "世界市場経由"),
+    "elements": ("text", "Elements lost", "失われる元素"),
+    "via": ("text", "Via", "経由"),
+    "contained_unit": ("text", "Contained unit", "含有量の単位"),
 }
 
 # Prefixes of computed column names, e.g. the frontier's ``achieved:self_sufficiency``.

@@ -32,6 +32,15 @@ class ChokepointView(StrEnum):
     single_points = "single-points"
     betweenness = "betweenness"
     min_cut = "min-cut"
+    elements = "elements"
+
+
+# views of `scrisk chokepoints --stage` (the battery midstream)
+MIDSTREAM_VIEWS = ("all", "ranking", "elements", "single-points")
+MIDSTREAM_COLUMNS = {"ranking": ["node", "name", "kind", "loss_share", "loss_product", "unit",
+                                 "world_market_share"],
+                     "elements": ["node", "commodity", "loss_t", "need_t", "loss_share",
+                                  "contained_unit"]}
 
 
 class RankBy(StrEnum):
@@ -141,6 +150,23 @@ def chokepoints_cmd(
     all_commodities: Annotated[bool, typer.Option(
         "--all", help="Rank every commodity; by default the cross-commodity ranking covers "
         "the policy priorities (battery metals and base metals).")] = False,
+    stage: Annotated[str | None, typer.Option(
+        "--stage", help="A battery midstream stage (cathode, anode, cell): rank the "
+        "producer countries and the element mines and refiners the importer's supply of it "
+        "depends on (for cell: the cathode and anode material of --gwh of cells made in the "
+        "importer).", show_default=False)] = None,
+    battery_scenario: Annotated[str, typer.Option(
+        "--battery-scenario", help="With --stage: chemistry mix of battery_scenarios.csv.")]
+    = "nickel_rich",
+    quantity: Annotated[float | None, typer.Option(
+        "--quantity", help="With --stage cathode/anode: tonnes of product ranked (default: "
+        "the importer's own output of the stage).", min=0.0, show_default=False)] = None,
+    gwh: Annotated[float | None, typer.Option(
+        "--gwh", help="With --stage cell: GWh/yr of cells (default: the importer's goal, "
+        "150 for Japan).", min=0.0, show_default=False)] = None,
+    include_domestic: Annotated[bool, typer.Option(
+        "--include-domestic", help="With --stage: also list the importer's own plants, "
+        "refineries and mines.")] = False,
     data: DataOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -150,7 +176,9 @@ def chokepoints_cmd(
     or facility once per commodity, by the share of that commodity's supply
     its loss would cut) and the actors that hit several commodities. With
     --commodity: the detail (every element per stage, sea lanes, single
-    points of failure, betweenness, minimum cuts).
+    points of failure, betweenness, minimum cuts). With --stage cathode,
+    anode or cell: the battery midstream (producer countries, and the
+    element mines and refiners behind them).
     """
     from scrisk.cli.output import status
     from scrisk.disruption.chokepoints import chokepoints
@@ -159,6 +187,23 @@ def chokepoints_cmd(
     ds = load(data)
     if threshold <= 0:
         raise typer.BadParameter("must be above 0", param_hint="--threshold")
+    if stage is not None:
+        given = [name for name, value in (("--commodity", commodity), ("--all", all_commodities),
+                                          ("--structure", structure),
+                                          ("--by tonnes", by is RankBy.tonnes)) if value]
+        if given:
+            raise typer.BadParameter(f"{', '.join(given)} cannot be combined with --stage",
+                                     param_hint="--stage")
+        _midstream_chokepoints(ds, importer, stage, year, threshold, top, view,
+                               battery_scenario, quantity, gwh, include_domestic, fmt)
+        return
+    if ChokepointView.elements in (view,):
+        raise typer.BadParameter("'elements' is a view of --stage", param_hint="--view")
+    given = [name for name, value in (("--quantity", quantity), ("--gwh", gwh),
+                                      ("--include-domestic", include_domestic or None))
+             if value is not None]
+    if given:
+        raise typer.BadParameter(f"{', '.join(given)} needs --stage", param_hint="--stage")
     chosen = (view or (ChokepointView.all if commodity else ChokepointView.overall)).value
     if structure is None:
         structure = chosen in ("betweenness", "min-cut") or (chosen == "all" and
@@ -212,6 +257,52 @@ def chokepoints_cmd(
                         "loss_share", "supply_t"]}
     _emit_views(views, chosen, fmt, "overall" if commodity is None else "ranking",
                 result.notes, show)
+
+
+def _midstream_chokepoints(ds, importer: str, stage: str, year: int | None, threshold: float,
+                           top: int, view: ChokepointView | None, battery_scenario: str,
+                           quantity: float | None, gwh: float | None, include_domestic: bool,
+                           fmt: OutputFormat) -> None:
+    """Print `scrisk chokepoints --stage`: every number from midstream_chokepoints."""
+    from scrisk.cli.output import status
+    from scrisk.disruption.midstream import midstream_chokepoints
+    from scrisk.metrics.midstream import check_stage
+
+    chosen = (view or ChokepointView.all).value
+    if chosen not in MIDSTREAM_VIEWS:
+        raise typer.BadParameter(f"{chosen!r} is not a view of --stage; choose one of "
+                                 f"{', '.join(MIDSTREAM_VIEWS)}", param_hint="--view")
+    check_stage(stage)
+    if stage == "cell" and quantity is not None:
+        raise typer.BadParameter("--stage cell takes --gwh, not --quantity",
+                                 param_hint="--quantity")
+    if stage != "cell" and gwh is not None:
+        raise typer.BadParameter(f"--stage {stage} takes --quantity (t product), not --gwh",
+                                 param_hint="--gwh")
+    with status(f"ranking chokepoints of the {stage} stage"):
+        result = midstream_chokepoints(ds, importer, stage, year, scenario=battery_scenario,
+                                       quantity=quantity, gwh=gwh, threshold=threshold)
+    need = (f"{result.product_need:,.6g} {result.unit} of cells made in {result.importer}"
+            if stage == "cell" else
+            f"{result.importer}'s {stage} material, {result.product_need:,.0f} {result.unit}")
+    label = (f"{need}; {battery_scenario} mix; shares {result.year}, element networks "
+             f"{result.network_year}")
+    domestic = "" if include_domestic else f"; {result.importer}'s own nodes left out"
+    ranking = result.summary(top, include_domestic)
+    elements = result.by_element
+    if not include_domestic:
+        own = set(result.ranking.loc[result.ranking["domestic"].astype(bool), "node"])
+        elements = elements.loc[~elements["node"].isin(own)]
+    views = {
+        "ranking": (f"Midstream chokepoints: share of the need lost if each node were lost "
+                    f"({label}; top {top}{domestic}; world-market assumption, see notes)",
+                    ranking),
+        "elements": (f"Contained element lost per node ({label}{domestic})",
+                     elements.groupby("commodity", sort=True, group_keys=False).head(top)),
+        "single-points": (f"Single points of failure of the {stage} need ({label}; share > "
+                          f"{threshold:g})", result.single_points),
+    }
+    _emit_views(views, chosen, fmt, "ranking", result.notes, MIDSTREAM_COLUMNS)
 
 
 @scenario_app.command("validate")

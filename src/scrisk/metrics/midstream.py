@@ -747,3 +747,59 @@ def battery_goal(dataset: Dataset, iso3: str = "JPN", scenario: str = "nickel_ri
         else None
     exposure = cell_exposure(dataset, iso3, target, year, scenario, basis)
     return BatteryGoal(capacity, exposure, target, target_year)
+
+
+# --------------------------------------------------------------------------- for chokepoints
+
+
+def supplier_pools(dataset: Dataset, stage: str, mix: pd.Series, year: int,
+                   suppliers, commodities, network_year: int | None = None) -> pd.DataFrame:
+    """The element pools midstream suppliers draw on, by the look-through's own rule.
+
+    For each supplier country and element: the pool it draws from (the
+    element's battery stage, else the most processed lower stage held, as
+    in :func:`lookthrough`), the supplier's whole midstream use of the
+    element ``draw = X_m[j] x w(e)`` and the traced share ``min(1, pool /
+    draw)`` (the rest is ``untraced:<supplier>``). The disruption
+    chokepoints push shocks through these pools.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``commodity, supplier, network_year, pool_stage, pool_t, draw_t,
+        traced_share``; ``ROW`` and elements without a network get
+        ``traced_share`` 0 and no pool stage.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scrisk import load_dataset
+    >>> t = supplier_pools(load_dataset(), "anode", pd.Series({"NMC811": 1.0}), 2024,
+    ...                    ["CHN"], ["graphite"])
+    >>> t[["supplier", "pool_stage", "traced_share"]].values.tolist()
+    [['CHN', 'material', 1.0]]
+    """
+    from scrisk.network import default_year
+    from scrisk.origins import flow_model
+
+    check_stage(stage)
+    output = stage_output(dataset, stage, year)
+    content = content_per_tonne(dataset, stage, mix)
+    nyear = network_year or _network_year(dataset, year, default_year(dataset))
+    rows = []
+    for commodity in commodities:
+        for supplier in suppliers:
+            draw = float(output.get(supplier, 0.0)) * float(content.get(commodity, 0.0))
+            row = {"commodity": commodity, "supplier": supplier, "network_year": nyear,
+                   "pool_stage": None, "pool_t": 0.0, "draw_t": draw, "traced_share": 0.0}
+            if supplier not in (AGGREGATE, "unsupplied") and \
+                    commodity in dataset.commodities_list:
+                model = flow_model(dataset, commodity, nyear)
+                pool_stage, pool = _pool_stage(model, supplier,
+                                               _battery_stage(dataset, commodity))
+                if pool > 0:
+                    row.update(pool_stage=pool_stage, pool_t=float(pool),
+                               traced_share=1.0 if draw <= pool else pool / draw)
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["commodity", "supplier", "network_year", "pool_stage",
+                                       "pool_t", "draw_t", "traced_share"])

@@ -1,0 +1,367 @@
+"""Chokepoints of the battery midstream: what a country's cathode, anode or cell supply hangs on.
+
+The midstream sits on top of the element networks (``docs/architecture.md``):
+a need of cathode (t CAM), anode (t anode material) or cells (GWh made in
+the country) is met by the country's own plants first and by the other
+producer countries pro rata (no bilateral midstream trade is held: the
+*world-market assumption*, stated next to every number), and each
+supplier's elements come from its pool of the element in the shared
+element network. :func:`midstream_chokepoints` ranks the loss of
+
+* each **midstream producer country** (``cathode:CHN``): all it supplies;
+* each **upstream element node** (``cobalt mining:COD``,
+  ``graphite material:CHN``, ``cobalt refining exports:FIN``): a country's
+  output of one stage of an element's ladder, or its exports of it, lost
+  entirely. The element engine (:class:`~scrisk.disruption.engine.SupplyModel`)
+  gives the share of each supplier's element pool lost; the supplier's
+  traced draw loses that share (its untraced draw is not touched, since
+  its source is unknown).
+
+A supplier's product falls with its scarcest element (fixed composition:
+no substitution between elements or suppliers, no stocks), and a cell
+needs both its cathode and its anode material. Removing a country's mines
+loses exactly its mined tonnes in
+:func:`scrisk.metrics.midstream.midstream_exposure`, and a producer
+country exactly its supplier share: the ranking and the exposure read the
+same flows. Formulas and a worked example: ``docs/methods.md``
+(chokepoints of the battery midstream).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scrisk.data.load import Dataset
+
+DEFAULT_THRESHOLD = 0.5
+UPSTREAM_KINDS = ("production", "export")
+RANKING_COLUMNS = ["node", "level", "kind", "commodity", "node_stage", "iso3", "name",
+                   "domestic", "loss_share", "loss_product", "unit", "world_market_share",
+                   "elements"]
+ELEMENT_COLUMNS = ["node", "via", "commodity", "loss_t", "need_t", "loss_share",
+                   "contained_unit"]
+SPOF_COLUMNS = ["scope", "node", "name", "share", "threshold"]
+COMPOSITION_NOTE = ("a supplier's product falls with its scarcest element (fixed composition: "
+                    "no substitution between elements or suppliers, no stocks); a cell needs "
+                    "both its cathode and its anode material; the untraced part of a "
+                    "supplier's element draw is not hit by upstream losses (its source is "
+                    "unknown)")
+
+
+@dataclass(frozen=True)
+class MidstreamChokepointResult:
+    """Chokepoints of one midstream stage of a country's supply.
+
+    Attributes
+    ----------
+    importer, stage : str
+    year : int
+        Year of the midstream output shares.
+    network_year : int
+        Year of the element networks the elements are traced through.
+    product_need : float
+        The need ranked (t CAM, t anode material; GWh for cells).
+    unit : str
+    threshold : float
+    ranking : pandas.DataFrame
+        ``node, level, kind, commodity, node_stage, iso3, name, domestic,
+        loss_share, loss_product, unit, world_market_share, elements``:
+        ``loss_share`` is the share of the need lost if the node were lost
+        entirely, ``loss_product = loss_share x product_need`` (``unit``);
+        ``level`` is ``midstream`` (a producer country of the stage, or for
+        cells of their cathode or anode material) or ``upstream`` (a
+        country's output, ``kind`` production, or exports of one stage of
+        an element); ``world_market_share`` is the part of the loss that runs
+        through producers other than the importer's own plants, i.e. that
+        rests on the world-market assumption; ``elements`` lists the
+        contained-element losses. Largest first.
+    by_element : pandas.DataFrame
+        ``node, via, commodity, loss_t, need_t, loss_share,
+        contained_unit``: contained element lost per node (``via`` the
+        midstream stage that carries it).
+    single_points : pandas.DataFrame
+        ``scope, node, name, share, threshold``: nodes whose loss cuts more
+        than ``threshold`` of the need (the importer's own nodes left out),
+        and the largest producer of each midstream stage involved when it
+        holds more than ``threshold`` of world output.
+    notes : tuple of str
+        The world-market assumption first, then data gaps and fallbacks.
+    """
+
+    importer: str
+    stage: str
+    year: int
+    network_year: int
+    product_need: float
+    unit: str
+    threshold: float
+    ranking: pd.DataFrame
+    by_element: pd.DataFrame
+    single_points: pd.DataFrame
+    notes: tuple[str, ...]
+
+    def summary(self, top: int | None = 10, include_domestic: bool = False) -> pd.DataFrame:
+        """The ``top`` nodes (the importer's own plants, refineries and mines left out)."""
+        table = self.ranking if include_domestic else \
+            self.ranking.loc[~self.ranking["domestic"].astype(bool)]
+        table = table.reset_index(drop=True)
+        return table if top is None else table.head(max(0, int(top)))
+
+
+def midstream_chokepoints(dataset: Dataset, importer: str = "JPN", stage: str = "cathode",
+                          year: int | None = None, *, scenario: str = "nickel_rich",
+                          quantity: float | None = None, gwh: float | None = None,
+                          basis: str = "calibrated", threshold: float = DEFAULT_THRESHOLD,
+                          mix: pd.Series | None = None) -> MidstreamChokepointResult:
+    """Rank the producer countries and element nodes a midstream supply depends on.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    importer : str
+        ISO3 code or country name.
+    stage : {"cathode", "anode", "cell", "precursor"}
+        ``cathode`` / ``anode``: the country's supply of that material;
+        ``cell``: the cathode and anode material of ``gwh`` of cells made in
+        the country (its goal by default: 150 GWh/yr for Japan).
+    year : int, optional
+        Year of the midstream shares (default: the default analysis year).
+    scenario : str
+        Chemistry mix (``battery_scenarios.csv``).
+    quantity : float, optional
+        Product tonnes ranked (cathode, anode; default: the country's own
+        output of the stage).
+    gwh : float, optional
+        Cells per year (``cell``; default: the policy target).
+    basis : {"calibrated", "theoretical"}
+        Material basis of the cells' needs.
+    threshold : float
+        Loss share above which a node is a single point of failure.
+    mix : pandas.Series, optional
+        Chemistry shares instead of ``scenario``.
+
+    Returns
+    -------
+    MidstreamChokepointResult
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> result = midstream_chokepoints(load_dataset(), "JPN", "anode", 2024)
+    >>> top = result.summary(1).iloc[0]
+    >>> top["node"], bool(0 < top["loss_share"] <= 1)
+    ('graphite mining:CHN', True)
+    """
+    from scrisk.metrics.midstream import (
+        WORLD_MARKET_NOTE,
+        cell_capacity,
+        cell_exposure,
+        check_stage,
+        midstream_exposure,
+    )
+
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    check_stage(stage)
+    importer = dataset.check_country(importer)
+    from scrisk.metrics.battery import chemistry_mix
+
+    used = mix if mix is not None else chemistry_mix(dataset, scenario)
+    if stage == "cell":
+        if quantity is not None:
+            raise ValueError("quantity is for cathode and anode; give gwh for cells")
+        if gwh is None:
+            gwh = float(cell_capacity(dataset, importer)["target_gwh"].iloc[0])
+        exposure = cell_exposure(dataset, importer, gwh, year, scenario, basis, mix=mix)
+        parts = {"cathode": _cam_mix(dataset, used), "anode": used}
+    else:
+        if gwh is not None:
+            raise ValueError("gwh is for the cell stage; give quantity (t product) for "
+                             f"{stage}")
+        exposure = midstream_exposure(dataset, importer, stage, year, scenario, quantity, mix)
+        parts = {stage: used}
+    names = dict(zip(dataset.countries["iso3"], dataset.countries["name_en"], strict=True))
+    loss = _Losses(importer, exposure.needs.set_index("commodity"))
+    network_year = None
+    for via, via_mix in parts.items():
+        nyear = _part(dataset, exposure, via, via_mix, loss)
+        network_year = network_year or nyear
+    ranking = loss.ranking(exposure.product_need, exposure.unit, names)
+    notes = [f"assumption: {WORLD_MARKET_NOTE}", f"assumption: {COMPOSITION_NOTE}"]
+    rest = loss.rest_of_world()
+    if rest > 0:
+        notes.append(f"{rest:.1%} of the need comes from the rest of world (ROW, not one "
+                     "country): not ranked")
+    notes.extend(exposure.notes)
+    spof = _single_points(dataset, ranking, list(parts), exposure.year, threshold, names)
+    return MidstreamChokepointResult(
+        importer, stage, exposure.year, int(network_year or exposure.year),
+        float(exposure.product_need), exposure.unit, float(threshold), ranking,
+        loss.element_table(), spof, tuple(dict.fromkeys(notes)))
+
+
+def _cam_mix(dataset: Dataset, mix: pd.Series) -> pd.Series:
+    """Chemistry shares of CAM tonnes for a mix of cell GWh (as the cell exposure uses)."""
+    from scrisk.metrics.midstream import cam_per_kwh
+
+    weighted = cam_per_kwh(dataset).reindex(mix.index) * mix
+    return weighted / weighted.sum() if weighted.sum() > 0 else mix
+
+
+class _Losses:
+    """Losses per node, accumulated over the midstream stages and suppliers of a need."""
+
+    def __init__(self, importer: str, needs: pd.DataFrame):
+        self.importer = importer
+        self.needs = needs
+        # (node key) -> {via: {supplier: {commodity: element share of the need lost}}}
+        self.shares: dict[tuple, dict] = {}
+        self.supplier_share: dict[str, dict[str, float]] = {}
+        self.keys: dict[tuple, dict] = {}
+
+    def add(self, key: tuple, meta: dict, via: str, supplier: str, commodity: str,
+            share: float) -> None:
+        if share <= 0:
+            return
+        self.keys.setdefault(key, meta)
+        cell = self.shares.setdefault(key, {}).setdefault(via, {}).setdefault(supplier, {})
+        cell[commodity] = cell.get(commodity, 0.0) + share
+
+    def rest_of_world(self) -> float:
+        return max((s.get("ROW", 0.0) for s in self.supplier_share.values()), default=0.0)
+
+    def product_loss(self, key: tuple) -> tuple[float, float]:
+        """(share of the need lost, part of it through other countries' plants)."""
+        best, world = 0.0, 0.0
+        for by_supplier in self.shares[key].values():
+            total = other = 0.0
+            for supplier, by_element in by_supplier.items():
+                # s_j x max_e f: the supplier's product falls with its scarcest element
+                part = max(by_element.values())
+                total += part
+                if supplier != self.importer:
+                    other += part
+            if total > best:
+                best, world = total, other
+        return best, world
+
+    def element_table(self) -> pd.DataFrame:
+        rows = []
+        for key, by_via in self.shares.items():
+            for via, by_supplier in by_via.items():
+                sums: dict[str, float] = {}
+                for by_element in by_supplier.values():
+                    for commodity, share in by_element.items():
+                        sums[commodity] = sums.get(commodity, 0.0) + share
+                for commodity, share in sorted(sums.items()):
+                    # the element share of the supplier's product lost, times its element need
+                    need = float(self.needs.loc[commodity, "contained_t"])
+                    rows.append({"node": key[0], "via": via, "commodity": commodity,
+                                 "loss_t": share * need, "need_t": need,
+                                 "loss_share": share,
+                                 "contained_unit": self.needs.loc[commodity, "contained_unit"]})
+        table = pd.DataFrame(rows, columns=ELEMENT_COLUMNS)
+        table = table.loc[table["loss_t"] > 0]
+        return table.sort_values(["loss_share", "node", "commodity"],
+                                 ascending=[False, True, True], ignore_index=True,
+                                 kind="stable")
+
+    def ranking(self, need: float, unit: str, names: dict[str, str]) -> pd.DataFrame:
+        elements = self.element_table()
+        listed = {node: ", ".join(f"{c} {s:.1%}" for c, s in
+                                  zip(part["commodity"], part["loss_share"], strict=True))
+                  for node, part in elements.groupby("node", sort=False)}
+        rows = []
+        for key, meta in self.keys.items():
+            share, world = self.product_loss(key)
+            if share <= 1e-12:
+                continue
+            rows.append({**meta, "name": names.get(meta["iso3"], meta["iso3"]),
+                         "domestic": meta["iso3"] == self.importer, "loss_share": share,
+                         "loss_product": share * need, "unit": unit,
+                         "world_market_share": world / share, "elements": listed.get(key[0], "")})
+        table = pd.DataFrame(rows, columns=RANKING_COLUMNS)
+        table["_rank"] = table["loss_share"].round(12)
+        table = table.sort_values(["_rank", "node"], ascending=[False, True], kind="stable")
+        return table[RANKING_COLUMNS].reset_index(drop=True)
+
+
+def _part(dataset: Dataset, exposure, via: str, mix: pd.Series, loss: _Losses) -> int | None:
+    """Add the losses of the need carried by one midstream stage; return the network year."""
+    from scrisk.disruption.chokepoints import model_elements
+    from scrisk.disruption.engine import SupplyModel
+    from scrisk.metrics.midstream import AGGREGATE, supplier_pools
+    from scrisk.origins import flow_model
+
+    flows = exposure.flows.loc[exposure.flows["via"] == via]
+    if flows.empty:
+        return None
+    through = flows.groupby(["commodity", "supplier"])["tonnes"].sum()
+    needs = loss.needs["contained_t"].astype(float)
+    suppliers = sorted({s for _, s in through.index})
+    commodities = sorted({c for c, _ in through.index})
+    # share of the need each supplier meets (the same for every element of the stage)
+    split: dict[str, float] = {}
+    for (commodity, supplier), tonnes in through.items():
+        if needs[commodity] > 0:
+            split[supplier] = max(split.get(supplier, 0.0), float(tonnes) / needs[commodity])
+    loss.supplier_share[via] = split
+    for supplier, share in split.items():
+        if supplier in (AGGREGATE, "unsupplied"):  # no country to lose
+            continue
+        meta = {"node": f"{via}:{supplier}", "level": "midstream", "kind": "output",
+                "commodity": "all", "node_stage": via, "iso3": supplier}
+        for commodity in commodities:
+            loss.add((meta["node"],), meta, via, supplier, commodity, share)
+    pools = supplier_pools(dataset, via, mix, exposure.year, suppliers, commodities)
+    nyear = int(pools["network_year"].iloc[0]) if len(pools) else None
+    for row in pools.itertuples(index=False):
+        share = split.get(row.supplier, 0.0)
+        if row.traced_share <= 0 or share <= 0 or row.pool_stage is None:
+            continue
+        model = SupplyModel(flow_model(dataset, row.commodity, int(row.network_year)),
+                            row.supplier)
+        elements = [e for e in model_elements(model) if e[3] in UPSTREAM_KINDS]
+        if not elements:
+            continue
+        lost = model.losses(model.element_gates([(f, k, s) for f, k, s, _, _, _ in elements]))
+        column = model.flow.stages.index(row.pool_stage)
+        fraction = np.clip(lost[:, column] / row.pool_t, 0.0, 1.0)
+        for (_, iso3, _, kind, _, el_stage), frac in zip(elements, fraction, strict=True):
+            if frac <= 1e-12:
+                continue
+            label = f"{row.commodity} {el_stage}" + (" exports" if kind == "export" else "")
+            meta = {"node": f"{label}:{iso3}", "level": "upstream",
+                    "kind": "exports" if kind == "export" else "production",
+                    "commodity": row.commodity, "node_stage": el_stage, "iso3": iso3}
+            loss.add((meta["node"],), meta, via, row.supplier, row.commodity,
+                     share * float(row.traced_share) * float(frac))
+    return nyear
+
+
+def _single_points(dataset: Dataset, ranking: pd.DataFrame, stages: list[str], year: int,
+                   threshold: float, names: dict[str, str]) -> pd.DataFrame:
+    from scrisk.metrics.midstream import AGGREGATE, stage_shares
+
+    rows = []
+    for row in ranking.loc[~ranking["domestic"].astype(bool)
+                           & (ranking["loss_share"] > threshold)].itertuples(index=False):
+        rows.append({"scope": "loss of the need", "node": row.node, "name": row.name,
+                     "share": float(row.loss_share)})
+    for stage in stages:
+        shares = stage_shares(dataset, stage, year).drop(AGGREGATE, errors="ignore")
+        if shares.empty:
+            continue
+        top = shares.sort_values(ascending=False, kind="stable")
+        if float(top.iloc[0]) > threshold:
+            iso3 = str(top.index[0])
+            rows.append({"scope": f"world {stage} {shares.attrs.get('measure', 'output')} "
+                                  f"({shares.attrs.get('share_year', year)})",
+                         "node": f"{stage}:{iso3}", "name": names.get(iso3, iso3),
+                         "share": float(top.iloc[0])})
+    table = pd.DataFrame(rows, columns=SPOF_COLUMNS[:-1])
+    table["threshold"] = threshold
+    return table[SPOF_COLUMNS]
