@@ -155,6 +155,7 @@ def midstream_chokepoints(dataset: Dataset, importer: str = "JPN", stage: str = 
     >>> top["node"], bool(0 < top["loss_share"] <= 1)
     ('graphite mining:CHN', True)
     """
+    from scrisk.metrics.battery import chemistry_mix
     from scrisk.metrics.midstream import (
         WORLD_MARKET_NOTE,
         cell_capacity,
@@ -166,21 +167,20 @@ def midstream_chokepoints(dataset: Dataset, importer: str = "JPN", stage: str = 
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     check_stage(stage)
+    if stage == "cell" and quantity is not None:
+        raise ValueError("quantity is for cathode and anode; give gwh for cells")
+    if stage != "cell" and gwh is not None:
+        raise ValueError(f"gwh is for the cell stage; give quantity (t product) for {stage}")
+    if quantity is not None and not quantity >= 0:
+        raise ValueError(f"quantity must be >= 0 t of product, got {quantity}")
     importer = dataset.check_country(importer)
-    from scrisk.metrics.battery import chemistry_mix
-
     used = mix if mix is not None else chemistry_mix(dataset, scenario)
     if stage == "cell":
-        if quantity is not None:
-            raise ValueError("quantity is for cathode and anode; give gwh for cells")
         if gwh is None:
             gwh = float(cell_capacity(dataset, importer)["target_gwh"].iloc[0])
         exposure = cell_exposure(dataset, importer, gwh, year, scenario, basis, mix=mix)
         parts = {"cathode": _cam_mix(dataset, used), "anode": used}
     else:
-        if gwh is not None:
-            raise ValueError("gwh is for the cell stage; give quantity (t product) for "
-                             f"{stage}")
         exposure = midstream_exposure(dataset, importer, stage, year, scenario, quantity, mix)
         parts = {stage: used}
     names = dict(zip(dataset.countries["iso3"], dataset.countries["name_en"], strict=True))
