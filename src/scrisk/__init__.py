@@ -44,6 +44,7 @@ _PUBLIC = {
     "midstream_exposure": "scrisk.metrics.midstream",
     "criticality": "scrisk.metrics.criticality",
     "chokepoints": "scrisk.disruption",
+    "midstream_chokepoints": "scrisk.disruption",
     "load_scenario": "scrisk.disruption",
     "run_scenario": "scrisk.disruption",
     "monte_carlo": "scrisk.disruption",

@@ -2,7 +2,10 @@
 
 * :func:`chokepoints` ranks the countries, facilities, trade links and sea
   lanes an importer's supply depends on (look-through), with single points
-  of failure, weighted betweenness and minimum cuts.
+  of failure, weighted betweenness and minimum cuts;
+  :func:`midstream_chokepoints` does the same for a battery midstream stage
+  (cathode, anode, cells): producer countries and the element mines and
+  refiners behind them.
 * :func:`load_scenario` reads and validates a scenario file
   (``docs/scenarios.md``); :func:`run_scenario` applies its shocks;
   :func:`monte_carlo` samples them by their probabilities.
@@ -23,6 +26,8 @@ _PUBLIC = {
     "element_losses": "scrisk.disruption.chokepoints",
     "model_elements": "scrisk.disruption.chokepoints",
     "physical_graph": "scrisk.disruption.chokepoints",
+    "midstream_chokepoints": "scrisk.disruption.midstream",
+    "MidstreamChokepointResult": "scrisk.disruption.midstream",
     "upstream_nodes": "scrisk.disruption.chokepoints",
     "Scenario": "scrisk.disruption.scenarios",
     "Shock": "scrisk.disruption.scenarios",

@@ -152,8 +152,8 @@ def midstream_chokepoints(dataset: Dataset, importer: str = "JPN", stage: str = 
     >>> from scrisk import load_dataset
     >>> result = midstream_chokepoints(load_dataset(), "JPN", "anode", 2024)
     >>> top = result.summary(1).iloc[0]
-    >>> top["node"], bool(0 < top["loss_share"] <= 1)
-    ('graphite mining:CHN', True)
+    >>> top["iso3"], top["commodity"], bool(0.5 < top["loss_share"] <= 1)
+    ('CHN', 'graphite', True)
     """
     from scrisk.metrics.battery import chemistry_mix
     from scrisk.metrics.midstream import (
