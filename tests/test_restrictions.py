@@ -71,12 +71,49 @@ def test_share_under_restriction_known_answer(ds):
     assert row["direct_share"] == pytest.approx(200 / 330)
     # mined origin: Chile (200 direct + 10 via China) and China (20, licence at refining)
     assert row["mined_share"] == pytest.approx(230 / 330)
+    # crossed a restricted border: Chile's 200 t to Japan and the 10 t of Chile's 50 t
+    # to China that are in China's 30 t to Japan (China's licence is on refined copper,
+    # so its own 20 t crossed no restricted export): 210 / 330
+    assert row["crossed_t"] == pytest.approx(210.0)
+    assert row["crossed_share"] == pytest.approx(210 / 330)
     assert row["measures"] == "CHL-BAN;CHN-LIC"
+    crossed = result.crossed.set_index("exporter")
+    assert set(crossed.index) == {"CHL"}
+    assert crossed.loc["CHL", "tonnes"] == pytest.approx(210.0)
+    assert crossed.loc["CHL", "measures"] == "CHL-BAN"
     partners = result.partners.set_index("partner")
     assert partners.loc["CHL", "tonnes"] == pytest.approx(200.0)
     assert set(partners.index) == {"CHL"}
     origins = result.origins.set_index("origin")["tonnes"].to_dict()
     assert origins == pytest.approx({"CHL": 210.0, "CHN": 20.0})
+
+
+def test_crossed_share_traces_restricted_links_forward_known_answers():
+    from scrisk.metrics.restrictions import crossed_tonnes
+    from scrisk.origins import FlowModel, example_network
+
+    # docs/methods.md: DR Congo 100 t mined, 60 t hydroxide to Finland; Finland refines
+    # 70 t (60 t traced, 10 t untraced) and ships 35 t to Japan
+    model = FlowModel(example_network())
+    everyone = ("all",)
+    # a hydroxide (intermediate) restriction reaches Japan's refined cobalt: 35 x 60/70
+    assert crossed_tonnes(model, "JPN", "refining",
+                          {"intermediate": [("COD", everyone)]}) == pytest.approx(30.0)
+    # a restriction on Finland's refined exports: all 35 t crossed it
+    assert crossed_tonnes(model, "JPN", "refining",
+                          {"refining": [("FIN", everyone)]}) == pytest.approx(35.0)
+    # both: never more than the supply
+    assert crossed_tonnes(model, "JPN", "refining", {
+        "intermediate": [("COD", everyone)], "refining": [("FIN", everyone)]}) == \
+        pytest.approx(35.0)
+    # a restriction on ore exports: no ore leaves DR Congo, nothing crossed
+    assert crossed_tonnes(model, "JPN", "refining",
+                          {"mining": [("COD", everyone)]}) == pytest.approx(0.0)
+    # a scope naming another destination leaves the link free
+    assert crossed_tonnes(model, "JPN", "refining",
+                          {"intermediate": [("COD", ("USA",))]}) == pytest.approx(0.0)
+    assert crossed_tonnes(model, "JPN", "refining",
+                          {"intermediate": [("COD", ("FIN",))]}) == pytest.approx(30.0)
 
 
 def test_measures_counted_by_years_in_force_and_scope(ds):
@@ -229,7 +266,11 @@ def test_cli_restrictions_and_from_restriction(tiny_dir, tmp_path, monkeypatch, 
     code, out, err = run_cli(monkeypatch, capsys, "metrics", "restrictions", "--data",
                              str(tiny_dir), "--format", "csv")
     assert code == 0, err
-    assert "copper,mining" in out and "0.606060" in out
+    assert "copper,mining" in out and "0.606060" in out and "0.636363" in out
+    code, out, err = run_cli(monkeypatch, capsys, "metrics", "restrictions", "--data",
+                             str(tiny_dir), "--view", "crossed", "--format", "csv")
+    assert code == 0, err
+    assert "CHL" in out and "210.0" in out
     target = tmp_path / "s.toml"
     code, out, err = run_cli(monkeypatch, capsys, "scenario", "from-restriction", "CHL-BAN",
                              "--out", str(target), "--data", str(tiny_dir))
@@ -260,6 +301,9 @@ def test_report_section_presents_the_shares_in_both_languages(ds):
     english, _, _ = render_html(data, ds, "en", interactive=False)
     japanese, _, _ = render_html(data, ds, "ja", interactive=False)
     assert 'id="restrictions"' in english and "Export restrictions in force" in english
+    assert shown.loc[("copper", "mining", 2022), "crossed_share"] == pytest.approx(210 / 330)
     assert "61 %" in english and "70 %" in english          # 200/330 and 230/330
+    assert "64 %" in english and "Crossed a restricted border" in english      # 210/330
+    assert "規制された輸出を経由" in japanese
     assert "発効中の輸出規制" in japanese and "輸出規制下（採掘国）" in japanese
     assert "CHL-BAN" in english and "Never in force" in english and "未発効" in japanese

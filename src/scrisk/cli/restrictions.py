@@ -21,6 +21,7 @@ class RestrictionView(StrEnum):
     summary = "summary"
     partners = "partners"
     origins = "origins"
+    crossed = "crossed"
     measures = "measures"
 
 
@@ -40,16 +41,20 @@ def restrictions_cmd(
         "--stage", help="Stage of the importer's supply (default: its headline stage and "
         "every stage a measure restricts).")] = None,
     view: Annotated[RestrictionView, typer.Option(
-        help="Which table: summary (share by year), partners, origins, measures, or all.")]
+        help="Which table: summary (share by year), partners, crossed (by restricting "
+        "exporter whose border the metal crossed), origins, measures, or all.")]
     = RestrictionView.summary,
     data: DataOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Share of the importer's supply that faced an export restriction in force, by year.
 
-    Direct: imports of the stage from partners restricting that stage. Look-through: the
-    supply mined in countries restricting the commodity (the shared origin model). A
-    measure counts in every year it is in force for any part of (docs/methods.md).
+    Direct: imports of the stage from partners restricting that stage. Crossed: the supply
+    that, at this or an earlier stage, was exported by a country restricting that stage's
+    exports (traced through re-exports and processing with the shared origin model).
+    Mined: the supply mined in countries restricting the commodity at any stage (an upper
+    bound for mine-level measures). A measure counts in every year it is in force for any
+    part of (docs/methods.md).
     """
     from scrisk.cli.disruption import _emit_views
     from scrisk.metrics.restrictions import RestrictionOptions, restriction_shares
@@ -65,6 +70,9 @@ def restrictions_cmd(
         "summary": (f"Supply under export restrictions in force ({label})", result.table),
         "partners": (f"Restricted direct imports by partner ({result.importer})",
                      result.partners),
+        "crossed": (f"Supply that crossed a restricted export, by restricting exporter "
+                    f"({result.importer}; metal that crossed two counts under both)",
+                    result.crossed),
         "origins": (f"Restricted supply by mine origin ({result.importer})", result.origins),
         "measures": (f"Export restrictions of the inventory ({result.importer})",
                      result.measures),

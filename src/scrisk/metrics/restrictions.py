@@ -9,9 +9,16 @@ stage the importer buys (its headline stage, or one given):
   measure on that commodity *and that stage* in force in ``y`` whose scope
   covers ``m`` (all destinations, or ``m`` named), over its supply of the
   stage (own output plus imports);
+* **crossed a restricted border** (look-through along the flow path): the
+  part of the same supply that, at this stage or any stage below, was shipped
+  by a country restricting exports of that commodity at that stage, to a
+  destination the measure covers (traced forward through re-exports and
+  processing with the shared model's proportional mixing), over the supply;
 * **mined origin** (look-through): the part of the same supply mined in
   countries that had a measure on that commodity (any stage) in force in
-  ``y`` covering ``m``, over the supply.
+  ``y`` covering ``m``, over the supply. It reads "mined where exports were
+  restricted", an upper bound on exposure to mine-level measures, whatever
+  border the metal crossed.
 
 A measure is *in force in a year* when it is in force for any part of it
 (start on or before 31 December, end empty or on or after 1 January); the
@@ -23,11 +30,14 @@ worked example.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
+import scipy.sparse.linalg
 
 from scrisk.data.export_restrictions import (
     covers,
@@ -43,9 +53,10 @@ from scrisk.origins import flow_model, label_kind
 __all__ = ["RestrictionOptions", "RestrictionShares", "restriction_shares", "measures_in_force"]
 
 SUMMARY_COLUMNS = ["year", "commodity", "stage", "headline", "unit", "supply_t", "direct_t", "direct_share",
-                   "mined_t", "mined_share", "measures"]
+                   "crossed_t", "crossed_share", "mined_t", "mined_share", "measures"]
 PARTNER_COLUMNS = ["year", "commodity", "stage", "partner", "tonnes", "share", "measures"]
 ORIGIN_COLUMNS = ["year", "commodity", "stage", "origin", "tonnes", "share", "measures"]
+CROSSED_COLUMNS = ["year", "commodity", "stage", "exporter", "tonnes", "share", "measures"]
 
 
 @dataclass(frozen=True)
@@ -80,15 +91,21 @@ class RestrictionShares:
     table : pandas.DataFrame
         One row per year, commodity and stage (the importer's headline stage, and every
         stage a measure restricts where it has supply; ``headline`` marks the first):
-        ``year, commodity, stage, headline, unit, supply_t,
-        direct_t, direct_share, mined_t, mined_share, measures`` (ids of the measures
-        counted, ``;``-separated). Shares are fractions of ``supply_t``.
+        ``year, commodity, stage, headline, unit, supply_t, direct_t, direct_share,
+        crossed_t, crossed_share, mined_t, mined_share, measures`` (ids of the measures
+        counted, ``;``-separated). Shares are fractions of ``supply_t``;
+        ``direct <= crossed`` always, ``mined`` may be above or below ``crossed``.
     partners : pandas.DataFrame
         Restricted direct imports by partner: ``year, commodity, stage, partner, tonnes,
         share, measures``.
     origins : pandas.DataFrame
         Restricted supply by mining origin: ``year, commodity, stage, origin, tonnes,
         share, measures``.
+    crossed : pandas.DataFrame
+        Supply that crossed a restricted export, by restricting exporter: ``year,
+        commodity, stage, exporter, tonnes, share, measures`` (metal that crossed two
+        restricting countries' borders counts under both, so the rows may add up to
+        more than ``crossed_t``).
     measures : pandas.DataFrame
         Every measure of the inventory for the commodities asked, with the years it is
         counted in (``years``), ``status`` (``counted``, ``no_flow``, ``outside_years``,
@@ -105,6 +122,7 @@ class RestrictionShares:
     origins: pd.DataFrame
     measures: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
+    crossed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CROSSED_COLUMNS))
 
     def summary(self) -> pd.DataFrame:
         """The per-year table."""
@@ -191,7 +209,7 @@ def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = No
     named = [c for c in dict.fromkeys(inventory["commodity"]) if c in dataset.commodities_list]
     commodities = (sorted(named) if opts.commodities is None
                    else [dataset.check_commodity(c) for c in opts.commodities])
-    rows, partner_rows, origin_rows = [], [], []
+    rows, partner_rows, origin_rows, crossed_rows = [], [], [], []
     notes: list[str] = []
     counted: dict[str, set[int]] = {}
     flowing: set[str] = set()
@@ -199,6 +217,7 @@ def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = No
         measure_stages = set(inventory.loc[inventory["commodity"] == commodity, "stage"])
         for year in years:
             active = measures_in_force(dataset, year, commodity, importer)
+            anywhere = measures_in_force(dataset, year, commodity)  # any scope: for links
             model = flow_model(dataset, commodity, year)
             headline = headline_stage(model, importer)
             if opts.stage is not None:
@@ -209,6 +228,8 @@ def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = No
             for stage in stages:
                 _one_stage(model, importer, commodity, year, stage, stage == headline, active,
                            rows, partner_rows, origin_rows, counted, flowing)
+                _crossed_rows(model, importer, commodity, year, stage, anywhere, rows[-1],
+                              crossed_rows, counted, flowing)
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     measures = _measure_notes(dataset, inventory, commodities, importer, counted, flowing,
                               years)
@@ -223,7 +244,8 @@ def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = No
         importer=importer, table=table,
         partners=pd.DataFrame(partner_rows, columns=PARTNER_COLUMNS),
         origins=pd.DataFrame(origin_rows, columns=ORIGIN_COLUMNS),
-        measures=measures, notes=tuple(notes))
+        measures=measures, notes=tuple(notes),
+        crossed=pd.DataFrame(crossed_rows, columns=CROSSED_COLUMNS))
 
 
 def _one_stage(model, importer: str, commodity: str, year: int, stage: str | None,
@@ -234,7 +256,7 @@ def _one_stage(model, importer: str, commodity: str, year: int, stage: str | Non
     supply = model.supply(importer, stage) if stage in model.stages else 0.0
     row = {"year": year, "commodity": commodity, "stage": stage or "", "headline": headline,
            "unit": unit, "supply_t": supply, "direct_t": 0.0, "direct_share": np.nan,
-           "mined_t": 0.0, "mined_share": np.nan, "measures": ""}
+           "crossed_t": 0.0, "crossed_share": np.nan, "mined_t": 0.0, "mined_share": np.nan, "measures": ""}
     if supply <= 0:
         rows.append(row)
         return
@@ -277,6 +299,45 @@ def _one_stage(model, importer: str, commodity: str, year: int, stage: str | Non
     rows.append(row)
 
 
+def _crossed_rows(model, importer: str, commodity: str, year: int, stage: str | None,
+                  anywhere: pd.DataFrame, row: dict, crossed_rows: list,
+                  counted: dict[str, set[int]], flowing: set[str]) -> None:
+    """Fill ``crossed_t``/``crossed_share`` of ``row`` and add one row per exporter."""
+    supply = row["supply_t"]
+    if supply <= 0 or stage not in model.stages:
+        return
+    below = set(model.stages[:model.stages.index(stage) + 1])
+    links = anywhere.loc[anywhere["stage"].isin(below)]
+    if links.empty:
+        row["crossed_share"] = 0.0
+        return
+
+    def restricted(frame: pd.DataFrame) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+        out: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for r in frame.itertuples(index=False):
+            out.setdefault(r.stage, []).append((r.country, tuple(r.scope_list)))
+        return out
+
+    total = crossed_tonnes(model, importer, stage, restricted(links))
+    row["crossed_t"] = total
+    row["crossed_share"] = total / supply
+    used = set(filter(None, row["measures"].split(";")))
+    for exporter, group in links.groupby("country", sort=True):
+        tonnes = (total if links["country"].nunique() == 1
+                  else crossed_tonnes(model, importer, stage, restricted(group)))
+        if tonnes <= supply * 1e-12:
+            continue
+        ids = sorted(group["measure_id"])
+        for mid in ids:
+            counted.setdefault(mid, set()).add(year)
+        used.update(ids)
+        flowing.update(ids)
+        crossed_rows.append({"year": year, "commodity": commodity, "stage": stage,
+                             "exporter": exporter, "tonnes": tonnes,
+                             "share": tonnes / supply, "measures": ";".join(ids)})
+    row["measures"] = ";".join(sorted(used))
+
+
 def _measure_notes(dataset: Dataset, inventory: pd.DataFrame, commodities: Iterable[str],
                    importer: str, counted: dict[str, set[int]], flowing: set[str],
                    years: list[int]) -> pd.DataFrame:
@@ -292,9 +353,13 @@ def _measure_notes(dataset: Dataset, inventory: pd.DataFrame, commodities: Itera
         if r.enforcement == "not_in_force":
             status = "not_in_force"
             reasons.append("announced but not in force; never counted")
-        elif not covers(r.scope_list, importer):
+        elif not covers(r.scope_list, importer) and r.measure_id not in flowing:
             status = "other_scope"
             reasons.append(f"scope {';'.join(r.scope_list)} does not cover {importer}")
+        elif not covers(r.scope_list, importer):
+            reasons.append(f"scope {';'.join(r.scope_list)} does not cover {importer}: counted "
+                           "only in the crossed share (metal shipped to a covered destination "
+                           f"and re-exported to {importer})")
         else:
             span = [y for y in years if r.start.year <= y and (r.end is None or r.end.year >= y)]
             if not span:
@@ -326,8 +391,8 @@ def _measure_notes(dataset: Dataset, inventory: pd.DataFrame, commodities: Itera
 def restricted_rows(result: RestrictionShares) -> pd.DataFrame:
     """The rows of ``result.table`` worth showing: commodity-stages with a share above 0.
 
-    Keeps every year of a (commodity, stage) whose direct or mined-origin share is above
-    zero in some year (the years at zero show when a measure began), sorted by commodity,
+    Keeps every year of a (commodity, stage) whose direct, crossed or mined-origin share is
+    above zero in some year (the years at zero show when a measure began), sorted by commodity,
     stage and year.
 
     Examples
@@ -342,7 +407,118 @@ def restricted_rows(result: RestrictionShares) -> pd.DataFrame:
     table = result.table
     if table.empty:
         return table
-    peak = table[["direct_share", "mined_share"]].fillna(0.0).max(axis=1)
+    shares = [c for c in ("direct_share", "crossed_share", "mined_share") if c in table]
+    peak = table[shares].fillna(0.0).max(axis=1)
     keep = peak.groupby([table["commodity"], table["stage"]]).transform("max") > 0
     return table.loc[keep].sort_values(["commodity", "stage", "year"], kind="stable",
                                        ignore_index=True)
+
+
+# --------------------------------------------------------------------------- crossed a border
+
+
+def crossed_tonnes(model, importer: str, stage: str,
+                   restricted: Mapping[str, Sequence[tuple[str, tuple[str, ...]]]]) -> float:
+    """Tonnes of the importer's stage pool whose path crossed a restricted export.
+
+    A restricted export is a trade link ``exporter -> destination`` of stage ``t``
+    where ``restricted[t]`` lists ``(exporter, scope)`` (scope ``("all",)`` or ISO3
+    destinations). The share of every pool that crossed such a link, at that stage or
+    any stage below, is traced forward with the shared model's rules (proportional
+    mixing of pools; output carries its traced feed's share, untraced feed none):
+
+    ``P_t[c] x_t[c] = X_t[c] f_t[c] + sum_i R_t[i, c] + sum_i a_i U_t[i, c] x_t[i]``
+
+    where ``R_t`` is the restricted part of the stage's trade ``F_t``, ``U_t = F_t - R_t``,
+    ``a_i`` the traced share of ``i``'s exports (exports beyond the pool carry no history),
+    and ``f_t`` the crossed share of the output's feed (``tau x`` the crossed share of the
+    feed carried from stage ``t - 1``). ``docs/methods.md`` has a worked example.
+
+    Parameters
+    ----------
+    model : FlowModel
+    importer : str
+        ISO3 code.
+    stage : str
+        Stage of the importer's pool.
+    restricted : Mapping[str, Sequence[tuple[str, tuple[str, ...]]]]
+        Stage -> restricting exporters with their scopes.
+
+    Returns
+    -------
+    float
+        Tonnes (contained) of ``P_stage[importer]`` that crossed a restricted export.
+
+    Examples
+    --------
+    DR Congo restricts hydroxide (intermediate) exports: Finland's 60 t of hydroxide all
+    crossed it; Finland refines 70 t (60 t from that feed, 10 t untraced) and ships 35 t
+    to Japan, of which 35 x 60 / 70 = 30 t crossed DR Congo's restricted export.
+
+    >>> from scrisk.origins import FlowModel, example_network
+    >>> model = FlowModel(example_network())
+    >>> round(crossed_tonnes(model, "JPN", "refining", {"intermediate": [("COD", ("all",))]}), 6)
+    30.0
+    """
+    net = model.network
+    if stage not in model.stages or not net.has_country(importer):
+        return 0.0
+    m = net.index(importer)
+    shares = _crossed_shares(model, model.stages.index(stage), restricted)
+    return float(shares[m] * model.arrays[stage].pool[m])
+
+
+def _restricted_matrix(model, stage: str,
+                       entries: Sequence[tuple[str, tuple[str, ...]]]) -> scipy.sparse.csr_array:
+    """The restricted part ``R`` of a stage's trade (same shape as ``F``)."""
+    net = model.network
+    F = model.arrays[stage].matrix.tocsr()
+    n = F.shape[0]
+    keep = scipy.sparse.lil_array((n, n))
+    for exporter, scope in entries:
+        if not net.has_country(exporter):
+            continue
+        i = net.index(exporter)
+        row = F[[i], :].toarray()[0]
+        for j in np.nonzero(row > 0)[0]:
+            if covers(tuple(scope), net.countries[j]):
+                keep[i, j] = row[j]
+    return keep.tocsr()
+
+
+def _crossed_shares(model, last: int,
+                    restricted: Mapping[str, Sequence[tuple[str, tuple[str, ...]]]]) -> np.ndarray:
+    """Crossed share of every pool of stage ``model.stages[last]`` (``(n,)``)."""
+    n = len(model.network.countries)
+    carry = np.zeros(n)
+    shares = np.zeros(n)
+    for t, stage in enumerate(model.stages[:last + 1]):
+        a = model.arrays[stage]
+        first_mine = t == 0 and stage == "mining"
+        source = np.zeros(n) if first_mine else a.feed_used * carry
+        R = _restricted_matrix(model, stage, restricted.get(stage, ()))
+        U = (a.matrix - R).tocsr()
+        rhs = a.output * source + np.asarray(R.sum(axis=0)).reshape(-1)
+        shares = np.zeros(n)
+        pools = a.pool
+        live = a.live
+        if live.size:
+            sub = scipy.sparse.diags_array(a.traced_exports[live]) @ U[live][:, live]
+            M = (scipy.sparse.diags_array(pools[live]) - sub.T).tocsc()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
+                solved = scipy.sparse.linalg.splu(M).solve(np.ascontiguousarray(rhs[live]))
+            shares[live] = np.clip(np.nan_to_num(solved, nan=0.0), 0.0, 1.0)
+        dead = a.dead  # pools no production reaches: only what arrived over a restricted link
+        if dead.size:
+            shares[dead] = np.clip(rhs[dead] / pools[dead], 0.0, 1.0)
+        if first_mine:
+            left = np.zeros(n)
+        else:
+            left = np.clip(a.feed - a.output, 0.0, None)
+        mass = a.kept + left
+        ok = mass > 1e-12
+        new_carry = np.zeros(n)
+        new_carry[ok] = (a.kept[ok] * shares[ok] + left[ok] * carry[ok]) / mass[ok]
+        carry = new_carry
+    return shares
