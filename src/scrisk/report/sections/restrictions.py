@@ -30,7 +30,8 @@ def restrictions_section(builder) -> dict[str, object]:
             Col("commodity", "commodity", "commodity"), Col("stage", "stage", "stage"),
             Col("year", "year", "year"), Col("supply_t", "supply_t", "tonnes"),
             Col("unit", "unit"), Col("direct_share", "restricted_direct", "pct"),
-            Col("crossed_share", "restricted_crossed", "pct"), Col("mined_share", "restricted_mined", "pct"), Col("measures", "measures")],
+            Col("crossed_share", "restricted_crossed", "pct"),
+            Col("mined_share", "restricted_mined", "pct"), Col("measures", "measures")],
             title=t("table.restrictions", importer=builder.importer_name(),
                     first=years[0], last=years[-1]),
             note=t("table.restrictions_note"))})
