@@ -60,20 +60,25 @@ MOFCOM_39_2023 = ("Ministry of Commerce and General Administration of Customs of
                   "https://prod.iea.org/policies/17933-announcement-on-the-optimisation-and-"
                   "adjustment-of-temporary-export-control-measures-for-graphite-items")
 MOFCOM_33_2024 = ("Ministry of Commerce and General Administration of Customs of the PRC",
-                  "Announcement of 15 August 2024 on export control of antimony and superhard "
-                  "material items (in force 15 September 2024)", "2024-08-15",
-                  "https://chinaworldnewstoday.com/china-to-impose-export-controls-on-antimony-"
-                  "superhard-materials")
+                  "Announcement No. 33 of 2024 on export control of antimony and other items "
+                  "(issued 15 August 2024, in force 15 September 2024; English text)",
+                  "2024-08-15",
+                  "https://um-material.com/news/announcement-no-33-of-2024-of-the-ministry-of-"
+                  "commerce-and-the-general-administration-of-customs-of-china-on-the-"
+                  "implementation-of-export-control-on-antimony-and-other-items")
 MOFCOM_46_2024 = ("Reuters",
-                  "China bans exports of gallium, germanium, antimony to US (MOFCOM announcement "
-                  "of 3 December 2024 on dual-use items to the United States, immediate effect); "
-                  "suspended from 9 November 2025 to 27 November 2026: Business Times / "
-                  "Bloomberg, 9 November 2025",
+                  "China bans exports of gallium, germanium, antimony to US (MOFCOM Announcement "
+                  "No. 46 of 2024 of 3 December 2024 on dual-use items to the United States, "
+                  "immediate effect); its clause 2 suspended from 9 November 2025 to 27 November "
+                  "2026 by MOFCOM Announcement No. 72 of 2025: Business Times / Bloomberg, 9 "
+                  "November 2025; GvW Graf von Westphalen, China Export Control Update, "
+                  "November 2025",
                   "2024-12-03", "https://www.brecorder.com/news/40335663/china-bans-exports-of-"
                   "gallium-germanium-antimony-to-us")
 MOFCOM_10_2025 = ("Ministry of Commerce and General Administration of Customs of the PRC, "
                   "via Xinhua",
-                  "Announcement of 4 February 2025 on export control of tungsten, tellurium, "
+                  "Announcement No. 10 of 2025 of 4 February 2025 on export control of "
+                  "tungsten, tellurium, "
                   "bismuth, molybdenum and indium related items (in force 4 February 2025)",
                   "2025-02-04", "https://bignewsnetwork.com/news/275019500/1st-ld-writethru-china-"
                   "announces-export-controls-on-items-related-to-tungsten-tellurium-bismuth-"
@@ -105,10 +110,11 @@ IDN_2019 = ("Norton Rose Fulbright",
             "of nickel ore end on 1 January 2020)", "2019-10",
             "https://www.nortonrosefulbright.com/en-de/knowledge/publications/b571b094/indonesia-"
             "amends-regulation-on-nickel-export-to-boost-production-of-value-added-products")
-IDN_BAUXITE_2023 = ("Reuters",
-                    "Indonesia to ban exports of bauxite from June 2023 - president", "2022-12-21",
-                    "https://www.nasdaq.com/articles/indonesia-to-ban-exports-of-bauxite-from-"
-                    "june-2023-president")
+IDN_BAUXITE_2023 = ("Budd PNI (translation of an Indonesian press report)",
+                    "Indonesia bans bauxite exports: the government officially banned bauxite "
+                    "exports starting 10 June 2023 (Minister of Energy and Mineral Resources "
+                    "Arifin Tasrif, 9 June 2023)", "2023-06",
+                    "https://www.budd-pni.com/indonesia-bans-bauxite-exports/")
 IDN_LEXOLOGY_2014 = ("Lexology",
                      "Indonesia's mineral export ban took effect on 12 January 2014: temporary "
                      "exceptions for copper and other concentrates until 11 January 2017, "
@@ -127,9 +133,9 @@ ZWE_2022 = ("Reuters",
             "CO-6500209/news/Zimbabwe-bans-raw-lithium-exports-to-curb-artisanal-mining-"
             "42590011/")
 NAM_2023 = ("Reuters",
-            "Namibia bans export of unprocessed critical minerals (Cabinet decision of 6 June "
-            "2023, announced 8 June 2023: unprocessed crushed lithium ore, cobalt, manganese, "
-            "graphite and rare earth minerals)", "2023-06-08",
+            "Namibia bans export of unprocessed critical minerals (Cabinet Decision No. "
+            "8th/06.06.23/007 of 6 June 2023, announced 8 June 2023: unprocessed crushed lithium "
+            "ore, cobalt, manganese, graphite and rare earth minerals)", "2023-06-08",
             "https://www.myjoyonline.com/namibia-bans-export-of-unprocessed-critical-minerals/")
 COD_2025_SUSPENSION = ("ARECOMS (DR Congo)",
                        "Press release 2025/003: extension of the temporary suspension of cobalt "
@@ -138,6 +144,20 @@ COD_2025_SUSPENSION = ("ARECOMS (DR Congo)",
                        "https://www.einpresswire.com/article/825123167/extension-of-the-temporary-"
                        "suspension-of-cobalt-exports-sourced-from-the-democratic-republic-of-"
                        "congo")
+IDN_COPPER_2025 = ("Indonesia Sentinel",
+                   "Indonesia grants Freeport six-month extension of copper concentrate export "
+                   "permit (Minister of Energy and Mineral Resources Regulation No. 6 of 2025, "
+                   "force majeure after the October 2024 smelter fire; the previous permit "
+                   "expired on 31 December 2024)", "2025-03",
+                   "https://indonesiasentinel.com/indonesia-grants-freeport-six-month-extension-"
+                   "of-copper-concentrate-export-permit/")
+MYS_NST_2024 = ("New Straits Times (Bernama)",
+                "Comply with NR-REE export moratorium, minister reminds state govts (Minister "
+                "Nik Nazmi Nik Ahmad in the Dewan Rakyat: moratorium on exports of "
+                "non-radioactive rare earth elements in effect since 1 January 2024, notified "
+                "to the states by letter of 20 December 2023)", "2024-03-12",
+                "https://www.nst.com.my/news/nation/2024/03/1024679/comply-nr-ree-export-"
+                "moratorium-minister-reminds-state-govts")
 COD_2025_QUOTA = ("Reuters via Mining.com",
                   "Congo to allow cobalt quotas for 2025 to be executed until March 31 (quota "
                   "system from 16 October 2025: 18,125 t for Q4 2025, 96,600 t a year from 2026)",
@@ -148,11 +168,18 @@ COD_2013 = ("Reuters",
             "April 2013 by Inter-Ministerial Decrees of 5 April 2013; moratorium to 31 December "
             "2013 by Decrees of 4 July 2013, Lexology)", "2013-07-11",
             "http://uk.reuters.com/article/congo-democratic-copper-idUKL6N0FH3SK20130711")
-MYS_2024 = ("Reuters",
-            "Malaysia to develop policy to ban exports of rare earths (Prime Minister Anwar "
-            "Ibrahim in parliament)", "2023-09-11",
-            "https://www.nasdaq.com/articles/malaysia-to-develop-policy-to-ban-exports-of-rare-"
-            "earths")
+MOF_2015 = ("South China Morning Post",
+            "Beijing to remove taxes on tungsten and molybdenum exports (Ministry of Finance: "
+            "no export taxes on ores, oxides and metals of rare earths, tungsten and "
+            "molybdenum from 1 May 2015; also China Daily, 24 April 2015)", "2015-04-24",
+            "https://www.scmp.com/business/commodities/article/1774796/beijing-remove-taxes-"
+            "tungsten-and-molybdenum-exports")
+MB_2012 = ("Metal Bulletin",
+           "China said to repeal export taxes targeted by WTO case (2013 customs tariff "
+           "schedule of the Ministry of Finance drops them; a ministry official confirmed the "
+           "20 % tax on manganese ends on 1 January 2013)", "2012-12-18",
+           "https://www.metalbulletin.com/Article/3132106/Noble-ores-and-alloys-all/China-said-"
+           "to-repeal-export-taxes-targeted-by-WTO-case.html")
 
 
 def m(measure_id: str, country: str, commodity: str, products: str, stage: str, kind: str,
@@ -179,37 +206,46 @@ MEASURES = [
     m("CHN-2009-REE-DUTY", "CHN", "rare_earths", "280530;284610;284690", "refining", "tax",
       WINDOW, "2015-04-30", WTO_DS431,
       "export duties on rare earths (15 % light, 25 % heavy as reported), in force before 2009; "
-      "removed on 1 May 2015 as reported by industry news (to verify against the State "
-      "Council Tariff Commission notice)", quality="window_start"),
+      "removed from 1 May 2015 by the Ministry of Finance (statement of 23 April 2015: South "
+      "China Morning Post and China Daily, 24 April 2015)", quality="window_start"),
     m("CHN-2009-W-QUOTA", "CHN", "tungsten", "261100;284180;810110", "refining", "quota",
       WINDOW, "2014-12-31", WTO_DS431,
       "export quotas on tungsten products, abolished from 1 January 2015 with the rare-earth "
       "quotas (Reuters 5 January 2015)", quality="window_start"),
     m("CHN-2009-W-DUTY", "CHN", "tungsten", "261100;284180;810110", "refining", "tax",
-      WINDOW, "2015-04-30", WTO_DS431,
-      "export duties on tungsten products; end date as for the rare-earth duties (to verify)",
-      quality="to_verify"),
+      WINDOW, "2015-04-30", MOF_2015,
+      "export duties on tungsten ores, oxides and metal, in force before 2009 (WTO DS431 panel "
+      "report of 26 March 2014); removed from 1 May 2015 by the Ministry of Finance",
+      quality="window_start"),
     m("CHN-2009-MO-QUOTA", "CHN", "molybdenum", "261310;261390;810210", "refining", "quota",
       WINDOW, "2014-12-31", WTO_DS431,
       "export quotas on molybdenum products, abolished from 1 January 2015 (Reuters 5 January "
       "2015)", quality="window_start"),
     m("CHN-2009-MO-DUTY", "CHN", "molybdenum", "261310;261390;810210", "refining", "tax",
-      WINDOW, "2015-04-30", WTO_DS431,
-      "export duties on molybdenum products; end date as for the rare-earth duties (to verify)",
-      quality="to_verify"),
+      WINDOW, "2015-04-30", MOF_2015,
+      "export duties on molybdenum ores, oxides and metal, in force before 2009 (WTO DS431 "
+      "panel report of 26 March 2014); removed from 1 May 2015 by the Ministry of Finance",
+      quality="window_start"),
     m("CHN-2009-BAUXITE", "CHN", "aluminium", "260600", "mining", "quota", WINDOW,
       "2012-12-31", WTO_DS394,
       "export quota and duty on bauxite (DS394, complaint 2009, Appellate Body 30 January "
-      "2012); end of the quota and duty at the start of 2013 as reported, to verify",
-      quality="to_verify"),
-    m("CHN-2009-MN-DUTY", "CHN", "manganese", "260200;811100", "refining", "tax", WINDOW,
-      "2012-12-31", WTO_DS394,
-      "export duty on manganese (DS394); products and end date to verify",
-      quality="to_verify"),
+      "2012); Metal Bulletin (18 December 2012) reports local websites saying the duties on "
+      "all nine DS394 materials, bauxite included, end on 1 January 2013, and MOFCOM's 2015 "
+      "guidance lists bauxite under export licensing, not quotas; the day the quota ended is "
+      "not confirmed by a stored source: to verify", quality="to_verify"),
+    m("CHN-2009-MN-DUTY", "CHN", "manganese", "811100", "refining", "tax", WINDOW,
+      "2012-12-31", MB_2012,
+      "20 % export duty on manganese metal (electrolytic cathodes and flakes) from January "
+      "2008 (WTO DS394); cancelled from 1 January 2013 (Metal Bulletin, Ministry of Finance "
+      "official); manganese ore (HS 260200), listed here before, is left out: no stored source "
+      "confirms a duty on it", quality="window_start"),
     m("CHN-2009-ZN-DUTY", "CHN", "zinc", "260800;790111;790112", "mining", "tax", WINDOW,
       "2012-12-31", WTO_DS394,
-      "export duty on zinc (DS394; China said it had no zinc export quota); products and end "
-      "date to verify", quality="to_verify"),
+      "export duty on zinc (DS394; China said it had no zinc export quota, Interfax 5 "
+      "November 2009; SMM, 13 February 2012: 5 % on #1 and 15 % on #2 unwrought zinc, zinc "
+      "export licences in 2010-2011); the end on 1 January 2013 rests on Metal Bulletin's "
+      "report (18 December 2012) of local websites, and duties on zinc ores are not "
+      "confirmed: to verify", quality="to_verify"),
     # ---- China: export control law licensing, 2023-2025
     m("CHN-2023-GA-LICENCE", "CHN", "gallium", "811292", "refining", "licence", "2023-08-01",
       "", MOFCOM_23_2023,
@@ -229,17 +265,21 @@ MEASURES = [
       "licence", "2023-12-01", "", MOFCOM_39_2023,
       "high-purity (>99.9 %), high-strength, high-density artificial graphite; reference CN "
       "codes 3801100030, 3801909010, 6815190020"),
-    m("CHN-2024-SB-ORE-LICENCE", "CHN", "antimony", "261710", "mining", "licence",
+    m("CHN-2024-SB-ORE-LICENCE", "CHN", "antimony", "261710;283090", "mining", "licence",
       "2024-09-15", "", MOFCOM_33_2024,
-      "antimony ores and concentrates (reference CN 2617101000, 2617109001, 2617109090)"),
+      "antimony ores and raw materials (reference CN 2617101000, 2617109001, 2617109090 and "
+      "2830902000, antimony sulphide)"),
     m("CHN-2024-SB-METAL-LICENCE", "CHN", "antimony", "811000;282580", "refining", "licence",
       "2024-09-15", "", MOFCOM_33_2024,
       "antimony metal and products (CN 8110101000, 8110102000, 8110200000, 8110900000), "
       "oxides of 99.99 % and above (2825800010); HS92 811000"),
     m("CHN-2024-GA-USA-BAN", "CHN", "gallium", "811292", "refining", "ban", "2024-12-03",
       "2025-11-08", MOFCOM_46_2024,
-      "exports of gallium dual-use items to the United States not permitted in principle; "
-      "suspended from 9 November 2025 until 27 November 2026 (licensing stays)", scope="USA"),
+      "exports of gallium dual-use items to the United States not permitted in principle "
+      "(clause 2 of Announcement No. 46 of 2024); suspended by Announcement No. 72 of 2025 "
+      "from 9 November 2025 until 27 November 2026 (the ban on US military end users, clause "
+      "1, and licensing stay; gvw.com/en/news/blog/detail/china-export-control-update)",
+      scope="USA"),
     m("CHN-2024-GE-USA-BAN", "CHN", "germanium", "811230;282560", "refining", "ban",
       "2024-12-03", "2025-11-08", MOFCOM_46_2024,
       "as for gallium: ban on germanium dual-use items to the United States, suspended from "
@@ -248,11 +288,13 @@ MEASURES = [
       "2024-12-03", "2025-11-08", MOFCOM_46_2024,
       "as for gallium: ban on antimony dual-use items (ores and metal) to the United States, "
       "suspended from 9 November 2025", scope="USA"),
-    m("CHN-2025-W-LICENCE", "CHN", "tungsten", "284180;282590;284990", "refining", "licence",
-      "2025-02-04", "", MOFCOM_10_2025,
-      "ammonium paratungstate, tungsten oxides, tungsten carbide not under 1C226, some "
-      "tungsten alloys (CN 2841801000, 2825901200, 2825901910, 2825901920, 2849902000); "
-      "ores and powders are not listed"),
+    m("CHN-2025-W-LICENCE", "CHN", "tungsten", "284180;282590;284990;810194;810199",
+      "refining", "licence", "2025-02-04", "", MOFCOM_10_2025,
+      "ammonium paratungstate, tungsten oxides, tungsten carbide not under 1C226 (CN "
+      "2841801000, 2825901200, 2825901910, 2825901920, 2849902000), solid tungsten and alloys "
+      "of 97 % W or more and copper- or silver-doped tungsten (CN 8101940001, 8101991001, "
+      "8101999001; English text of Announcement No. 10: um-material.com); ores are not "
+      "listed"),
     m("CHN-2025-MO-LICENCE", "CHN", "molybdenum", "810210", "refining", "licence",
       "2025-02-04", "", MOFCOM_10_2025,
       "molybdenum items (powders and products as listed in the announcement); the exact HS "
@@ -296,20 +338,28 @@ MEASURES = [
       ">= 42 % Al2O3, under quotas; Reuters 12 January 2017)"),
     m("IDN-2023-BAUXITE-BAN", "IDN", "aluminium", "260600", "mining", "ban", "2023-06-10", "",
       IDN_BAUXITE_2023,
-      "announced by President Widodo on 21 December 2022 for June 2023 as the 2020 Mining "
-      "Law set; the day (10 June 2023) is the statutory deadline as reported, to verify",
-      quality="to_verify"),
+      "announced by President Widodo on 21 December 2022 (Reuters) for June 2023, the "
+      "deadline of Article 170A of Mining Law No. 3 of 2020 (at most three years after its "
+      "promulgation on 10 June 2020: CNBC Indonesia, 24 May 2023); in force from 10 June 2023 "
+      "as the minister confirmed on 9 June 2023"),
     m("IDN-2014-CU-CONC-TAX", "IDN", "copper", "260300", "mining", "tax", "2014-01-12",
       "2017-01-11", IDN_LEXOLOGY_2014,
       "copper concentrate exports allowed only to firms committed to a smelter, with an "
       "export tax of 25 % rising every six months to 60 % in 2H 2016 (later reduced under "
       "smelter progress rules, to verify)"),
     m("IDN-2023-CU-CONC-PERMIT", "IDN", "copper", "260300", "mining", "licence", "2023-06-10",
-      "", IDN_COPPER_2024,
-      "raw mineral exports banned from June 2023; Freeport Indonesia and Amman Mineral got "
-      "export permits for copper concentrate to 31 May 2024, then to 31 December 2024; "
-      "Freeport got a further temporary permit in 2025 after a smelter fire",
-      enforcement="partial", quality="to_verify"),
+      "2024-12-31", IDN_COPPER_2024,
+      "raw mineral exports banned from 10 June 2023 (Mining Law No. 3 of 2020; Freeport's "
+      "permit expired that day, Mining.com/Reuters); Freeport Indonesia and Amman Mineral "
+      "exported copper concentrate under permits with volume limits to 31 May 2024, then "
+      "from 1 June to 31 December 2024 (MEMR Regulation No. 6 of 2024); partial: the two "
+      "exporters kept shipping"),
+    m("IDN-2025-CU-CONC-BAN", "IDN", "copper", "260300", "mining", "ban", "2025-01-01", "",
+      IDN_COPPER_2025,
+      "copper concentrate exports ended on 31 December 2024 with the last permits; from March "
+      "2025 Freeport Indonesia exported again under a six-month force-majeure permit (about "
+      "1 Mt of concentrate, to September 2025; MEMR Regulation No. 6 of 2025), hence partial",
+      enforcement="partial"),
     # ---- Africa
     m("ZWE-2022-LI-ORE-BAN", "ZWE", "lithium", "253090", "mining", "ban", "2022-12-20", "",
       ZWE_2022,
@@ -320,8 +370,11 @@ MEASURES = [
     m("NAM-2023-LI-BAN", "NAM", "lithium", "253090", "mining", "ban", "2023-06-08", "",
       NAM_2023,
       "unprocessed crushed lithium ore; small quantities may be exported with the mines "
-      "minister's approval; the date is the day the Cabinet decision was announced (the "
-      "government gave no start date)", quality="to_verify"),
+      "minister's approval (Cabinet on 23 July 2024: up to 1,000 kg a year per exporter for "
+      "analyses, up to 20,000 t for plant design; New Era, July 2024); the date is the day the "
+      "Cabinet decision was announced: the government gave no start date (Xinhua, 8 June 2023) "
+      "and no gazetted instrument was found, so the start stays to verify",
+      quality="to_verify"),
     m("NAM-2023-CO-BAN", "NAM", "cobalt", "260500", "mining", "ban", "2023-06-08", "",
       NAM_2023, "unprocessed cobalt ore; as for lithium", quality="to_verify"),
     m("NAM-2023-MN-BAN", "NAM", "manganese", "260200", "mining", "ban", "2023-06-08", "",
@@ -346,20 +399,25 @@ MEASURES = [
     m("COD-2025-CO-SUSPENSION", "COD", "cobalt", "282200;810510", "intermediate",
       "suspension", "2025-02-22", "2025-10-15", COD_2025_SUSPENSION,
       "all cobalt exports from industrial, semi-industrial and artisanal mining suspended for "
-      "four months from 22 February 2025, extended on 21 June 2025 by three months, replaced "
-      "by quotas from 16 October 2025; DR Congo ships cobalt as hydroxide (intermediate)"),
+      "four months from 22 February 2025, extended on 21 June 2025 by three months and by "
+      "Decision No. 004/ARECOMS/2025 to 15 October 2025, replaced by quotas from 16 October "
+      "2025; DR Congo ships cobalt as hydroxide (intermediate)"),
     m("COD-2025-CO-QUOTA", "COD", "cobalt", "282200;810510", "intermediate", "quota",
       "2025-10-16", "2027-12-31", COD_2025_QUOTA,
-      "export quotas: 18,125 t Co for 16 October-31 December 2025 (executable until 31 March "
-      "2026), 96,600 t a year in 2026 and 2027, allocated by past exports; 10 % reserved for "
-      "strategic projects; about half of DR Congo's 2024 output"),
+      "export quotas set by Decision No. 004/ARECOMS/2025 (September 2025; procedures in "
+      "Decision No. 005/ARECOMS/2025 of 10 October 2025: African Mining, Modern Mining "
+      "Zambia): 18,125 t Co for 16 October-31 December 2025 (executable until 31 March "
+      "2026), 96,600 t a year in 2026 and 2027 (87,000 t base quota by past exports, 9,600 t "
+      "strategic); about half of DR Congo's 2024 output; the end date is the last year the "
+      "decision sets, to be reviewed"),
     m("MYS-2024-REE-RAW-BAN", "MYS", "rare_earths", "253090", "mining", "ban", "2024-01-01",
-      "", MYS_2024,
-      "moratorium on exports of unprocessed (non-radioactive) rare earth materials, approved "
-      "by Cabinet in October 2023 and in force from 1 January 2024 as reported by Rare Earth "
-      "Exchanges (rareearthexchanges.com, citing Reuters and the New Straits Times; to "
-      "verify); processed rare earths (e.g. Lynas separated oxides, HS 284690) may be "
-      "exported", quality="to_verify"),
+      "", MYS_NST_2024,
+      "moratorium on exports of unprocessed non-radioactive rare earth elements (NR-REE), "
+      "announced by Prime Minister Anwar Ibrahim on 11 September 2023 (Reuters) and in force "
+      "from 1 January 2024; processed rare earths (e.g. Lynas separated oxides, HS 284690) "
+      "may be exported; raw NR-REE has no HS6 of its own (253090 basket; ion-adsorption "
+      "concentrate may be booked as rare-earth carbonate, HS 2846), so the products are an "
+      "approximation"),
 ]
 
 
