@@ -254,6 +254,11 @@ def test_shipped_scenarios_from_inventory_validate_and_run(tmp_path):
                                                  shipped))
     assert result.supply.loc[result.supply["commodity"] == "nickel", "loss_t"].sum() > 0
     every = scenario_set_from_inventory(shipped)
+    shocks = {s["id"]: s for s in every["shocks"]}
+    # probability = measures of the group started in 2009-2025 / 17: two nickel-ore bans
+    assert shocks["idn-nickel-mining"]["probability"] == pytest.approx(2 / 17)
+    # Zimbabwe's ore ban exempts concentrates under the same HS code: partial, size halved
+    assert shocks["zwe-lithium-mining"]["size"] == pytest.approx(0.5)
     scenario = load_scenario(write_scenario(every, tmp_path / "all.toml"), shipped)
     mc = monte_carlo(shipped, scenario, runs=50, seed=1)
     assert len(mc.losses) and mc.losses["prob_loss"].between(0, 1).all()

@@ -93,7 +93,8 @@ def from_restriction_cmd(
         "inventory, probabilities from the measures' frequency (for --runs).")] = False,
     size: Annotated[float | None, typer.Option(
         "--size", help="Share of the restricted trade lost, 0..1 (default by measure type: "
-        "ban 1, suspension 1, quota 0.5, licence 0.3, tax 0.2).", min=0.0, max=1.0)] = None,
+        "ban 1, suspension 1, quota 0.5, licence 0.3, tax 0.2; halved when enforcement is "
+        "partial).", min=0.0, max=1.0)] = None,
     importer: Annotated[str, typer.Option(
         "--importer", help="Importer the scenario is run for (ISO3 or name).")] = "JPN",
     year: Annotated[int | None, typer.Option(

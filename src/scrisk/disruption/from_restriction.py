@@ -11,8 +11,10 @@ atomically. ``docs/scenarios.md`` documents the rules; in short:
   ``trade_link`` cut of the exporter's shipments to the importer (the importer is one of
   the named destinations).
 * **size** is an assumption, never an estimate: by default 1.0 for a ban or suspension,
-  0.5 for a quota, 0.3 for a licence, 0.2 for a tax (:data:`DEFAULT_SIZE`), or what
-  ``size`` says. Each file states the size and why in its description.
+  0.5 for a quota, 0.3 for a licence, 0.2 for a tax (:data:`DEFAULT_SIZE`), halved for a
+  measure whose enforcement is ``partial`` (:data:`PARTIAL_FACTOR`: waivers, exemptions or
+  exempt products under the same HS code), or what ``size`` says. Each file states the
+  size and why in its description.
 * **duration**: the months the measure was in force, capped at 12 (the engine works on
   one year); 12 when it has no end.
 * **year**: the last data year before the measure took effect, when the data hold it (the
@@ -39,6 +41,7 @@ from scrisk.data.load import Dataset
 from scrisk.exceptions import ScenarioError, UnknownChoiceError
 
 DEFAULT_SIZE = {"ban": 1.0, "suspension": 1.0, "quota": 0.5, "licence": 0.3, "tax": 0.2}
+PARTIAL_FACTOR = 0.5  # a measure with waivers or exempt products lets part of the trade through
 WINDOW = (2009, 2025)  # the inventory's window, for yearly frequencies
 TYPE_JA = {"ban": "禁輸", "suspension": "輸出停止", "quota": "輸出割当", "licence": "輸出許可制",
            "tax": "輸出税"}
@@ -124,6 +127,18 @@ def _shock(row: pd.Series, kind: str, size: float, probability: float | None = N
     return shock
 
 
+def default_size(row: pd.Series) -> float:
+    """The assumed size of a measure: :data:`DEFAULT_SIZE` by type, halved when partial.
+
+    >>> default_size(pd.Series({"type": "ban", "enforcement": "partial"}))
+    0.5
+    >>> default_size(pd.Series({"type": "licence", "enforcement": "enforced"}))
+    0.3
+    """
+    size = DEFAULT_SIZE[row["type"]]
+    return size * PARTIAL_FACTOR if row["enforcement"] == "partial" else size
+
+
 def _kind(row: pd.Series, importer: str) -> str:
     if tuple(row["scope_list"]) != (ALL_DESTINATIONS,):
         return "trade_link"
@@ -176,10 +191,12 @@ def scenario_from_restriction(dataset: Dataset, measure_id: str,
                  f"runs for {scope[0]}.")
         importer = scope[0]
     kind = _kind(row, importer)
-    size = float(opts.size) if opts.size is not None else DEFAULT_SIZE[row["type"]]
+    size = float(opts.size) if opts.size is not None else default_size(row)
     why = ("given with --size" if opts.size is not None else
            f"the default for a {row['type']}: 1.0 for a ban or suspension, 0.5 for a quota, "
-           "0.3 for a licence, 0.2 for a tax")
+           "0.3 for a licence, 0.2 for a tax"
+           + (", halved because enforcement is partial (waivers or exempt products)"
+              if row["enforcement"] == "partial" else ""))
     year = _year(dataset, row["start"], opts.year)
     country = dataset.country_name(row["country"])
     country_ja = dataset.country_name(row["country"], "ja")
@@ -266,7 +283,7 @@ def scenario_set_from_inventory(dataset: Dataset,
         latest = group.iloc[-1]
         starts = sum(WINDOW[0] <= s.year <= WINDOW[1] for s in group["start"])
         probability = min(1.0, starts / years)
-        size = float(opts.size) if opts.size is not None else DEFAULT_SIZE[latest["type"]]
+        size = float(opts.size) if opts.size is not None else default_size(latest)
         shock = _shock(latest, _kind(latest, importer), size, probability,
                        f"{country}-{commodity}-{stage}".lower().replace("_", "-"))
         shock["note"] = (f"{len(group)} measure(s) of the inventory: "
@@ -282,13 +299,14 @@ def scenario_set_from_inventory(dataset: Dataset,
         "description": (
             "One shock per country, commodity and stage with export restrictions in "
             "minerals/export_restrictions.csv. Sizes are ASSUMPTIONS by measure type (1.0 ban "
-            "or suspension, 0.5 quota, 0.3 licence, 0.2 tax) unless --size is given; each "
+            "or suspension, 0.5 quota, 0.3 licence, 0.2 tax; halved when enforcement is "
+            "partial) unless --size is given; each "
             "probability is the number of measures of the group that started in 2009-2025 "
             "divided by 17 years: the historical frequency, not a forecast. Skipped: "
             + ("; ".join(skipped) if skipped else "none") + "."),
         "name_ja": "輸出規制一覧に基づく複合シナリオ（確率は発生頻度）",
         "description_ja": ("輸出規制一覧の国・鉱種・段階ごとに1つのショック。規模は措置の種類ごとの仮定"
-                           "（禁輸・停止1.0、割当0.5、許可制0.3、輸出税0.2）、確率は2009-2025年の17年間に"
+                           "（禁輸・停止1.0、割当0.5、許可制0.3、輸出税0.2。執行が部分的な措置は半分）、確率は2009-2025年の17年間に"
                            "始まった措置の数を17で割った過去の頻度であり、予測ではない。"),
         "importer": importer,
     }
