@@ -50,7 +50,8 @@ from scrisk.exceptions import UnknownChoiceError
 from scrisk.metrics.exposure import headline_stage
 from scrisk.origins import flow_model, label_kind
 
-__all__ = ["RestrictionOptions", "RestrictionShares", "restriction_shares", "measures_in_force"]
+__all__ = ["RestrictionOptions", "RestrictionShares", "restriction_shares", "measures_in_force",
+           "crossed_tonnes"]
 
 SUMMARY_COLUMNS = ["year", "commodity", "stage", "headline", "unit", "supply_t", "direct_t", "direct_share",
                    "crossed_t", "crossed_share", "mined_t", "mined_share", "measures"]
@@ -236,6 +237,10 @@ def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = No
     for r in measures.itertuples(index=False):
         if r.data_note:
             notes.append(f"{r.measure_id}: {r.data_note}")
+    if len(table) and (table["crossed_t"] > 0).any():
+        notes.append("crossed share: untraced feed (untraced:*) and re-exports beyond a pool "
+                     "(unattributed) have no known path and never count as crossed, so where "
+                     "they are large the crossed share is a lower bound")
     if len(table) and (table["supply_t"] <= 0).any():
         gaps = table.loc[table["supply_t"] <= 0, "commodity"].unique()
         notes.append(f"{importer} has no supply in the data of: {', '.join(gaps)} "
