@@ -55,8 +55,8 @@ def concentration_cmd(commodity: CommodityOption = None, year: YearOption = None
     ds = load(data)
     from scrisk.cli.midstream import concentration_midstream, is_midstream
 
-    if is_midstream(stage) and not companies:  # battery products: scrisk.metrics.midstream
-        concentration_midstream(ds, stage, year, scale, fmt)
+    if is_midstream(stage):  # battery products: scrisk.metrics.midstream (owners: --companies)
+        concentration_midstream(ds, stage, year, scale, fmt, by_owner=companies)
         return
     if commodity is not None:
         ds.check_commodity(commodity)

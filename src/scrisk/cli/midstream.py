@@ -30,10 +30,17 @@ def is_midstream(stage: str | None) -> bool:
 
 
 def concentration_midstream(ds, stage: str, year: int | None, scale: float,
-                            fmt: OutputFormat) -> None:
-    """Print the country concentration of a midstream stage with its sources."""
+                            fmt: OutputFormat, by_owner: bool = False) -> None:
+    """Print the country concentration of a midstream stage with its sources.
+
+    ``by_owner``: the capacity held by companies of each nationality instead
+    (``metrics concentration --stage cell --companies``).
+    """
     from scrisk.metrics.concentration import midstream_concentration
 
+    if by_owner:
+        owner_concentration_midstream(ds, stage, year, scale, fmt)
+        return
     year = ds.check_year(year) if year is not None else ds.years("production")[-1]
     table = midstream_concentration(ds, stage, year, scale=scale)
     if table.empty:
@@ -48,6 +55,55 @@ def concentration_midstream(ds, stage: str, year: int | None, scale: float,
         for row in table.itertuples(index=False):
             typer.echo(f"source ({row.variant}, {row.measure} {row.share_year}, "
                        f"{row.quality}): {row.source}")
+    if stage == "anode":
+        anode_types(ds, fmt)
+
+
+def anode_types(ds, fmt: OutputFormat) -> None:
+    """Print the natural / synthetic split of anode material and the gap."""
+    from scrisk.metrics.midstream import anode_type_split
+
+    split = anode_type_split(ds)
+    if len(split):
+        emit(split.drop(columns=["source"]) if fmt is OutputFormat.table else split, fmt,
+             key="anode_types", title="Anode material by graphite type (share of the "
+             "country's anode material)")
+        if fmt is OutputFormat.table:
+            for row in split.itertuples(index=False):
+                typer.echo(f"source ({row.iso3} {row.year}): {row.source}")
+    if fmt is OutputFormat.table:
+        typer.echo(f"gap: {split.attrs['gap']}")
+
+
+def owner_concentration_midstream(ds, stage: str, year: int | None, scale: float,
+                                  fmt: OutputFormat) -> None:
+    """Print the capacity of a midstream stage held by each owner nationality."""
+    from scrisk.metrics.midstream import PIPELINE, owner_concentration
+
+    world = owner_concentration(ds, stage, year, scale=scale)
+    if world.empty:
+        typer.echo(f"No company-level {stage} capacity is held "
+                   "(minerals/midstream_plants.csv, scope company): a data gap, not a zero.")
+    else:
+        a = world.attrs
+        emit(world, fmt, key="owners_world",
+             title=f"World {stage} capacity by owner nationality, {a['year']} (company totals "
+                   f"in operation, {a['unit']}; share of the world total "
+                   f"{a['denominator']:,.1f}; HHI of the listed nationalities "
+                   f"{a['hhi']:.3f}, coverage {a['coverage']:.0%})")
+        if fmt is OutputFormat.table:
+            if a["world_source"]:
+                typer.echo(f"world total: {a['world_source']}")
+            for source in a["sources"]:
+                typer.echo(f"source: {source}")
+            for note in a["notes"]:
+                typer.echo(f"note: {note}")
+    home = owner_concentration(ds, stage, year, within="JPN", statuses=PIPELINE, scale=scale)
+    if not home.empty:
+        emit(home, fmt, key="owners_japan",
+             title=f"{stage.capitalize()} capacity located in Japan by owner nationality, "
+                   f"{home.attrs['year']} (listed plants and certified plans if realised, "
+                   f"{home.attrs['unit']})")
 
 
 @metrics_app.command("battery-capacity")
@@ -60,6 +116,9 @@ def battery_capacity_cmd(importer: ImporterOption = "JPN", scenario: ScenarioOpt
                          target: Annotated[float | None, typer.Option(
                              "--target", help="Goal in GWh/yr (default: the policy target, "
                              "150 for Japan).")] = None,
+                         show_plants: Annotated[bool, typer.Option(
+                             "--plants", help="Also list every plant and plan with owners, "
+                             "status, quality and source.")] = False,
                          data: DataOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Domestic cell capacity by year against the goal, the goal's materials and their mines."""
     from scrisk.exceptions import UnknownChoiceError
@@ -78,6 +137,7 @@ def battery_capacity_cmd(importer: ImporterOption = "JPN", scenario: ScenarioOpt
     if fmt is OutputFormat.table:
         for row in cap.loc[cap["source"] != ""].itertuples(index=False):
             typer.echo(f"{row.year} ({row.status}, {row.quality}): {row.note} [{row.source}]")
+    plants_by_year(ds, importer, fmt, show_plants)
     exposure = goal.exposure
     emit(goal.summary(), fmt, key="needs",
          title=f"Materials for {goal.target_gwh:g} GWh/yr ({scenario}, {basis}; contained "
@@ -93,6 +153,36 @@ def battery_capacity_cmd(importer: ImporterOption = "JPN", scenario: ScenarioOpt
     if fmt is OutputFormat.table:
         for note in exposure.notes:
             typer.echo(f"note: {note}")
+
+
+def plants_by_year(ds, importer: str, fmt: OutputFormat, show_plants: bool = False) -> None:
+    """Print the capacity built up from the plants beside the published figures."""
+    from scrisk.metrics.midstream import capacity_comparison, certified_rounds, plant_table
+
+    table = capacity_comparison(ds, importer)
+    if table["if_realised_gwh"].fillna(0).eq(0).all():
+        typer.echo(f"No cell plants of {importer} are held (minerals/midstream_plants.csv): "
+                   "the plant build-up is a data gap, not a zero.")
+        return
+    emit(table, fmt, key="plants_by_year",
+         title=f"Cell capacity of {importer} built up from the listed plants (GWh/yr) beside "
+               "the published figure; difference = published - listed plants if realised")
+    rounds = certified_rounds(ds, importer)
+    if len(rounds):
+        emit(rounds, fmt, key="certified_rounds",
+             title="Certified supply-assurance plans (cells) by certification year: stated "
+                   "capacity of the listed plans vs METI's rise in the certified total")
+    if fmt is OutputFormat.table:
+        for note in table.attrs["notes"]:
+            typer.echo(f"note: {note}")
+    if show_plants:
+        plants = plant_table(ds, "cell", importer)
+        shown = plants[["plant_id", "capacity", "year", "status", "certified", "quality",
+                        "owners"]] if fmt is OutputFormat.table else plants
+        emit(shown, fmt, key="plants", title=f"Cell plants and plans in {importer}")
+        if fmt is OutputFormat.table:
+            for row in plants.drop_duplicates("plant_id").itertuples(index=False):
+                typer.echo(f"{row.plant_id}: {row.name} [{row.source}]")
 
 
 def exposure_midstream(ds, importer: str, stage: str, year: int | None,

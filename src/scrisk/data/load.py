@@ -734,6 +734,9 @@ def _check_cross_file(t: dict[str, pd.DataFrame], failures: list[ValidationFailu
             + mid["year"].astype(str)
         _check_sum(mid.assign(_group=group), "_group", "share", "==", failures,
                    "shares of one stage, variant, measure and year to add up to 1")
+    from scrisk.data.midstream_plants import check_midstream_plants
+
+    check_midstream_plants(t, failures, _FILE_COL, _LINE_COL)
     _check_one_unit(t["production"], ("commodity", "stage"), failures)
     _check_one_unit(t["processing_shares"], ("commodity", "stage"), failures)
     _check_mining_unit(t, failures)

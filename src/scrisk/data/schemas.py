@@ -19,6 +19,8 @@ STAGES = ("mining", "intermediate", "refining", "material")
 # output, upstream first. Facilities may sit at these stages too.
 MIDSTREAM_STAGES = ("precursor", "cathode", "anode", "cell")
 FACILITY_STAGES = STAGES + MIDSTREAM_STAGES
+PLANT_SCOPES = ("plant", "sites", "company")
+PLANT_STATUSES = ("operating", "construction", "certified_plan", "planned", "cancelled")
 COMMODITY_GROUPS = ("base_metal", "battery", "rare_metal", "precious")
 FACILITY_STATUSES = ("operating", "care_and_maintenance", "construction", "closed", "development")
 YEAR_MIN, YEAR_MAX = 1990, 2100
@@ -337,6 +339,72 @@ SCHEMAS: dict[str, TableSchema] = {
             required=False,
             description="Element content of midstream products by chemistry (contained "
                         "element per tonne of pCAM, CAM or anode material).",
+        ),
+        # battery plants, certified plans and company totals (scrisk.data.midstream_plants)
+        TableSchema(
+            "midstream_plants",
+            "minerals/midstream_plants.csv",
+            (
+                _c("plant_id"),
+                _c("name"),
+                _c("stage", allowed=MIDSTREAM_STAGES),
+                _c("scope", allowed=PLANT_SCOPES,
+                   description="plant (one site), sites (several sites or a plan across them), "
+                               "company (a company's total in every country)"),
+                _c("iso3", "iso3", nullable=True, description="empty only for scope company"),
+                _c("operator"),
+                _c("product", nullable=True, required=False),
+                _c("capacity", "float", nullable=True, minimum=0.0,
+                   description="capacity from `year` on (a level); empty: not published"),
+                _c("unit", allowed=("GWh", "t CAM", "t pCAM", "t anode")),
+                _c("year", "year", nullable=True, description="empty: not dated"),
+                _c("status", allowed=PLANT_STATUSES),
+                _c("certified", "date", nullable=True, required=False,
+                   description="date a supply-assurance plan was certified (METI)"),
+                _c("quality", allowed=("reported", "derived", "to_verify")),
+                _c("facility_id", nullable=True, required=False,
+                   description="suppliers/facilities.csv id of the site, where listed"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("plant_id", "year", "status"),
+            required=False,
+            description="Main battery cell, cathode and anode plants, certified plans and "
+                        "company totals: capacity steps with status, quality and source.",
+        ),
+        TableSchema(
+            "midstream_plant_owners",
+            "minerals/midstream_plant_owners.csv",
+            (
+                _c("plant_id"),
+                _c("owner"),
+                _c("owner_iso3", "iso3"),
+                _c("equity_share", "float", nullable=True, **SHARE,
+                   description="empty: not published"),
+                SOURCE,
+                NOTE,
+            ),
+            key=("plant_id", "owner"),
+            required=False,
+            description="Owners of the midstream plants with nationality and equity share.",
+        ),
+        TableSchema(
+            "midstream_anode_types",
+            "minerals/midstream_anode_types.csv",
+            (
+                _c("iso3", "iso3"),
+                _c("year", "year"),
+                _c("measure", allowed=("production", "capacity", "shipments")),
+                _c("anode_type", allowed=("natural", "synthetic", "other")),
+                _c("share", "float", **SHARE),
+                SOURCE,
+                _c("quality", allowed=("reported", "derived", "to_verify")),
+                NOTE,
+            ),
+            key=("iso3", "year", "measure", "anode_type"),
+            required=False,
+            description="Natural vs synthetic graphite in a country's anode material; one "
+                        "country-year-measure sums to 1.",
         ),
         TableSchema(
             "export_restrictions",

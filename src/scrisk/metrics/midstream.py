@@ -803,3 +803,410 @@ def supplier_pools(dataset: Dataset, stage: str, mix: pd.Series, year: int,
             rows.append(row)
     return pd.DataFrame(rows, columns=["commodity", "supplier", "network_year", "pool_stage",
                                        "pool_t", "draw_t", "traced_share"])
+
+
+# --------------------------------------------------------------------------- plants and owners
+
+OPERATING = ("operating",)
+PIPELINE = ("operating", "construction", "certified_plan", "planned")
+"""Statuses counted as capacity 'if realised': everything but cancelled."""
+UNSIZED_NOTE = ("plants or plans with no published capacity or year are listed but not summed: "
+                "a data gap, not a zero")
+
+
+def _plants(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The plant and owner tables (empty frames when the files are absent)."""
+    names = dataset.table_names
+    plants = dataset.midstream_plants if "midstream_plants" in names else pd.DataFrame(
+        columns=["plant_id", "name", "stage", "scope", "iso3", "operator", "capacity", "unit",
+                 "year", "status", "certified", "quality", "source", "note"])
+    owners = dataset.midstream_plant_owners if "midstream_plant_owners" in names else \
+        pd.DataFrame(columns=["plant_id", "owner", "owner_iso3", "equity_share"])
+    return plants, owners
+
+
+def nationality_split(owners: pd.DataFrame) -> pd.DataFrame:
+    """Share of each plant held by each owner nationality.
+
+    An owner's ``equity_share`` counts for its nationality; where shares are
+    not published but every owner has one nationality, that nationality holds
+    the whole plant; otherwise the unpublished part is ``unattributed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> o = pd.DataFrame({"plant_id": ["A", "A", "B", "B"], "owner": ["x", "y", "z", "w"],
+    ...                   "owner_iso3": ["CHN", "JPN", "JPN", "JPN"],
+    ...                   "equity_share": [0.8, 0.2, None, None]})
+    >>> nationality_split(o).to_dict("records")
+    [{'plant_id': 'A', 'owner_iso3': 'CHN', 'share': 0.8}, {'plant_id': 'A', 'owner_iso3': 'JPN', 'share': 0.2}, {'plant_id': 'B', 'owner_iso3': 'JPN', 'share': 1.0}]
+    """
+    rows = []
+    for plant_id, part in owners.groupby("plant_id", sort=True):
+        shares = part["equity_share"].astype("float64")
+        nations = sorted(set(part["owner_iso3"]))
+        if shares.isna().all():
+            if len(nations) == 1:
+                rows.append({"plant_id": plant_id, "owner_iso3": nations[0], "share": 1.0})
+            else:
+                rows.append({"plant_id": plant_id, "owner_iso3": "unattributed", "share": 1.0})
+            continue
+        by = shares.fillna(0.0).groupby(part["owner_iso3"].to_numpy()).sum()
+        rows += [{"plant_id": plant_id, "owner_iso3": str(k), "share": float(v)}
+                 for k, v in by.items() if v > 0]
+        rest = 1.0 - float(shares.sum())
+        if rest > 1e-9:
+            rows.append({"plant_id": plant_id, "owner_iso3": "unattributed", "share": rest})
+    return pd.DataFrame(rows, columns=["plant_id", "owner_iso3", "share"])
+
+
+def plant_table(dataset: Dataset, stage: str | None = None, iso3: str | None = None
+                ) -> pd.DataFrame:
+    """The plants with their owners in one line each (latest capacity row per status).
+
+    Returns the plant rows (``plant_id, name, stage, scope, iso3, operator,
+    capacity, unit, year, status, certified, quality, source, note``) with
+    ``owners`` (``owner (ISO3, share)`` joined by ``; ``).
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> t = plant_table(load_dataset(), "cell", "JPN")
+    >>> "Honda Motor (JPN, 49%)" in t.set_index("plant_id").loc["JPN-BLUE-ENERGY-2027", "owners"]
+    True
+    """
+    plants, owners = _plants(dataset)
+    if stage is not None:
+        plants = plants.loc[plants["stage"] == check_stage(stage)]
+    if iso3 is not None:
+        plants = plants.loc[plants["iso3"] == iso3]
+
+    def label(part: pd.DataFrame) -> str:
+        return "; ".join(f"{r.owner} ({r.owner_iso3}, "
+                         f"{'share n/p' if pd.isna(r.equity_share) else f'{r.equity_share:.0%}'})"
+                         for r in part.itertuples(index=False))
+
+    text = {pid: label(part) for pid, part in owners.groupby("plant_id", sort=False)}
+    out = plants.assign(owners=plants["plant_id"].map(text).fillna(""))
+    return out.reset_index(drop=True)
+
+
+def _step_capacity(rows: pd.DataFrame, year: int, statuses: tuple[str, ...]) -> pd.Series:
+    """Capacity of each plant in ``year``: its latest dated row not after the year."""
+    use = rows.loc[rows["status"].isin(statuses) & rows["year"].notna()
+                   & rows["capacity"].notna()]
+    use = use.loc[use["year"].astype(int) <= int(year)]
+    if use.empty:
+        return pd.Series(dtype="float64")
+    latest = use.sort_values(["plant_id", "year"], kind="stable").groupby("plant_id").tail(1)
+    return latest.set_index("plant_id")["capacity"].astype(float)
+
+
+def plant_capacity_by_year(dataset: Dataset, iso3: str = "JPN", stage: str = "cell",
+                           years=None) -> pd.DataFrame:
+    """A country's capacity built up from its plants, by year.
+
+    For each plant the capacity in year *y* is that of its latest dated row
+    not after *y* (rows are levels, not additions). ``operating`` sums rows
+    with status operating; ``pipeline`` sums every status but cancelled (the
+    capacity if every listed plant and certified plan is realised on time).
+    Rows with no capacity or no year are not summed (listed in ``attrs``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, operating, pipeline, plants_counted, cancelled`` in the
+        stage's unit; ``attrs``: ``unit``, ``unsized`` (plant ids),
+        ``undated`` (plant ids with a size but no year), ``notes``.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> t = plant_capacity_by_year(load_dataset(), "JPN", "cell", [2030]).iloc[0]
+    >>> float(t["pipeline"]) > float(t["operating"])
+    True
+    """
+    check_stage(stage)
+    plants, _ = _plants(dataset)
+    rows = plants.loc[(plants["stage"] == stage) & (plants["iso3"] == iso3)
+                      & (plants["scope"] != "company")]
+    unit = STAGE_UNITS[stage]
+    dated = sorted({int(y) for y in rows["year"].dropna()})
+    wanted = sorted({int(y) for y in years}) if years is not None else (
+        list(range(dated[0], max(dated[-1], 2030) + 1)) if dated else [])
+    out = []
+    for y in wanted:
+        op = _step_capacity(rows, y, OPERATING)
+        pipe = _step_capacity(rows, y, PIPELINE)
+        gone = _step_capacity(rows, y, ("cancelled",))
+        out.append({"year": y, "operating": float(op.sum()), "pipeline": float(pipe.sum()),
+                    "plants_counted": int(len(pipe)), "cancelled": float(gone.sum())})
+    table = pd.DataFrame(out, columns=["year", "operating", "pipeline", "plants_counted",
+                                       "cancelled"])
+    ids = rows.groupby("plant_id")
+    unsized = sorted(p for p, part in ids if part["capacity"].isna().all())
+    undated = sorted(p for p, part in ids
+                     if part["capacity"].notna().any() and part["year"].isna().any()
+                     and p not in unsized)
+    table.attrs.update({"unit": unit, "unsized": unsized, "undated": undated,
+                        "notes": [UNSIZED_NOTE] if unsized or undated else []})
+    return table
+
+
+STAGE_UNITS = {"cell": "GWh", "cathode": "t CAM", "precursor": "t pCAM", "anode": "t anode"}
+
+
+def capacity_comparison(dataset: Dataset, iso3: str = "JPN", years=None,
+                        target_gwh: float | None = None) -> pd.DataFrame:
+    """Published (METI) domestic cell capacity beside the sum of the listed plants, by year.
+
+    Columns ``year, published_gwh, published_status, operating_gwh,
+    if_realised_gwh, cancelled_gwh, difference_gwh, gap_to_target_gwh``:
+    ``operating_gwh`` and ``if_realised_gwh`` are :func:`plant_capacity_by_year`
+    (operating; every status but cancelled); ``difference = published -
+    if_realised`` (positive: the listed plants fall short of the published
+    figure, mostly because some plants or plans publish no capacity);
+    ``gap_to_target = target - if_realised``.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> t = capacity_comparison(load_dataset(), "JPN").set_index("year")
+    >>> float(t.loc[2028, "published_gwh"])
+    120.0
+    """
+    published = cell_capacity(dataset, iso3, target_gwh=target_gwh)
+    held = set(published["year"])
+    span = plant_capacity_by_year(dataset, iso3, "cell")
+    wanted = sorted({int(y) for y in years}) if years is not None else \
+        sorted(held | set(span["year"]))
+    built = plant_capacity_by_year(dataset, iso3, "cell", wanted).set_index("year")
+    meti = cell_capacity(dataset, iso3, wanted, target_gwh).set_index("year")
+    table = pd.DataFrame({
+        "year": wanted,
+        "published_gwh": meti["capacity_gwh"].reindex(wanted).to_numpy(),
+        "published_status": meti["status"].reindex(wanted).to_numpy(),
+        "operating_gwh": built["operating"].reindex(wanted).to_numpy(),
+        "if_realised_gwh": built["pipeline"].reindex(wanted).to_numpy(),
+        "cancelled_gwh": built["cancelled"].reindex(wanted).to_numpy()})
+    target = float(published["target_gwh"].iloc[0]) if len(published) else np.nan
+    table["difference_gwh"] = table["published_gwh"] - table["if_realised_gwh"]
+    table["gap_to_target_gwh"] = target - table["if_realised_gwh"]
+    table.attrs.update({"unsized": built.attrs["unsized"], "undated": built.attrs["undated"],
+                        "target_gwh": target,
+                        "notes": _comparison_notes(dataset, iso3, built)})
+    return table
+
+
+def _comparison_notes(dataset: Dataset, iso3: str, built: pd.DataFrame) -> list[str]:
+    plants, _ = _plants(dataset)
+    rows = plants.loc[(plants["stage"] == "cell") & (plants["iso3"] == iso3)]
+    notes = ["if_realised: every listed plant and certified plan realised on time "
+             "(operating + construction + certified + planned); published: METI's aggregate "
+             "(operating, or 'if every certified plan is realised')"]
+    if built.attrs["unsized"]:
+        notes.append("not summed, no published capacity: " + ", ".join(built.attrs["unsized"])
+                     + " (part of the published figures but not of the plant sum)")
+    if built.attrs["undated"]:
+        notes.append("rows without a year, not summed: " + ", ".join(built.attrs["undated"]))
+    gone = rows.loc[rows["status"] == "cancelled"]
+    for r in gone.itertuples(index=False):
+        notes.append(f"cancelled after certification, still inside the published plan total: "
+                     f"{r.plant_id} ({r.capacity:g} GWh)")
+    notes.append("plans are dated by the year their stated capacity is reached (often 2030), "
+                 "the published plan totals by the latest supply start: years differ")
+    return notes
+
+
+def certified_rounds(dataset: Dataset, iso3: str = "JPN") -> pd.DataFrame:
+    """Cell capacity of certified plans by certification date, beside METI's increments.
+
+    ``plans_gwh`` sums the plans' stated capacity (cancelled ones in
+    ``cancelled_gwh`` too, since METI counted them when certified);
+    ``unsized`` counts plans without a published capacity. ``meti_increment_gwh``
+    is METI's rise in the certified-plan total matched to certification years
+    in order: the first certified total minus the latest operating figure
+    before it, then each later total minus the previous one (a documented
+    assumption: METI's totals follow the certification rounds).
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> r = certified_rounds(load_dataset()).set_index("round_year")
+    >>> float(r.loc[2024, "meti_increment_gwh"])
+    35.0
+    """
+    plants, _ = _plants(dataset)
+    rows = plants.loc[(plants["stage"] == "cell") & (plants["iso3"] == iso3)
+                      & plants["certified"].notna()]
+    rows = rows.sort_values(["plant_id", "year"], kind="stable").groupby("plant_id").tail(1)
+    rows = rows.assign(round_year=rows["certified"].astype(str).str[:4].astype(int))
+    out = []
+    for year, part in rows.groupby("round_year", sort=True):
+        live = part.loc[part["status"] != "cancelled"]
+        out.append({"round_year": int(year),
+                    "dates": ", ".join(sorted(set(part["certified"].astype(str)))),
+                    "plans": int(len(part)),
+                    "plans_gwh": float(part["capacity"].fillna(0.0).sum()),
+                    "cancelled_gwh": float(part.loc[part["status"] == "cancelled",
+                                                    "capacity"].sum()),
+                    "unsized": int(live["capacity"].isna().sum())})
+    table = pd.DataFrame(out, columns=["round_year", "dates", "plans", "plans_gwh",
+                                       "cancelled_gwh", "unsized"])
+    cap = dataset.midstream_capacity if "midstream_capacity" in dataset.table_names else None
+    increments: list[float] = []
+    if cap is not None:
+        mine = cap.loc[(cap["iso3"] == iso3) & (cap["stage"] == "cell")]
+        plans = mine.loc[mine["status"] == "certified_plans"].sort_values("year")
+        operating = mine.loc[mine["status"] == "operating"].sort_values("year")
+        previous = float(operating["capacity"].iloc[-1]) if len(operating) else np.nan
+        for value in plans["capacity"].astype(float):
+            increments.append(value - previous)
+            previous = value
+    table["meti_increment_gwh"] = [increments[i] if i < len(increments) else np.nan
+                               for i in range(len(table))]
+    table["difference_gwh"] = table["meti_increment_gwh"] - table["plans_gwh"]
+    return table
+
+
+def owner_concentration(dataset: Dataset, stage: str = "cell", year: int | None = None,
+                        within: str | None = None, statuses: tuple[str, ...] = OPERATING,
+                        scale: float = 1.0) -> pd.DataFrame:
+    """Capacity held by companies of each nationality, and its concentration.
+
+    ``within=None``: company totals (``scope`` company) operating in
+    ``year`` against the world capacity of that year
+    (``midstream_shares.csv`` capacity ``world_total``); the part of the world
+    total held by companies not listed is ``not listed``. ``within=ISO3``:
+    the plants located in that country (capacity of each plant in ``year``,
+    counting ``statuses``), shares of their sum. A plant's capacity is split
+    by :func:`nationality_split`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``owner_iso3, capacity, share, companies`` (largest first);
+        ``attrs``: ``year``, ``unit``, ``denominator``, ``world_total``,
+        ``world_source``, ``coverage`` (listed / denominator), ``hhi`` (on
+        the listed nationalities' shares of the denominator; ``scale`` 10,000
+        for the points convention), ``notes``.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> t = owner_concentration(load_dataset(), "cell", 2022).set_index("owner_iso3")
+    >>> round(float(t.loc["KOR", "capacity"]), 1)
+    361.0
+    """
+    check_stage(stage)
+    plants, owners = _plants(dataset)
+    rows = plants.loc[plants["stage"] == stage]
+    notes: list[str] = []
+    if within is None:
+        rows = rows.loc[(rows["scope"] == "company") & rows["status"].isin(statuses)
+                        & rows["capacity"].notna()]
+        if year is None:
+            counts = rows.dropna(subset=["year"]).groupby("year")["plant_id"].nunique()
+            year = int(counts.sort_index().idxmax()) if len(counts) else None
+        if year is None:
+            return _empty_owner_table(stage)
+        rows = rows.loc[rows["year"] == int(year)]
+        capacity = rows.set_index("plant_id")["capacity"].astype(float)
+    else:
+        rows = rows.loc[(rows["iso3"] == within) & (rows["scope"] != "company")]
+        if year is None:
+            year = int(rows["year"].dropna().max()) if rows["year"].notna().any() else None
+        if year is None:
+            return _empty_owner_table(stage)
+        capacity = _step_capacity(rows, int(year), statuses)
+    split = nationality_split(owners.loc[owners["plant_id"].isin(capacity.index)])
+    split = split.assign(capacity=split["plant_id"].map(capacity) * split["share"])
+    operators = rows.drop_duplicates("plant_id").set_index("plant_id")["operator"]
+    by = split.groupby("owner_iso3", sort=True).agg(
+        capacity=("capacity", "sum"),
+        companies=("plant_id", lambda s: ", ".join(sorted({str(operators.get(p, p))
+                                                            for p in s}))))
+    listed = float(by["capacity"].sum())
+    world, world_source = (None, "")
+    if within is None:
+        world, world_source = _world_capacity(dataset, stage, int(year))
+    denominator = world if world else listed
+    if world and world > listed:
+        by.loc["not listed"] = [world - listed, "companies without a total in the data"]
+        notes.append(f"{world - listed:,.1f} {STAGE_UNITS[stage]} of the world capacity "
+                     f"({(world - listed) / world:.0%}) is held by companies without a "
+                     "company total in minerals/midstream_plants.csv (e.g. BYD): not attributed")
+    elif within is None:
+        notes.append("no world capacity total held for the year: shares are of the listed "
+                     "companies only")
+    by["share"] = by["capacity"] / denominator if denominator else np.nan
+    named = by.drop(index=[i for i in ("not listed", "unattributed") if i in by.index])
+    hhi = float((named["share"] ** 2).sum()) * scale
+    out = by.reset_index().sort_values(["capacity", "owner_iso3"], ascending=[False, True],
+                                       ignore_index=True, kind="stable")
+    out = out[["owner_iso3", "capacity", "share", "companies"]]
+    out.attrs.update({"year": int(year), "unit": STAGE_UNITS[stage],
+                      "denominator": denominator, "world_total": world,
+                      "world_source": world_source,
+                      "coverage": listed / denominator if denominator else np.nan,
+                      "hhi": hhi, "notes": notes,
+                      "sources": sorted(set(rows["source"].astype(str)))})
+    return out
+
+
+def _empty_owner_table(stage: str) -> pd.DataFrame:
+    out = pd.DataFrame(columns=["owner_iso3", "capacity", "share", "companies"])
+    out.attrs.update({"unit": STAGE_UNITS[stage], "notes": [], "sources": []})
+    return out
+
+
+def _world_capacity(dataset: Dataset, stage: str, year: int) -> tuple[float | None, str]:
+    """World capacity of a stage in a year from the published share tables (else None)."""
+    if "midstream_shares" not in dataset.table_names:
+        return None, ""
+    mid = dataset.midstream_shares
+    rows = mid.loc[(mid["stage"] == stage) & (mid["variant"] == "all")
+                   & (mid["measure"] == "capacity") & (mid["year"] == year)
+                   & mid["world_total"].notna()]
+    if rows.empty:
+        return None, ""
+    return float(rows["world_total"].iloc[0]), str(rows["source"].iloc[0])
+
+
+def anode_type_split(dataset: Dataset) -> pd.DataFrame:
+    """Natural vs synthetic graphite in anode material, where a source publishes it.
+
+    Returns ``iso3, year, measure, natural, synthetic, other, source, quality``;
+    ``attrs['gap']`` names what is not held (every country but those listed).
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> t = anode_type_split(load_dataset())
+    >>> t.loc[t["iso3"] == "CHN", "synthetic"].iloc[0]
+    0.84
+    """
+    if "midstream_anode_types" not in dataset.table_names or dataset.midstream_anode_types.empty:
+        out = pd.DataFrame(columns=["iso3", "year", "measure", "natural", "synthetic", "other",
+                                    "source", "quality"])
+        out.attrs["gap"] = ANODE_GAP.format(held="none")
+        return out
+    types = dataset.midstream_anode_types
+    wide = types.pivot_table(index=["iso3", "year", "measure"], columns="anode_type",
+                             values="share", aggfunc="sum").reset_index()
+    for col in ("natural", "synthetic", "other"):
+        if col not in wide:
+            wide[col] = np.nan
+    meta = types.groupby(["iso3", "year", "measure"], as_index=False).agg(
+        source=("source", "first"),
+        quality=("quality", lambda s: ", ".join(sorted(set(s)))))
+    out = wide.merge(meta, on=["iso3", "year", "measure"])[
+        ["iso3", "year", "measure", "natural", "synthetic", "other", "source", "quality"]]
+    out.columns.name = None
+    out.attrs["gap"] = ANODE_GAP.format(held=", ".join(sorted(set(out["iso3"]))))
+    return out
+
+
+ANODE_GAP = ("natural/synthetic split of anode material held only for: {held}; no citable "
+             "country split was found for the other producers (Japan, Korea, others): a data "
+             "gap, the anode stage is treated as one product")
