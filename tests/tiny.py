@@ -184,3 +184,37 @@ def midstream_tables() -> dict[str, pd.DataFrame]:
         "metric": ["battery_manufacturing_capacity_domestic"], "value": [150.0],
         "unit": ["GWh/year"], "year": [2030], "source": SRC, "note": ""})], ignore_index=True)
     return frames
+
+
+def midstream_plant_frames(source: str = SRC) -> dict[str, pd.DataFrame]:
+    """Tiny battery plants for known answers (scrisk.metrics.midstream plants section).
+
+    Japan: P1 10 GWh operating from 2022 (JPN-owned); P2 20 GWh certified plan from 2027
+    (CHN 80 %, JPN 20 %, certified 2024-09-06); P3 5 GWh certified then cancelled (2027);
+    P4 a plan certified 2023-04-28 with no published capacity. Company totals in 2022:
+    CHN 60 GWh (C1), KOR 30 GWh (C2). China's anode: 80 % synthetic, 20 % natural (2021).
+    """
+    plant_cols = dict(stage="cell", unit="GWh", quality="reported", facility_id=None,
+                      product=None, source=source, note="")
+    plants = pd.DataFrame({
+        "plant_id": ["P1", "P2", "P3", "P4", "C1", "C2"],
+        "name": ["plant 1", "plan 2", "plan 3", "plan 4", "company 1", "company 2"],
+        "scope": ["plant", "plant", "plant", "sites", "company", "company"],
+        "iso3": ["JPN", "JPN", "JPN", "JPN", None, None],
+        "operator": ["op1", "op2", "op3", "op4", "co1", "co2"],
+        "capacity": [10.0, 20.0, 5.0, None, 60.0, 30.0],
+        "year": [2022, 2027, 2027, None, 2022, 2022],
+        "status": ["operating", "certified_plan", "cancelled", "certified_plan", "operating",
+                   "operating"],
+        "certified": [None, "2024-09-06", "2024-09-06", "2023-04-28", None, None],
+        **plant_cols})
+    owners = pd.DataFrame({
+        "plant_id": ["P1", "P2", "P2", "P3", "P4", "C1", "C2"],
+        "owner": ["jp1", "cn1", "jp2", "jp3", "jp4", "cn2", "kr1"],
+        "owner_iso3": ["JPN", "CHN", "JPN", "JPN", "JPN", "CHN", "KOR"],
+        "equity_share": [1.0, 0.8, 0.2, 1.0, None, 1.0, 1.0], "source": source, "note": ""})
+    types = pd.DataFrame({"iso3": "CHN", "year": 2021, "measure": "shipments",
+                          "anode_type": ["synthetic", "natural"], "share": [0.8, 0.2],
+                          "source": source, "quality": "reported", "note": ""})
+    return {"midstream_plants": plants, "midstream_plant_owners": owners,
+            "midstream_anode_types": types}
