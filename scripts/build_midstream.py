@@ -236,8 +236,8 @@ PANASONIC_MAZDA_2024 = ("Panasonic Energy and Mazda, joint press release 'Panaso
                         "能力を6.5GWh/年増強し年間10GWh: automation-news.jp, Oct 2024")
 SUBARU_PANASONIC_2024 = ("SUBARU and Panasonic Energy, joint press release on battery supply and "
                          "a new battery factory in Oizumi, Gunma, 6 Sep 2024 (via "
-                         "batteriesnews.com); 16 GWh for the Oizumi plant by 2030: Reuters, "
-                         "Sep 2024, as reported by news-pic.com and minipip.co.uk")
+                         "batteriesnews.com); 16 GWh for the Oizumi plant: Reuters, Sep 2024, "
+                         "as reported by news-pic.com and minipip.co.uk")
 HONDA_GSY_2023 = ("GS Yuasa, Honda and Blue Energy, announcement of the certified plan, 28 Apr "
                   "2023 (via electrive.com and catmag.co.uk, 2023); Yomiuri Shimbun, 28 Apr 2023")
 TOYOTA_2024 = ("Toyota Motor, press release '次世代BEV向け電池と全固体電池の開発・生産に向けた"
@@ -249,8 +249,8 @@ NISSAN_2024 = ("Nissan Motor, press release on the certified LFP battery plan, 6
                "mf-topper.jp, nextmobility.jp); 日刊自動車新聞, 23 Jan 2025 (Kitakyushu site)")
 NISSAN_2025 = ("Nissan Motor, statement of 9 May 2025 cancelling the Kitakyushu LFP plant (via "
                "electrive.com and automotiveworld.com, 9 May 2025)")
-GSY_ESS_2025 = ("GS Yuasa, plan certified under the Economic Security Promotion Act, Dec 2025 "
-                "(ESS 2 GWh/yr from Oct 2028), as reported by iru-miru.com")
+GSY_ESS_2025 = ("GS Yuasa, plan certified under the Economic Security Promotion Act (ESS "
+                "cells), as reported by iru-miru.com, 2025")
 AESC_2021 = ("Envision AESC Japan, announcement of the Ibaraki plant, 4 Aug 2021, as reported by "
              "Kyodo (japantoday.com, nippon.com) and 日本経済新聞; start of production March "
              "2024: NHK World, 31 Aug 2023")
@@ -280,13 +280,11 @@ METI_JP_FIRMS_2022 = ("経済産業省 (METI), 蓄電池産業戦略検討官民
 BYD_PLANTS = ("BYD / FinDreams Battery: Shaoxing phase I 15 GWh opened 14 Jun 2022 (CnEVPost, 15 "
               "Jun 2022); Zhengzhou 40 GWh environmental filing (Reuters via teslarati.com, 14 Feb "
               "2023)")
-SMM_2023 = ("Sumitomo Metal Mining, statements to analysts (Reuters, 2021 and 2023, via "
-            "wtvbam.com, alcircle.com and mining.com): cathode capacity about 5,000 t/month "
-            "(60,000 t/yr), +24,000 t/yr at Niihama by 2025, 120,000 t/yr by March 2028 and "
-            "180,000 t/yr by March 2031")
+SMM_2023 = ("Sumitomo Metal Mining, statements to analysts as reported by Reuters, Jul 2021 "
+            "and 2023 (via wtvbam.com, alcircle.com and mining.com): cathode capacity about "
+            "5,000 t/month, the Niihama addition and the targets in each row's note")
 BTBM_2022 = ("BASF and TODA KOGYO, press release on the expansion of BASF TODA Battery Materials "
-             "at Onoda, 2022 (via aei.dempa.net and marketscreener.com): up to 60,000 t/yr "
-             "high-nickel CAM by 2025; BASF 66 %, TODA 34 %")
+             "at Onoda, 2022 (via aei.dempa.net and marketscreener.com); BASF 66 %, TODA 34 %")
 NICHIA_2023 = ("経済産業省, 蓄電池に係る供給確保計画の認定, 28 Apr 2023 (日亜化学工業, 約42億円), as "
                "reported by knak.jp")
 RESONAC_2011 = ("Showa Denko (now Resonac), press release on capacity of artificial-graphite "

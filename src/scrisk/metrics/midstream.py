@@ -708,6 +708,8 @@ class BatteryGoal:
     exposure: MidstreamExposure
     target_gwh: float
     target_year: int | None
+    plants: pd.DataFrame | None = None
+    """:func:`capacity_comparison`: the capacity built up from the listed plants by year."""
 
     def summary(self) -> pd.DataFrame:
         """Element needs of the goal with top mining country and traced share."""
@@ -716,7 +718,8 @@ class BatteryGoal:
     def tables(self, top: int = 8) -> dict[str, object]:
         """Everything a report shows, computed here: ``capacity``, ``needs`` (with
         ``lce_t`` for lithium), ``chokepoints``, ``notes``, ``target_gwh``,
-        ``target_year``, ``network_year``, ``latest`` (the latest published capacity row)."""
+        ``target_year``, ``network_year``, ``latest`` (the latest published capacity row),
+        ``plants`` (:func:`capacity_comparison`, or None) and ``plant_notes``."""
         needs = self.summary().merge(self.exposure.needs[["commodity", "lce_t"]],
                                      on="commodity", how="left")
         held = self.capacity.dropna(subset=["capacity_gwh"])
@@ -724,7 +727,10 @@ class BatteryGoal:
         return {"capacity": self.capacity, "needs": needs,
                 "chokepoints": self.exposure.chokepoints(top), "notes": self.exposure.notes,
                 "target_gwh": self.target_gwh, "target_year": self.target_year,
-                "network_year": self.exposure.year, "latest": latest}
+                "network_year": self.exposure.year, "latest": latest,
+                "plants": self.plants,
+                "plant_notes": tuple(self.plants.attrs.get("notes", ()))
+                if self.plants is not None else ()}
 
 
 def battery_goal(dataset: Dataset, iso3: str = "JPN", scenario: str = "nickel_rich",
@@ -746,7 +752,10 @@ def battery_goal(dataset: Dataset, iso3: str = "JPN", scenario: str = "nickel_ri
     target_year = int(target_year) if target_year is not None and target_year == target_year \
         else None
     exposure = cell_exposure(dataset, iso3, target, year, scenario, basis)
-    return BatteryGoal(capacity, exposure, target, target_year)
+    plants = capacity_comparison(dataset, iso3, target_gwh=target_gwh)
+    if plants["if_realised_gwh"].fillna(0).eq(0).all():
+        plants = None  # no plant of the country is held
+    return BatteryGoal(capacity, exposure, target, target_year, plants)
 
 
 # --------------------------------------------------------------------------- for chokepoints

@@ -30,6 +30,17 @@ def midstream_section(builder) -> dict[str, object]:
         Col("quality", "quality", "text"), Col("source", "source_col", "text", "xlsx"),
         Col("note", "note_col", "text", "xlsx")],
         title=t("table.midstream_capacity"), note=t("table.midstream_capacity_note"))})
+    if mid.get("plants") is not None:
+        blocks.append({"table": builder.table("midstream_plants", mid["plants"], [
+            Col("year", "year", "year"), Col("published_gwh", "published_gwh", "num1"),
+            Col("operating_gwh", "operating_gwh", "num1"),
+            Col("if_realised_gwh", "if_realised_gwh", "num1"),
+            Col("cancelled_gwh", "cancelled_gwh", "num1"),
+            Col("difference_gwh", "difference_gwh", "num1"),
+            Col("gap_to_target_gwh", "gap_to_target_gwh", "num1")],
+            title=t("table.midstream_plants"), note=t("table.midstream_plants_note"))})
+        for note in mid.get("plant_notes", ()):
+            blocks.append({"note": {"text": t("midstream.data_note"), "detail": note}})
     blocks.append({"table": builder.table("midstream_needs", mid["needs"], [
         Col("commodity", "commodity", "commodity"), Col("need_t", "need_t", "tonnes"),
         Col("unit", "unit_col", "text"), Col("lce_t", "lce_t", "tonnes"),
