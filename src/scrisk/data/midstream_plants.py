@@ -10,7 +10,9 @@ Checked here at load, every failure collected:
 * the unit fits the stage (GWh for cells, t CAM, t pCAM, t anode);
 * every plant has at least one owner, and every owner row names a plant;
 * one plant's equity shares add up to at most 1;
-* a ``facility_id`` names a site of ``suppliers/facilities.csv``;
+* a ``facility_id`` names a site of ``suppliers/facilities.csv`` (when that
+  file lists battery plants at all: an overlay holding only mines and
+  refineries is not the link's target);
 * natural, synthetic and other anode shares of one country, year and measure
   add up to 1.
 """
@@ -54,8 +56,13 @@ def check_midstream_plants(t: dict[str, pd.DataFrame], failures: list[Validation
             if expected_unit and row.unit != expected_unit:
                 fail(row, "unit", row.unit, f"{expected_unit} for the {row.stage} stage")
         facilities = t.get("facilities")
-        known = set(facilities["facility_id"].dropna()) if facilities is not None else set()
-        for row in plants.loc[plants["facility_id"].notna()].itertuples(index=False):
+        battery_sites = facilities.loc[facilities["stage"].isin(tuple(STAGE_UNIT))] \
+            if facilities is not None and not facilities.empty else pd.DataFrame()
+        # the link is informational (no metric reads it): checked against a facilities file
+        # that lists battery plants; one without any (an overlay of mines) is not the target
+        known = set(facilities["facility_id"].dropna()) if len(battery_sites) else None
+        linked = plants.loc[plants["facility_id"].notna()] if known is not None else plants[:0]
+        for row in linked.itertuples(index=False):
             if row.facility_id not in known:
                 fail(row, "facility_id", row.facility_id,
                      "a facility_id of suppliers/facilities.csv or empty")
