@@ -174,6 +174,10 @@ def test_plant_files_validated_at_load(tmp_path):
     a.loc[1, "share"] = 0.5                         # 0.8 + 0.5
     frames.update({"midstream_plants": p, "midstream_plant_owners": o,
                    "midstream_anode_types": a})
+    fac = frames["facilities"]  # a facilities file listing a battery plant: links are checked
+    frames["facilities"] = pd.concat([fac, fac.iloc[[0]].assign(
+        facility_id="CELL-JPN-X", stage="cell", unit="GWh", capacity_t=None,
+        output_t=None)], ignore_index=True)
     with pytest.raises(DataValidationError) as info:
         load_dataset(tiny.write(tmp_path / "data", frames))
     found = {(f.file.rsplit("/", 1)[-1], f.row, f.column) for f in info.value.failures}
