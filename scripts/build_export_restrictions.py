@@ -327,6 +327,11 @@ MEASURES = [
       "2017-01-11", IDN_2014,
       "nickel ore must be refined in Indonesia (no concentrate exception); eased from 12 "
       "January 2017 (Reuters): low-grade (<1.7 % Ni) ore exports under quotas"),
+    m("IDN-2017-NI-ORE-QUOTA", "IDN", "nickel", "260400", "mining", "quota", "2017-01-12",
+      "2019-12-31", IDN_2017,
+      "rules of 12 January 2017 eased the 2014 ban: low-grade ore (below 1.7 % Ni) may be "
+      "exported in volumes the government sets, by miners building smelters, for up to five "
+      "years; ended when the ban of 1 January 2020 took over (MEMR Regulation 11/2019)"),
     m("IDN-2020-NI-ORE-BAN", "IDN", "nickel", "260400", "mining", "ban", "2020-01-01", "",
       IDN_2019,
       "MEMR Regulation 11/2019 brought the end of low-grade nickel ore exports forward from "
@@ -336,6 +341,11 @@ MEASURES = [
       "2017-01-11", IDN_2014,
       "bauxite must be refined in Indonesia; eased from 12 January 2017 (washed bauxite, "
       ">= 42 % Al2O3, under quotas; Reuters 12 January 2017)"),
+    m("IDN-2017-BAUXITE-QUOTA", "IDN", "aluminium", "260600", "mining", "quota", "2017-01-12",
+      "2023-06-09", IDN_2017,
+      "rules of 12 January 2017 eased the 2014 ban: washed bauxite of at least 42 % Al2O3 may "
+      "be exported in amounts the government sets; ended when the ban of 10 June 2023 took "
+      "over"),
     m("IDN-2023-BAUXITE-BAN", "IDN", "aluminium", "260600", "mining", "ban", "2023-06-10", "",
       IDN_BAUXITE_2023,
       "announced by President Widodo on 21 December 2022 (Reuters) for June 2023, the "
@@ -373,7 +383,9 @@ MEASURES = [
       "minister's approval (Cabinet on 23 July 2024: up to 1,000 kg a year per exporter for "
       "analyses, up to 20,000 t for plant design; New Era, July 2024); the date is the day the "
       "Cabinet decision was announced: the government gave no start date (Xinhua, 8 June 2023) "
-      "and no gazetted instrument was found, so the start stays to verify",
+      "and no gazetted instrument was found, so the start stays to verify; enforced by "
+      "October 2023 (the Mining Commissioner's letter of 19 October 2023 told the police to "
+      "stop Xinfeng's lithium ore trucks: Reuters, The Namibian Observer)",
       quality="to_verify"),
     m("NAM-2023-CO-BAN", "NAM", "cobalt", "260500", "mining", "ban", "2023-06-08", "",
       NAM_2023, "unprocessed cobalt ore; as for lithium", quality="to_verify"),

@@ -259,6 +259,8 @@ def test_shipped_scenarios_from_inventory_validate_and_run(tmp_path):
     assert shocks["idn-nickel-mining"]["probability"] == pytest.approx(2 / 17)
     # Zimbabwe's ore ban exempts concentrates under the same HS code: partial, size halved
     assert shocks["zwe-lithium-mining"]["size"] == pytest.approx(0.5)
+    # the 2025 cobalt quotas ease the suspension from the day after it ends: one episode
+    assert shocks["cod-cobalt-intermediate"]["probability"] == pytest.approx(1 / 17)
     scenario = load_scenario(write_scenario(every, tmp_path / "all.toml"), shipped)
     mc = monte_carlo(shipped, scenario, runs=50, seed=1)
     assert len(mc.losses) and mc.losses["prob_loss"].between(0, 1).all()

@@ -21,7 +21,11 @@ atomically. ``docs/scenarios.md`` documents the rules; in short:
   measure applied to the trade it met, like ``scenarios/indonesia_nickel_ore_ban.toml``);
   else the latest data year (a what-if on today's network).
 * **probability** (sets only): the yearly frequency of new measures of the same country,
-  commodity and stage in the inventory's window, ``n / 17`` for 2009-2025, capped at 1.
+  commodity and stage in the inventory's window, ``n / 17`` for 2009-2025, capped at 1;
+  an easing that takes over the day after the group's previous measure ends (a smaller
+  default size, e.g. Indonesia's 2017 ore quotas after the 2014 ban, DR Congo's cobalt
+  quotas after the suspension) continues the same episode and is not counted
+  (:func:`new_episodes`).
 """
 
 from __future__ import annotations
@@ -137,6 +141,35 @@ def default_size(row: pd.Series) -> float:
     """
     size = DEFAULT_SIZE[row["type"]]
     return size * PARTIAL_FACTOR if row["enforcement"] == "partial" else size
+
+
+def new_episodes(group: pd.DataFrame) -> int:
+    """Measures of one group that started in the window and are not an easing of the last.
+
+    ``group`` holds one country, commodity and stage, with ``start``/``end`` dates,
+    ``type`` and ``enforcement``. A measure starting the day after the previous one ends
+    with a smaller :func:`default_size` eases that measure: same episode, not counted.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> rows = pd.DataFrame({"start": [date(2014, 1, 12), date(2017, 1, 12), date(2020, 1, 1)],
+    ...                      "end": [date(2017, 1, 11), date(2019, 12, 31), None],
+    ...                      "type": ["ban", "quota", "ban"], "enforcement": "enforced"})
+    >>> new_episodes(rows)   # the 2017 quota eases the 2014 ban; the 2020 ban is new
+    2
+    """
+    ordered = group.sort_values("start", kind="stable")
+    count = 0
+    previous = None
+    for _, row in ordered.iterrows():
+        easing = (previous is not None and isinstance(previous["end"], date)
+                  and (row["start"] - previous["end"]).days == 1
+                  and default_size(row) < default_size(previous))
+        if WINDOW[0] <= row["start"].year <= WINDOW[1] and not easing:
+            count += 1
+        previous = row
+    return count
 
 
 def _kind(row: pd.Series, importer: str) -> str:
@@ -281,7 +314,7 @@ def scenario_set_from_inventory(dataset: Dataset,
                                                             sort=True):
         group = group.sort_values(["start_date", "measure_id"])
         latest = group.iloc[-1]
-        starts = sum(WINDOW[0] <= s.year <= WINDOW[1] for s in group["start"])
+        starts = new_episodes(group)
         probability = min(1.0, starts / years)
         size = float(opts.size) if opts.size is not None else default_size(latest)
         shock = _shock(latest, _kind(latest, importer), size, probability,
@@ -289,7 +322,8 @@ def scenario_set_from_inventory(dataset: Dataset,
         shock["note"] = (f"{len(group)} measure(s) of the inventory: "
                          f"{', '.join(group['measure_id'])}; kind, size and duration from "
                          f"{latest['measure_id']}; probability {starts}/{years} (measures "
-                         "started per year 2009-2025, an assumption)")
+                         "started per year 2009-2025, easings of the previous measure not "
+                         "counted; an assumption)")
         shocks.append(shock)
         for source in group["source"]:
             if source not in sources:
@@ -302,6 +336,7 @@ def scenario_set_from_inventory(dataset: Dataset,
             "or suspension, 0.5 quota, 0.3 licence, 0.2 tax; halved when enforcement is "
             "partial) unless --size is given; each "
             "probability is the number of measures of the group that started in 2009-2025 "
+            "(an easing that takes over the day the previous measure ends is not a new one) "
             "divided by 17 years: the historical frequency, not a forecast. Skipped: "
             + ("; ".join(skipped) if skipped else "none") + "."),
         "name_ja": "輸出規制一覧に基づく複合シナリオ（確率は発生頻度）",

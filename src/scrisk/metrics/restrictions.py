@@ -190,12 +190,13 @@ def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = No
     Examples
     --------
     >>> from scrisk import load_dataset
-    >>> result = restriction_shares(load_dataset(), commodities=("nickel",), years=(2019, 2020),
+    >>> result = restriction_shares(load_dataset(), commodities=("nickel",), years=(2020,),
     ...                             stage="intermediate")
     >>> result.table[["year", "commodity", "stage"]].values.tolist()
-    [[2019, 'nickel', 'intermediate'], [2020, 'nickel', 'intermediate']]
-    >>> result.table["mined_share"].round(2).tolist()   # Indonesian-mined nickel after the ban
-    [0.0, 0.22]
+    [[2020, 'nickel', 'intermediate']]
+    >>> # Indonesian-mined nickel under the ore ban, but it left Indonesia as matte (unrestricted)
+    >>> result.table[["direct_share", "crossed_share", "mined_share"]].round(2).values.tolist()
+    [[0.0, 0.0, 0.22]]
     """
     opts = options or RestrictionOptions()
     if overrides:
