@@ -299,6 +299,13 @@ BTR_2022 = ("BTR New Material, announcement of 21 Sep 2022 on the Heilongjiang p
 BTR_2024 = ("BTR, Indonesia anode plant (phase I 80,000 t/yr; 160,000 t/yr with phase II), as "
             "reported by evblog.it, 11 Aug 2024")
 
+POSCO_2023 = ("POSCO Future M, board decision on an NCMA cathode plant in Pohang, 24 Apr 2023, as "
+              "reported by Yonhap (m-en.yna.co.kr): 46,000 t/yr new; company cathode capacity "
+              "at home and abroad 105,000 t/yr; Gwangyang plant 90,000 t/yr; Pohang 106,000 "
+              "t/yr by 2025")
+TANAKA_2019 = ("田中化学研究所, 電池正極材中間体の増強 (年産能力1万4400トン増、21年3月期に約5万トン), "
+               "日刊工業新聞, Jul 2019, as quoted on a Yahoo! Finance Japan message board")
+
 PLANT_COLUMNS = ["plant_id", "name", "stage", "scope", "iso3", "operator", "product", "capacity",
                  "unit", "year", "status", "certified", "quality", "facility_id", "source",
                  "note"]
@@ -511,6 +518,29 @@ def plant_tables() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
                  "capacity not published in the stored sources; plan certified 28 Apr 2023")],
                NICHIA_2023, [("Nichia Corporation", "JPN", 1.0, "privately held")],
                facility_id="CAM-JPN-ANAN", certified="2023-04-28"),
+        _plant("KOR-POSCO-GWANGYANG", "POSCO Future M cathode plant (Gwangyang)", "cathode",
+               "plant", "KOR", "POSCO Future M", "high-nickel CAM",
+               [(2023, 90000.0, "operating", "reported", "")],
+               POSCO_2023, [("POSCO Future M", "KOR", 1.0, "POSCO Group's materials arm")],
+               facility_id="CAM-KOR-GWANGYANG"),
+        _plant("KOR-POSCO-POHANG", "POSCO Future M cathode plants (Pohang)", "cathode", "sites",
+               "KOR", "POSCO Future M", "high-nickel NCMA CAM",
+               [(2025, 106000.0, "construction", "reported",
+                 "106,000 t/yr in Pohang by 2025 with the 30,000 and 46,000 t/yr plants decided "
+                 "in 2023")],
+               POSCO_2023, [("POSCO Future M", "KOR", 1.0, "")]),
+        _plant("CO-POSCO-FUTURE-M", "POSCO Future M, all cathode plants (company total)",
+               "cathode", "company", None, "POSCO Future M", "CAM",
+               [(2023, 105000.0, "operating", "reported", "domestic and overseas plants")],
+               POSCO_2023, [("POSCO Future M", "KOR", 1.0, "")]),
+        # ---- precursor (pCAM)
+        _plant("JPN-TANAKA-PCAM", "Tanaka Chemical precursor plants (Fukui)", "precursor",
+               "sites", "JPN", "Tanaka Chemical Corporation", "NCM/NCA hydroxide precursor",
+               [(2021, 50000.0, "operating", "to_verify",
+                 "'about 50,000 t' a year by FY2020 (year to March 2021), press quoted second-"
+                 "hand")],
+               TANAKA_2019, [("Tanaka Chemical Corporation", "JPN", None,
+                              "owners' shares not in the stored sources")]),
         # ---- anode material
         _plant("JPN-RESONAC-OMACHI", "Resonac (ex-Showa Denko) SCMG anode material, Omachi "
                "(Nagano)", "anode", "plant", "JPN", "Resonac", "synthetic graphite anode "

@@ -86,11 +86,17 @@ def owner_concentration_midstream(ds, stage: str, year: int | None, scale: float
                    "(minerals/midstream_plants.csv, scope company): a data gap, not a zero.")
     else:
         a = world.attrs
-        emit(world, fmt, key="owners_world",
-             title=f"World {stage} capacity by owner nationality, {a['year']} (company totals "
-                   f"in operation, {a['unit']}; share of the world total "
-                   f"{a['denominator']:,.1f}; HHI of the listed nationalities "
-                   f"{a['hhi']:.3f}, coverage {a['coverage']:.0%})")
+        if a["world_total"]:
+            title = (f"World {stage} capacity by owner nationality, {a['year']} (company totals "
+                     f"in operation, {a['unit']}; share of the world total "
+                     f"{a['denominator']:,.1f}; HHI of the listed nationalities "
+                     f"{a['hhi']:.3f}, coverage {a['coverage']:.0%})")
+        else:
+            world = world.drop(columns=["share"])
+            title = (f"Listed {stage} company totals by owner nationality, {a['year']} "
+                     f"({a['unit']}; no world capacity total held for the year: no world "
+                     "shares or HHI)")
+        emit(world, fmt, key="owners_world", title=title)
         if fmt is OutputFormat.table:
             if a["world_source"]:
                 typer.echo(f"world total: {a['world_source']}")

@@ -1101,7 +1101,8 @@ def owner_concentration(dataset: Dataset, stage: str = "cell", year: int | None 
         ``attrs``: ``year``, ``unit``, ``denominator``, ``world_total``,
         ``world_source``, ``coverage`` (listed / denominator), ``hhi`` (on
         the listed nationalities' shares of the denominator; ``scale`` 10,000
-        for the points convention), ``notes``.
+        for the points convention; NaN in the world view when no world total
+        is held), ``notes``.
 
     Examples
     --------
@@ -1153,7 +1154,9 @@ def owner_concentration(dataset: Dataset, stage: str = "cell", year: int | None 
                      "companies only")
     by["share"] = by["capacity"] / denominator if denominator else np.nan
     named = by.drop(index=[i for i in ("not listed", "unattributed") if i in by.index])
-    hhi = float((named["share"] ** 2).sum()) * scale
+    # without a world total the listed companies are not the world: no world HHI
+    hhi = float((named["share"] ** 2).sum()) * scale if within is not None or world \
+        else np.nan
     out = by.reset_index().sort_values(["capacity", "owner_iso3"], ascending=[False, True],
                                        ignore_index=True, kind="stable")
     out = out[["owner_iso3", "capacity", "share", "companies"]]
