@@ -141,3 +141,18 @@ def test_baci_congo_cobalt_intermediates_match_china_customs(shipped, year, cust
                      & (trade["importer"] == "CHN") & (trade["year"] == year)]
     gross = rows["quantity_t"].sum()
     assert gross == pytest.approx(customs_gross_t, rel=0.10)
+
+
+def test_battery_lithium_rows_agree_with_lce(shipped):
+    # battery_intensity.csv gives lithium twice (kg LCE and kg Li per kWh, each rounded);
+    # battery_needs derives Li from LCE, so the Li rows must agree with it to rounding
+    from scrisk.metrics.battery import battery_needs
+    from scrisk.network import LI_PER_LCE
+
+    table = shipped.battery_intensity.pivot_table(index="chemistry", columns="material",
+                                                  values="kg_per_kwh")
+    both = table[["lithium", "lithium_lce"]].dropna()
+    assert len(both) >= 5
+    assert ((both["lithium"] / (both["lithium_lce"] * LI_PER_LCE) - 1).abs() < 1e-3).all()
+    need = battery_needs(shipped, 150, "nickel_rich").set_index("material")["tonnes"]
+    assert need["lithium"] == pytest.approx(need["lithium_lce"] * LI_PER_LCE, rel=1e-12)

@@ -19,6 +19,7 @@ import pandas as pd
 from scrisk.data.load import Dataset
 from scrisk.exceptions import UnknownChoiceError
 from scrisk.metrics.self_sufficiency import secured_shares
+from scrisk.network import LI_PER_LCE
 
 # Which material of the intensity table each supplier commodity provides.
 MATERIAL_OF_COMMODITY = {
@@ -89,6 +90,9 @@ def battery_needs(dataset: Dataset, gwh: float = 150.0, scenario: str | None = N
     pandas.DataFrame
         ``material, tonnes`` plus one column per chemistry with its part
         (both on ``basis``) and ``yield_factor`` (1 for ``theoretical``).
+        ``lithium`` (t Li) is always ``lithium_lce`` (t LCE) x
+        :data:`scrisk.network.LI_PER_LCE`, with the same yield factor (the
+        table's own ``lithium`` rows serve only when it has no LCE rows).
 
     Examples
     --------
@@ -97,6 +101,9 @@ def battery_needs(dataset: Dataset, gwh: float = 150.0, scenario: str | None = N
     >>> need = battery_needs(load_dataset(), 1.0, mix=pd.Series({"LFP": 1.0}))
     >>> bool((need["tonnes"] >= 0).all())
     True
+    >>> t = need.set_index("material")["tonnes"]
+    >>> round(float(t["lithium"] / t["lithium_lce"]), 5)  # t Li per t LCE
+    0.18786
     >>> ds = load_dataset()
     >>> cal = battery_needs(ds, 600, "nickel_rich").set_index("material")["tonnes"]
     >>> theo = battery_needs(ds, 600, "nickel_rich", basis="theoretical")
@@ -118,10 +125,19 @@ def battery_needs(dataset: Dataset, gwh: float = 150.0, scenario: str | None = N
     unknown = sorted(set(mix.index) - set(intensity.columns))
     if unknown:
         raise UnknownChoiceError("chemistry", unknown[0], intensity.columns)
+    # one lithium need in two units that can never disagree: LCE (the unit of the
+    # calibration and of every target) and contained Li = LCE x LI_PER_LCE; a table of
+    # Li rows only gets its LCE from them
+    if "lithium_lce" in intensity.index:
+        intensity.loc["lithium"] = intensity.loc["lithium_lce"] * LI_PER_LCE
+    elif "lithium" in intensity.index:
+        intensity.loc["lithium_lce"] = intensity.loc["lithium"] / LI_PER_LCE
     parts = intensity[list(mix.index)] * mix.to_numpy() * gwh * TONNES_PER_GWH_PER_KG_PER_KWH
     factor = pd.Series(1.0, index=parts.index)
     if basis == "calibrated":
         factor = yield_factors(dataset).reindex(parts.index).fillna(1.0)
+        if "lithium_lce" in factor.index:
+            factor["lithium"] = factor["lithium_lce"]  # the same lithium, in Li metal
     parts = parts.mul(factor, axis=0)
     table = parts.copy()
     table.insert(0, "tonnes", parts.sum(axis=1))
