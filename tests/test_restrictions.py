@@ -116,6 +116,58 @@ def test_crossed_share_traces_restricted_links_forward_known_answers():
                           {"intermediate": [("COD", ("FIN",))]}) == pytest.approx(30.0)
 
 
+def test_crossed_counts_a_link_to_another_destination_re_exported(ds, monkeypatch):
+    from types import SimpleNamespace
+
+    import scrisk.metrics.restrictions as restrictions
+    from scrisk.data.export_restrictions import restriction_table
+
+    # Chile bans ore exports to China only: nothing Japan buys from Chile is restricted, but
+    # the 10 t of Chilean ore in China's 30 t to Japan crossed the restricted link
+    only = restriction_table(SimpleNamespace(
+        table_names={"export_restrictions"}, export_restrictions=pd.DataFrame([
+            measure("CHL-CHN", "CHL", "mining", "2022-01-01", scope="CHN")])))
+    monkeypatch.setattr(restrictions, "restriction_table", lambda dataset: only)
+    result = restrictions.restriction_shares(ds, importer="JPN", commodities=("copper",))
+    row = result.table.set_index("stage").loc["mining"]
+    assert (row["direct_share"], row["mined_share"]) == (0.0, 0.0)
+    assert row["crossed_t"] == pytest.approx(10.0)
+    note = result.measures.set_index("measure_id").loc["CHL-CHN"]
+    assert note["status"] == "counted" and "only in the crossed share" in note["data_note"]
+
+
+def test_crossed_between_direct_and_supply_on_random_networks():
+    import numpy as np
+
+    from scrisk.metrics.restrictions import crossed_tonnes
+    from scrisk.network import SupplyNetwork
+    from scrisk.origins import FlowModel
+
+    rng = np.random.default_rng(3)
+    countries = ("AAA", "BBB", "CCC", "DDD", "JPN")
+    stages = ("mining", "refining")
+    n = len(countries)
+    for _ in range(8):
+        production = {s: rng.integers(0, 50, n).astype(float) for s in stages}
+        flows = {s: rng.integers(0, 30, (n, n)).astype(float) * (rng.random((n, n)) < 0.5)
+                 for s in stages}
+        for f in flows.values():
+            np.fill_diagonal(f, 0.0)
+        zeros = {s: np.zeros((n, n)) for s in stages}
+        net = SupplyNetwork("copper", 2022, countries, production, flows, zeros, dict(zeros),
+                            "t", {s: "statistics" for s in stages}, ())
+        model = FlowModel(net)
+        for stage in stages:
+            supply = model.supply("JPN", stage)
+            for k, exporter in enumerate(countries[:-1]):
+                direct = flows[stage][k, -1]
+                got = crossed_tonnes(model, "JPN", stage, {stage: [(exporter, ("all",))]})
+                assert direct - 1e-9 <= got <= supply + 1e-9
+            everything = {s: [(c, ("all",)) for c in countries] for s in stages}
+            imports = flows[stage][:, -1].sum()
+            assert crossed_tonnes(model, "JPN", stage, everything) >= imports - 1e-9
+
+
 def test_measures_counted_by_years_in_force_and_scope(ds):
     from scrisk.metrics.restrictions import measures_in_force, restriction_shares
 
