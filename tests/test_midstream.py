@@ -270,6 +270,8 @@ def test_plausible_world_cell_capacity_by_owner(shipped):
     assert 0.4 <= t.attrs["coverage"] <= 0.85
     cap = t.set_index("owner_iso3")["capacity"]
     assert cap["KOR"] == 361.0 and 60.0 <= cap["JPN"] <= 70.0
+    # no world cathode capacity after 2020: listed company totals are not the world, no HHI
+    assert pd.isna(ms.owner_concentration(shipped, "cathode", 2023).attrs["hhi"])
     # Panasonic's US plants: Nevada 41 + Kansas about 32 = 73 GWh at full operation (2025 press)
     plants = ms.plant_table(shipped, "cell", "USA")
     pana = plants.loc[plants["plant_id"].str.startswith("USA-PANASONIC"), "capacity"].sum()
@@ -285,10 +287,11 @@ def test_cli_concentration_cathode_shows_sources(monkeypatch, capsys):
 
 def test_cli_battery_capacity(monkeypatch, capsys):
     code, out, err = run_cli(monkeypatch, capsys, "metrics", "battery-capacity", "--format",
-                             "csv")
+                             "csv", "--plants")
     assert code == 0, err
     assert "certified_plans" in out and "120.0" in out
     assert "if_realised_gwh" in out and "meti_increment_gwh" in out
+    assert "JPN-BLUE-ENERGY-2027" in out and "Honda Motor (JPN, 49%)" in out
     code, out, err = run_cli(monkeypatch, capsys, "metrics", "concentration", "--stage", "cell",
                              "--companies")
     assert code == 0, err
