@@ -174,6 +174,12 @@ MOF_2015 = ("South China Morning Post",
             "molybdenum from 1 May 2015; also China Daily, 24 April 2015)", "2015-04-24",
             "https://www.scmp.com/business/commodities/article/1774796/beijing-remove-taxes-"
             "tungsten-and-molybdenum-exports")
+SMM_ZN_2015 = ("Shanghai Metals Market (SMM)",
+               "China leaves import and export tariff unchanged for lead and zinc ore in 2016 "
+               "(Tariff Adjustment Plan 2016: export tax on zinc ore and concentrate, HS "
+               "26080000, unchanged at 30 %)", "2015-12-11",
+               "https://news.metal.com/newscontent/100083006/China-Leaves-Import-and-Export-"
+               "Tariff-Unchanged-for-Lead-and-Zinc-Ore-in-2016")
 MB_2012 = ("Metal Bulletin",
            "China said to repeal export taxes targeted by WTO case (2013 customs tariff "
            "schedule of the Ministry of Finance drops them; a ministry official confirmed the "
@@ -239,13 +245,19 @@ MEASURES = [
       "2008 (WTO DS394); cancelled from 1 January 2013 (Metal Bulletin, Ministry of Finance "
       "official); manganese ore (HS 260200), listed here before, is left out: no stored source "
       "confirms a duty on it", quality="window_start"),
-    m("CHN-2009-ZN-DUTY", "CHN", "zinc", "260800;790111;790112", "mining", "tax", WINDOW,
+    m("CHN-2009-ZN-ORE-DUTY", "CHN", "zinc", "260800", "mining", "tax", WINDOW, "2016-12-31",
+      SMM_ZN_2015,
+      "export duty on zinc ores and concentrates (among the DS394 materials, complaint of "
+      "2009), still 30 % in the 2016 tariff plan (SMM, 11 December 2015); the end date is the "
+      "last day a stored source confirms, not the measure's end (not found): to verify",
+      quality="to_verify"),
+    m("CHN-2009-ZN-METAL-DUTY", "CHN", "zinc", "790111;790112", "refining", "tax", WINDOW,
       "2012-12-31", WTO_DS394,
-      "export duty on zinc (DS394; China said it had no zinc export quota, Interfax 5 "
-      "November 2009; SMM, 13 February 2012: 5 % on #1 and 15 % on #2 unwrought zinc, zinc "
-      "export licences in 2010-2011); the end on 1 January 2013 rests on Metal Bulletin's "
-      "report (18 December 2012) of local websites, and duties on zinc ores are not "
-      "confirmed: to verify", quality="to_verify"),
+      "export duties on unwrought zinc, in force before 2009 (15 % on #2 zinc from 1 January "
+      "2008: SMM/CBI China; 5 % on #1 and 15 % on #2 zinc in February 2012: SMM, 13 February "
+      "2012); the end on 1 January 2013 rests on Metal Bulletin's report (18 December 2012) "
+      "of local websites saying the duties on all nine DS394 materials end, not on the tariff "
+      "notice: to verify", quality="to_verify"),
     # ---- China: export control law licensing, 2023-2025
     m("CHN-2023-GA-LICENCE", "CHN", "gallium", "811292", "refining", "licence", "2023-08-01",
       "", MOFCOM_23_2023,
