@@ -110,6 +110,14 @@ class MidstreamChokepointResult:
         table = table.reset_index(drop=True)
         return table if top is None else table.head(max(0, int(top)))
 
+    def tables(self, top: int = 8) -> dict[str, object]:
+        """Everything a report shows, computed here: ``ranking`` (the ``top`` foreign
+        nodes), ``single_points``, ``notes``, ``product_need``, ``unit``, ``stage``,
+        ``year`` and ``network_year``."""
+        return {"ranking": self.summary(top), "single_points": self.single_points,
+                "notes": self.notes, "product_need": self.product_need, "unit": self.unit,
+                "stage": self.stage, "year": self.year, "network_year": self.network_year}
+
 
 def midstream_chokepoints(dataset: Dataset, importer: str = "JPN", stage: str = "cathode",
                           year: int | None = None, *, scenario: str = "nickel_rich",

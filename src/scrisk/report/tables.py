@@ -1087,12 +1087,18 @@ def midstream_tables(dataset: Dataset, importer: str) -> dict[str, object] | Non
 
     ``None`` when the data lack a domestic capacity target or the midstream tables.
     """
+    from scrisk.disruption.midstream import midstream_chokepoints
     from scrisk.metrics.midstream import battery_goal
 
     try:
-        return battery_goal(dataset, importer).tables()
+        tables = battery_goal(dataset, importer).tables()
     except COMPUTE_ERRORS:
         return None
+    try:  # the goal's cells: producer countries and the element mines and refiners behind
+        tables["chain"] = midstream_chokepoints(dataset, importer, "cell").tables()
+    except COMPUTE_ERRORS:
+        tables["chain"] = None
+    return tables
 
 
 DEMAND_PATH = "policy_2035"  # the shipped demand path the executive summary shows

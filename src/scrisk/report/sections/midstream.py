@@ -53,6 +53,17 @@ def midstream_section(builder) -> dict[str, object]:
         Col("node", "node", "text"), Col("commodity", "commodity", "commodity"),
         Col("loss_t", "loss_t", "tonnes"), Col("loss_share", "loss_share", "pct")],
         title=t("table.midstream_chokepoints"))})
+    chain = mid.get("chain")
+    if chain is not None:  # scrisk.disruption.midstream.MidstreamChokepointResult.tables
+        blocks.append({"table": builder.table("midstream_chain_chokepoints", chain["ranking"], [
+            Col("node", "node", "text"), Col("iso3", "country", "country"),
+            Col("loss_share", "cell_loss_share", "pct"),
+            Col("loss_product", "cell_loss_gwh", "num1"),
+            Col("world_market_share", "world_market_share", "pct"),
+            Col("elements", "elements_lost", "text", "xlsx")],
+            title=t("table.midstream_chain_chokepoints", target=cat.num(chain["product_need"]),
+                    year=chain["network_year"]),
+            note=t("table.midstream_chain_chokepoints_note"))})
     for note in mid["notes"]:
         blocks.append({"note": {"text": t("midstream.data_note"), "detail": note}})
     return {"id": "midstream", "title": title, "blocks": blocks}
