@@ -160,3 +160,18 @@ def test_cli_stage_cathode(monkeypatch, capsys, folder, ds):
                  ["--stage", "cathode", "--view", "sea-lanes"]):
         code, _, err = run_cli(monkeypatch, capsys, "chokepoints", *args)
         assert code == 2 and "Traceback" not in err, (args, err)
+
+
+def test_shipped_anode_agrees_with_exposure_and_iea(shipped):
+    # graphite only (the cheapest stage): China's mines lose exactly their mined share of
+    # Japan's anode material in the exposure; China holds > 90 % of world anode material
+    # (IEA Critical Minerals Dataset 2025, battery-grade graphite 2024: 95.7 %), a single
+    # point of failure of world output
+    result = midstream_chokepoints(shipped, "JPN", "anode", 2024)
+    exposure = ms.midstream_exposure(shipped, "JPN", "anode", 2024)
+    mined = exposure.by_origin().set_index("origin")["share"]
+    row = result.ranking.set_index("node").loc["graphite mining:CHN"]
+    assert row["loss_share"] == pytest.approx(mined["CHN"], rel=1e-9)
+    world = result.single_points.set_index("node").loc["anode:CHN"]
+    assert 0.90 <= world["share"] <= 0.99
+    assert (result.ranking["loss_share"] <= 1 + 1e-9).all()

@@ -378,6 +378,12 @@ TITLE_PHRASES: dict[str, str] = {
     "Supply lost if each element were lost": "各要素を失った場合の供給損失",
     "Sea-lane chokepoints": "海上交通路のチョークポイント",
     "Single points of failure": "単一障害点",
+    "Midstream chokepoints: share of the need lost if each node were lost":
+        "ミッドストリームのチョークポイント：各ノードを失った場合の需要の損失率",
+    "Contained element lost per node": "ノードごとに失われる含有元素量",
+    "world-market assumption, see notes": "世界市場の仮定、注記参照",
+    "own nodes left out": "自国のノードを除く",
+    "element networks": "元素別ネットワーク",
     "Weighted betweenness, mines to importer": "加重媒介中心性（鉱山から輸入国まで）",
     "Minimum cut between world mine production and the importer": "世界の鉱山生産と輸入国の間の最小カット",
     "Edges of the minimum cuts": "最小カットの辺",
