@@ -160,6 +160,47 @@ def test_cli_stage_cathode(monkeypatch, capsys, folder, ds):
                  ["--stage", "cathode", "--view", "sea-lanes"]):
         code, _, err = run_cli(monkeypatch, capsys, "chokepoints", *args)
         assert code == 2 and "Traceback" not in err, (args, err)
+    scenario = folder.parent / "cut.toml"
+    scenario.write_text('name = "cut"\n[[shocks]]\nkind = "production_cut"\ncountry = "CHN"\n'
+                        'commodity = "cobalt"\nstage = "refining"\nsize = 1.0\n',
+                        encoding="utf-8")
+    code, out, err = run_cli(monkeypatch, capsys, "scenario", "midstream", str(scenario),
+                             "--stage", "cathode", "--quantity", "100", "--battery-scenario",
+                             "mix", "--year", "2022", "--format", "csv")
+    assert code == 0, err
+    losses = pd.read_csv(io.StringIO(out)).set_index("via")
+    assert losses.loc["cathode", "loss_share"] == pytest.approx(0.7)
+
+
+def scenario_of(ds, *shocks):
+    from scrisk.disruption.scenarios import parse_scenario
+
+    return parse_scenario({"name": "test", "importer": "JPN", "shocks": [
+        {"id": f"s{i}", **shock} for i, shock in enumerate(shocks)]}, ds)
+
+
+CUT = {"kind": "production_cut", "country": "CHN", "commodity": "cobalt", "stage": "refining",
+       "size": 1.0}
+QUOTA = {"kind": "export_quota", "country": "FIN", "commodity": "cobalt", "stage": "refining",
+         "size": 0.5}
+
+
+@pytest.mark.parametrize(("shocks", "expected"), [
+    ([CUT], 0.7),                                   # = the ranking's cobalt refining:CHN
+    ([QUOTA], 0.5 * 0.3),                           # half of FIN's exports: half its row
+    ([CUT, QUOTA], 0.4 * (10 + 15) / 40 + 0.6),     # JPN's pool loses 25 of 40; CHN's all
+    ([{"kind": "trade_link", "country": "CHN", "commodity": "cobalt",
+       "stage": "refining"}], 0.4 * 10 / 40),       # links to JPN cut JPN's own pool only
+])
+def test_scenario_through_the_midstream(ds, shocks, expected):
+    from scrisk.disruption.midstream import midstream_scenario
+
+    result = midstream_scenario(ds, scenario_of(ds, *shocks), "cathode", 2022, quantity=100.0,
+                                mix=NMC811)
+    row = result.losses.set_index("via").loc["cathode"]
+    assert row["loss_share"] == pytest.approx(expected)
+    assert row["loss_product"] == pytest.approx(100.0 * expected) and row["unit"] == "t CAM"
+    assert any("world-market" in n for n in result.notes)
 
 
 def test_shipped_anode_agrees_with_exposure_and_iea(shipped):
@@ -167,11 +208,27 @@ def test_shipped_anode_agrees_with_exposure_and_iea(shipped):
     # Japan's anode material in the exposure; China holds > 90 % of world anode material
     # (IEA Critical Minerals Dataset 2025, battery-grade graphite 2024: 95.7 %), a single
     # point of failure of world output
-    result = midstream_chokepoints(shipped, "JPN", "anode", 2024)
-    exposure = ms.midstream_exposure(shipped, "JPN", "anode", 2024)
+    # a need of 100 kt anode material: above Japan's own output, so China supplies part
+    result = midstream_chokepoints(shipped, "JPN", "anode", 2024, quantity=100_000.0)
+    exposure = ms.midstream_exposure(shipped, "JPN", "anode", 2024, quantity=100_000.0)
     mined = exposure.by_origin().set_index("origin")["share"]
+    assert result.ranking.set_index("node").loc["anode:CHN", "loss_share"] > 0.3
     row = result.ranking.set_index("node").loc["graphite mining:CHN"]
     assert row["loss_share"] == pytest.approx(mined["CHN"], rel=1e-9)
-    world = result.single_points.set_index("node").loc["anode:CHN"]
-    assert 0.90 <= world["share"] <= 0.99
+    spof = result.single_points
+    world = spof.loc[spof["scope"].str.startswith("world anode") & (spof["node"] == "anode:CHN")]
+    assert len(world) == 1 and 0.90 <= world["share"].iloc[0] <= 0.99
     assert (result.ranking["loss_share"] <= 1 + 1e-9).all()
+    # China's anode material reaches Japan as China's exports of graphite's material stage
+    ranked = result.ranking.set_index("node")["loss_share"]
+    assert ranked["graphite material exports:CHN"] == pytest.approx(ranked["anode:CHN"])
+    # a scenario of one whole-node shock loses that node's row
+    from scrisk.disruption.midstream import midstream_scenario
+
+    for shock, node in (({"kind": "export_ban", "country": "CHN", "commodity": "graphite",
+                          "stage": "material"}, "graphite material exports:CHN"),
+                        ({"kind": "production_cut", "country": "CHN", "commodity": "graphite",
+                          "stage": "mining", "size": 1.0}, "graphite mining:CHN")):
+        got = midstream_scenario(shipped, scenario_of(shipped, shock), "anode", 2024,
+                                 quantity=100_000.0)
+        assert got.losses["loss_share"].iloc[0] == pytest.approx(ranked[node], rel=1e-9)

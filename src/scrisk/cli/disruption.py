@@ -416,3 +416,54 @@ def _monte_carlo(ds, scenario, runs: int, seed: int, threshold: float, options: 
     }
     _emit_views(views, view.value, fmt, "supply", result.notes,
                 {"supply": MONTE_CARLO_COLUMNS})
+
+
+@scenario_app.command("midstream")
+@table_command(resolve=False)
+def scenario_midstream(
+    file: FileArgument,
+    stage: Annotated[str, typer.Option(
+        "--stage", help="cell (default: the cathode and anode material of --gwh of cells made "
+        "in the scenario's importer), cathode or anode.")] = "cell",
+    gwh: Annotated[float | None, typer.Option(
+        "--gwh", help="With --stage cell: GWh/yr of cells (default: the importer's goal).",
+        min=0.0, show_default=False)] = None,
+    quantity: Annotated[float | None, typer.Option(
+        "--quantity", help="With --stage cathode/anode: tonnes of product (default: the "
+        "importer's own output).", min=0.0, show_default=False)] = None,
+    battery_scenario: Annotated[str, typer.Option(
+        "--battery-scenario", help="Chemistry mix of battery_scenarios.csv.")] = "nickel_rich",
+    year: YearOption = None,
+    data: DataOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Loss of the importer's cathode, anode or cell need when every shock of the file happens.
+
+    The element shocks act on the element pools of every cathode and anode
+    producer (docs/methods.md, chokepoints of the battery midstream); a
+    deterministic run (no --runs).
+    """
+    from scrisk.disruption.midstream import midstream_scenario
+    from scrisk.disruption.scenarios import check_battery_scenario, load_scenario
+    from scrisk.metrics.midstream import check_stage
+
+    ds = load(data)
+    scenario = load_scenario(file, ds)
+    check_battery_scenario(ds, battery_scenario)
+    check_stage(stage)
+    if stage == "cell" and quantity is not None:
+        raise typer.BadParameter("--stage cell takes --gwh, not --quantity",
+                                 param_hint="--quantity")
+    if stage != "cell" and gwh is not None:
+        raise typer.BadParameter(f"--stage {stage} takes --quantity (t product), not --gwh",
+                                 param_hint="--gwh")
+    result = midstream_scenario(ds, scenario, stage, year, battery_scenario=battery_scenario,
+                                quantity=quantity, gwh=gwh)
+    label = (f"{scenario.name}, {result.importer}; {result.product_need:,.6g} {result.unit}; "
+             f"{battery_scenario} mix; shares {result.year}")
+    views = {
+        "losses": (f"Midstream need lost under the scenario ({label}; world-market "
+                   "assumption, see notes)", result.losses),
+        "elements": (f"Contained element lost under the scenario ({label})", result.elements),
+    }
+    _emit_views(views, "all", fmt, "losses", result.notes)

@@ -38,6 +38,11 @@ from scrisk.data.load import Dataset
 
 DEFAULT_THRESHOLD = 0.5
 UPSTREAM_KINDS = ("production", "export")
+# midstream stages whose product is itself a stage of an element's ladder: anode material is
+# graphite's `material` stage (metrics.midstream), so a producer's anode shipments to the
+# importer are its exports of that stage, and an export cut there stops them
+PRODUCT_STAGE = {"anode": ("graphite", "material")}
+EXPORT_KINDS = ("export_ban", "export_quota", "trade_link")
 RANKING_COLUMNS = ["node", "level", "kind", "commodity", "node_stage", "iso3", "name",
                    "domestic", "loss_share", "loss_product", "unit", "world_market_share",
                    "elements"]
@@ -163,34 +168,12 @@ def midstream_chokepoints(dataset: Dataset, importer: str = "JPN", stage: str = 
     >>> top["iso3"], top["commodity"], bool(0.5 < top["loss_share"] <= 1)
     ('CHN', 'graphite', True)
     """
-    from scrisk.metrics.battery import chemistry_mix
-    from scrisk.metrics.midstream import (
-        WORLD_MARKET_NOTE,
-        cell_capacity,
-        cell_exposure,
-        check_stage,
-        midstream_exposure,
-    )
+    from scrisk.metrics.midstream import WORLD_MARKET_NOTE
 
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    check_stage(stage)
-    if stage == "cell" and quantity is not None:
-        raise ValueError("quantity is for cathode and anode; give gwh for cells")
-    if stage != "cell" and gwh is not None:
-        raise ValueError(f"gwh is for the cell stage; give quantity (t product) for {stage}")
-    if quantity is not None and not quantity >= 0:
-        raise ValueError(f"quantity must be >= 0 t of product, got {quantity}")
-    importer = dataset.check_country(importer)
-    used = mix if mix is not None else chemistry_mix(dataset, scenario)
-    if stage == "cell":
-        if gwh is None:
-            gwh = float(cell_capacity(dataset, importer)["target_gwh"].iloc[0])
-        exposure = cell_exposure(dataset, importer, gwh, year, scenario, basis, mix=mix)
-        parts = {"cathode": _cam_mix(dataset, used), "anode": used}
-    else:
-        exposure = midstream_exposure(dataset, importer, stage, year, scenario, quantity, mix)
-        parts = {stage: used}
+    importer, exposure, parts = _need(dataset, importer, stage, year, scenario, quantity, gwh,
+                                      basis, mix)
     names = dict(zip(dataset.countries["iso3"], dataset.countries["name_en"], strict=True))
     loss = _Losses(importer, exposure.needs.set_index("commodity"))
     network_year = None
@@ -209,6 +192,35 @@ def midstream_chokepoints(dataset: Dataset, importer: str = "JPN", stage: str = 
         importer, stage, exposure.year, int(network_year or exposure.year),
         float(exposure.product_need), exposure.unit, float(threshold), ranking,
         loss.element_table(), spof, tuple(dict.fromkeys(notes)))
+
+
+def _need(dataset: Dataset, importer: str, stage: str, year: int | None, scenario: str,
+          quantity: float | None, gwh: float | None, basis: str, mix: pd.Series | None):
+    """Check the arguments; the exposure of the need and the chemistry mix of each stage."""
+    from scrisk.metrics.battery import chemistry_mix
+    from scrisk.metrics.midstream import (
+        cell_capacity,
+        cell_exposure,
+        check_stage,
+        midstream_exposure,
+    )
+
+    check_stage(stage)
+    if stage == "cell" and quantity is not None:
+        raise ValueError("quantity is for cathode and anode; give gwh for cells")
+    if stage != "cell" and gwh is not None:
+        raise ValueError(f"gwh is for the cell stage; give quantity (t product) for {stage}")
+    if quantity is not None and not quantity >= 0:
+        raise ValueError(f"quantity must be >= 0 t of product, got {quantity}")
+    importer = dataset.check_country(importer)
+    used = mix if mix is not None else chemistry_mix(dataset, scenario)
+    if stage == "cell":
+        if gwh is None:
+            gwh = float(cell_capacity(dataset, importer)["target_gwh"].iloc[0])
+        exposure = cell_exposure(dataset, importer, gwh, year, scenario, basis, mix=mix)
+        return importer, exposure, {"cathode": _cam_mix(dataset, used), "anode": used}
+    exposure = midstream_exposure(dataset, importer, stage, year, scenario, quantity, mix)
+    return importer, exposure, {stage: used}
 
 
 def _cam_mix(dataset: Dataset, mix: pd.Series) -> pd.Series:
@@ -297,34 +309,54 @@ class _Losses:
         return table[RANKING_COLUMNS].reset_index(drop=True)
 
 
-def _part(dataset: Dataset, exposure, via: str, mix: pd.Series, loss: _Losses) -> int | None:
-    """Add the losses of the need carried by one midstream stage; return the network year."""
-    from scrisk.disruption.chokepoints import model_elements
-    from scrisk.disruption.engine import SupplyModel
-    from scrisk.metrics.midstream import AGGREGATE, supplier_pools
-    from scrisk.origins import flow_model
+def _suppliers(dataset: Dataset, exposure, via: str, mix: pd.Series, loss: _Losses):
+    """Each supplier's share of the need carried by one stage, and the pools it draws on."""
+    from scrisk.metrics.midstream import supplier_pools
 
     flows = exposure.flows.loc[exposure.flows["via"] == via]
     if flows.empty:
-        return None
+        return {}, None
     through = flows.groupby(["commodity", "supplier"])["tonnes"].sum()
     needs = loss.needs["contained_t"].astype(float)
-    suppliers = sorted({s for _, s in through.index})
-    commodities = sorted({c for c, _ in through.index})
     # share of the need each supplier meets (the same for every element of the stage)
     split: dict[str, float] = {}
     for (commodity, supplier), tonnes in through.items():
         if needs[commodity] > 0:
             split[supplier] = max(split.get(supplier, 0.0), float(tonnes) / needs[commodity])
     loss.supplier_share[via] = split
+    pools = supplier_pools(dataset, via, mix, exposure.year, sorted(split),
+                           sorted({c for c, _ in through.index}))
+    return split, pools
+
+
+def _part(dataset: Dataset, exposure, via: str, mix: pd.Series, loss: _Losses) -> int | None:
+    """Add the losses of the need carried by one midstream stage; return the network year."""
+    from scrisk.disruption.chokepoints import model_elements
+    from scrisk.disruption.engine import SupplyModel
+    from scrisk.metrics.midstream import AGGREGATE
+    from scrisk.origins import flow_model
+
+    split, pools = _suppliers(dataset, exposure, via, mix, loss)
+    if pools is None:
+        return None
     for supplier, share in split.items():
         if supplier in (AGGREGATE, "unsupplied"):  # no country to lose
             continue
         meta = {"node": f"{via}:{supplier}", "level": "midstream", "kind": "output",
                 "commodity": "all", "node_stage": via, "iso3": supplier}
-        for commodity in commodities:
+        for commodity in sorted(set(pools["commodity"])):
             loss.add((meta["node"],), meta, via, supplier, commodity, share)
-    pools = supplier_pools(dataset, via, mix, exposure.year, suppliers, commodities)
+    product = PRODUCT_STAGE.get(via)
+    if product is not None and product[0] in set(pools["commodity"]):
+        commodity, element_stage = product
+        for supplier, share in split.items():
+            if supplier in (AGGREGATE, "unsupplied", loss.importer):
+                continue
+            meta = {"node": f"{commodity} {element_stage} exports:{supplier}",
+                    "level": "upstream", "kind": "exports", "commodity": commodity,
+                    "node_stage": element_stage, "iso3": supplier}
+            # all it ships to the importer (its own exports do not touch its own pool)
+            loss.add((meta["node"],), meta, via, supplier, commodity, share)
     nyear = int(pools["network_year"].iloc[0]) if len(pools) else None
     for row in pools.itertuples(index=False):
         share = split.get(row.supplier, 0.0)
@@ -373,3 +405,178 @@ def _single_points(dataset: Dataset, ranking: pd.DataFrame, stages: list[str], y
     table = pd.DataFrame(rows, columns=SPOF_COLUMNS[:-1])
     table["threshold"] = threshold
     return table[SPOF_COLUMNS]
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+# shocks on shipments to the importer: they cut the importer's own pools only
+IMPORTER_ONLY_KINDS = ("trade_link", "sea_lane_closure")
+SCENARIO_NOTE = ("the scenario's element shocks act on every midstream producer's element "
+                 "pools; trade-link and sea-lane shocks act on shipments to the importer "
+                 "only (its own pools); a cut of a country's cathode, anode or cell output "
+                 "is not a shock kind yet; deterministic: every shock applied, "
+                 "probabilities ignored")
+
+
+@dataclass(frozen=True)
+class MidstreamScenarioResult:
+    """A scenario's shocks pushed through a country's midstream need.
+
+    Attributes
+    ----------
+    scenario : str
+        Scenario name.
+    importer, stage : str
+    year : int
+    product_need : float
+    unit : str
+    losses : pandas.DataFrame
+        ``via, loss_share, loss_product, unit, world_market_share``: the
+        share of the need lost through each midstream stage (cathode, anode)
+        and, for cells, ``cell`` (a cell needs both: the larger share).
+    elements : pandas.DataFrame
+        ``via, commodity, loss_t, need_t, loss_share, contained_unit``.
+    notes : tuple of str
+    """
+
+    scenario: str
+    importer: str
+    stage: str
+    year: int
+    product_need: float
+    unit: str
+    losses: pd.DataFrame
+    elements: pd.DataFrame
+    notes: tuple[str, ...]
+
+    def summary(self) -> pd.DataFrame:
+        """The loss table."""
+        return self.losses
+
+
+def midstream_scenario(dataset: Dataset, scenario, stage: str = "cell",
+                       year: int | None = None, *, battery_scenario: str = "nickel_rich",
+                       quantity: float | None = None, gwh: float | None = None,
+                       basis: str = "calibrated", mix: pd.Series | None = None
+                       ) -> MidstreamScenarioResult:
+    """Loss of the scenario importer's cathode, anode or cell need under a scenario.
+
+    Every shock of the scenario is applied at once (as ``run_scenario`` does)
+    to the element pools each midstream producer draws on; the need is split
+    and traced as in :func:`midstream_chokepoints`, so a scenario of one
+    shock loses ``size`` x that node's ``loss_share`` there.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    scenario : Scenario
+        :func:`scrisk.disruption.scenarios.load_scenario`.
+    stage : {"cell", "cathode", "anode"}
+    year : int, optional
+        Default: the scenario's year, else the default analysis year.
+    battery_scenario : str
+        Chemistry mix (``battery_scenarios.csv``).
+    quantity, gwh, basis, mix
+        As in :func:`midstream_chokepoints`.
+
+    Returns
+    -------
+    MidstreamScenarioResult
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> from scrisk.disruption.scenarios import load_scenario
+    >>> ds = load_dataset()
+    >>> graphite = load_scenario("scenarios/china_graphite_export_controls.toml", ds)
+    >>> result = midstream_scenario(ds, graphite, "anode", 2024)
+    >>> bool(0 < result.losses["loss_share"].iloc[0] < 1)
+    True
+    """
+    from dataclasses import replace
+
+    from scrisk.disruption.engine import ROUTE_DESTINATION, SeaRoutes
+    from scrisk.disruption.scenarios import compile_commodity
+    from scrisk.metrics.midstream import AGGREGATE, WORLD_MARKET_NOTE
+
+    year = year if year is not None else scenario.year
+    importer, exposure, parts = _need(dataset, scenario.importer, stage, year,
+                                      battery_scenario, quantity, gwh, basis, mix)
+    loss = _Losses(importer, exposure.needs.set_index("commodity"))
+    notes: list[str] = [f"assumption: {WORLD_MARKET_NOTE}", f"assumption: {COMPOSITION_NOTE}",
+                        SCENARIO_NOTE]
+    secured = pd.DataFrame(columns=["facility_id", "commodity", "iso3", "stage", "secured_t"])
+    routes = SeaRoutes.from_dataset(dataset) if importer == ROUTE_DESTINATION else None
+    for via, via_mix in parts.items():
+        split, pools = _suppliers(dataset, exposure, via, via_mix, loss)
+        if pools is None:
+            continue
+        for row in pools.itertuples(index=False):
+            share = split.get(row.supplier, 0.0)
+            if share <= 0 or row.supplier in (AGGREGATE, "unsupplied"):
+                continue
+            own = row.supplier == importer
+            pool_lost = 0.0
+            shocks = tuple(s for s in scenario.shocks if s.applies_to(row.commodity)
+                           and (own or s.kind not in IMPORTER_ONLY_KINDS))
+            if shocks and row.traced_share > 0 and row.pool_stage is not None:
+                compiled = compile_commodity(replace(scenario, importer=row.supplier,
+                                                     shocks=shocks),
+                                             dataset, row.commodity, int(row.network_year),
+                                             routes if own else None, secured)
+                notes.extend(f"{row.commodity}: {n}" for n in compiled.notes)
+                gates, _ = compiled.gates(np.ones((1, len(shocks))))
+                after = float(compiled.model.evaluate(gates).after[row.pool_stage][0])
+                pool_lost = float(row.traced_share) * min(1.0, max(0.0, 1.0 - after /
+                                                                   row.pool_t))
+            shipped = 1.0
+            if not own and PRODUCT_STAGE.get(via) == (row.commodity, _stage_of(via)):
+                shipped = _shipments_survive(scenario, row.supplier, row.commodity,
+                                             _stage_of(via), routes)
+            lost = 1.0 - (1.0 - pool_lost) * shipped
+            loss.add((via,), {}, via, row.supplier, row.commodity, share * lost)
+    rows = []
+    for via in parts:
+        share, world = loss.product_loss((via,)) if (via,) in loss.shares else (0.0, 0.0)
+        rows.append({"via": via, "loss_share": share, "world_market_share":
+                     world / share if share > 0 else np.nan})
+    if stage == "cell":
+        best = max(rows, key=lambda r: r["loss_share"])
+        rows.append({**best, "via": "cell"})
+    losses = pd.DataFrame(rows, columns=["via", "loss_share", "world_market_share"])
+    losses.insert(2, "loss_product", losses["loss_share"] * float(exposure.product_need))
+    losses.insert(3, "unit", exposure.unit)
+    elements = loss.element_table().drop(columns=["via"]).rename(columns={"node": "via"})
+    notes.extend(exposure.notes)
+    return MidstreamScenarioResult(scenario.name, importer, stage, exposure.year,
+                                   float(exposure.product_need), exposure.unit, losses,
+                                   elements, tuple(dict.fromkeys(notes)))
+
+
+def _stage_of(via: str) -> str | None:
+    product = PRODUCT_STAGE.get(via)
+    return product[1] if product is not None else None
+
+
+def _shipments_survive(scenario, supplier: str, commodity: str, stage: str,
+                       routes) -> float:
+    """Share of a producer's midstream shipments to the importer that its export, link and
+    sea-lane shocks let through (the product is the element's ``stage``)."""
+    from scrisk.disruption.engine import LOG_FLOOR
+
+    survive = 1.0
+    for shock in scenario.shocks:
+        if shock.kind in EXPORT_KINDS and shock.country == supplier and \
+                shock.commodity == commodity and shock.stage == stage:
+            survive *= 1.0 - shock.effective_size
+    if routes is not None:
+        lanes = np.zeros((1, len(routes.chokepoints)))
+        for shock in scenario.shocks:
+            if shock.kind == "sea_lane_closure" and shock.applies_to(commodity):
+                lanes[0, routes.chokepoints.index(shock.chokepoint)] += \
+                    np.log(max(1.0 - shock.effective_size, LOG_FLOOR))
+        if lanes.any():
+            survive *= float(routes.survival(np.exp(lanes),
+                                             routes.route_shares([supplier]))[0, 0])
+    return survive
