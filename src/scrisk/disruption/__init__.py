@@ -28,6 +28,8 @@ _PUBLIC = {
     "physical_graph": "scrisk.disruption.chokepoints",
     "midstream_chokepoints": "scrisk.disruption.midstream",
     "MidstreamChokepointResult": "scrisk.disruption.midstream",
+    "midstream_scenario": "scrisk.disruption.midstream",
+    "MidstreamScenarioResult": "scrisk.disruption.midstream",
     "upstream_nodes": "scrisk.disruption.chokepoints",
     "Scenario": "scrisk.disruption.scenarios",
     "Shock": "scrisk.disruption.scenarios",

@@ -23,8 +23,9 @@ needs both its cathode and its anode material. Removing a country's mines
 loses exactly its mined tonnes in
 :func:`scrisk.metrics.midstream.midstream_exposure`, and a producer
 country exactly its supplier share: the ranking and the exposure read the
-same flows. Formulas and a worked example: ``docs/methods.md``
-(chokepoints of the battery midstream).
+same flows. :func:`midstream_scenario` pushes every shock of a scenario
+file at once through the same pools. Formulas and a worked example:
+``docs/methods.md`` (chokepoints of the battery midstream).
 """
 
 from __future__ import annotations
