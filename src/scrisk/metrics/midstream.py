@@ -902,14 +902,26 @@ def plant_table(dataset: Dataset, stage: str | None = None, iso3: str | None = N
 
 
 def _step_capacity(rows: pd.DataFrame, year: int, statuses: tuple[str, ...]) -> pd.Series:
-    """Capacity of each plant in ``year``: its latest dated row not after the year."""
-    use = rows.loc[rows["status"].isin(statuses) & rows["year"].notna()
-                   & rows["capacity"].notna()]
-    use = use.loc[use["year"].astype(int) <= int(year)]
-    if use.empty:
-        return pd.Series(dtype="float64")
-    latest = use.sort_values(["plant_id", "year"], kind="stable").groupby("plant_id").tail(1)
-    return latest.set_index("plant_id")["capacity"].astype(float)
+    """Capacity of each plant in ``year``: its latest dated row not after the year
+    (rows of one plant and year: the last one listed)."""
+    ids = rows["plant_id"].to_numpy(dtype=object)
+    years = rows["year"].to_numpy(dtype="float64", na_value=np.nan)
+    cap = rows["capacity"].to_numpy(dtype="float64", na_value=np.nan)
+    ok = np.isin(rows["status"].to_numpy(dtype=object), list(statuses)) & ~np.isnan(years) \
+        & ~np.isnan(cap) & (years <= int(year))
+    best: dict[str, int] = {}
+    for i in np.flatnonzero(ok):
+        if ids[i] not in best or years[i] >= years[best[ids[i]]]:
+            best[ids[i]] = int(i)
+    return pd.Series({p: float(cap[i]) for p, i in sorted(best.items())}, dtype="float64")
+
+
+def _default_years(rows: pd.DataFrame) -> list[int]:
+    """First dated row's year to the last one's (at least to 2030, the goal's year)."""
+    dated = rows["year"].dropna()
+    if dated.empty:
+        return []
+    return list(range(int(dated.min()), max(int(dated.max()), 2030) + 1))
 
 
 def plant_capacity_by_year(dataset: Dataset, iso3: str = "JPN", stage: str = "cell",
@@ -941,9 +953,8 @@ def plant_capacity_by_year(dataset: Dataset, iso3: str = "JPN", stage: str = "ce
     rows = plants.loc[(plants["stage"] == stage) & (plants["iso3"] == iso3)
                       & (plants["scope"] != "company")]
     unit = STAGE_UNITS[stage]
-    dated = sorted({int(y) for y in rows["year"].dropna()})
-    wanted = sorted({int(y) for y in years}) if years is not None else (
-        list(range(dated[0], max(dated[-1], 2030) + 1)) if dated else [])
+    rows = rows[["plant_id", "year", "capacity", "status"]]
+    wanted = sorted({int(y) for y in years}) if years is not None else _default_years(rows)
     out = []
     for y in wanted:
         op = _step_capacity(rows, y, OPERATING)
@@ -987,9 +998,11 @@ def capacity_comparison(dataset: Dataset, iso3: str = "JPN", years=None,
     """
     published = cell_capacity(dataset, iso3, target_gwh=target_gwh)
     held = set(published["year"])
-    span = plant_capacity_by_year(dataset, iso3, "cell")
+    plants, _ = _plants(dataset)
+    mine = plants.loc[(plants["stage"] == "cell") & (plants["iso3"] == iso3)
+                      & (plants["scope"] != "company")]
     wanted = sorted({int(y) for y in years}) if years is not None else \
-        sorted(held | set(span["year"]))
+        sorted(held | set(_default_years(mine)))
     built = plant_capacity_by_year(dataset, iso3, "cell", wanted).set_index("year")
     meti = cell_capacity(dataset, iso3, wanted, target_gwh).set_index("year")
     table = pd.DataFrame({
