@@ -251,9 +251,10 @@ NISSAN_2025 = ("Nissan Motor, statement of 9 May 2025 cancelling the Kitakyushu 
                "electrive.com and automotiveworld.com, 9 May 2025)")
 GSY_ESS_2025 = ("GS Yuasa, plan certified under the Economic Security Promotion Act (ESS "
                 "cells), as reported by iru-miru.com, 2025")
-AESC_2021 = ("Envision AESC Japan, announcement of the Ibaraki plant, 4 Aug 2021, as reported by "
-             "Kyodo (japantoday.com, nippon.com) and 日本経済新聞; start of production March "
-             "2024: NHK World, 31 Aug 2023")
+AESC_2021 = ("AESC, completion of the Ibaraki plant, 29 Aug 2023 (6 GWh/yr for building 1, mass "
+             "production from Mar 2024, about 20 GWh/yr with buildings 2 and 3), as reported by "
+             "lnews.jp and 茨城新聞 (nordot.app); plan of 4 Aug 2021 (6 GWh, up to 18 GWh) via "
+             "Kyodo (japantoday.com)")
 AESC_SITES_2021 = ("Envision AESC plant list (Zama 2.6 GWh, Smyrna 3.0, Sunderland 1.9, Wuxi 20), "
                    "as reported by targetmotori.com and inkl.com (InsideEVs), 2021-2022")
 AESC_US_2022 = ("Envision AESC, press releases on Bowling Green, Kentucky (Apr 2022) and "
@@ -367,8 +368,8 @@ def plant_tables() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
         _plant("JPN-BLUE-ENERGY-2027", "Honda / GS Yuasa (Blue Energy), new cell plant in Japan",
                "cell", "plant", "JPN", "Blue Energy", "high-capacity Li-ion cells (BEV)",
                [(2027, 20.0, "certified_plan", "reported",
-                 "operation from Apr 2027, full mass production from Oct 2027; site not "
-                 "stated in the stored sources")],
+                 "operation from Apr 2027, mass production from Oct 2027, full production "
+                 "targeted for 2030 (Argus, 2023); site not stated in the stored sources")],
                HONDA_GSY_2023, [("GS Yuasa", "JPN", 0.51, "Blue Energy shares at founding "
                                                        "(2009); to verify"),
                                 ("Honda Motor", "JPN", 0.49, "at founding (2009); to verify")],
@@ -405,10 +406,11 @@ def plant_tables() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
         _plant("JPN-AESC-IBARAKI", "Envision AESC Ibaraki plant", "cell", "plant", "JPN",
                "Envision AESC Japan", "Li-ion cells (Nissan, Honda)",
                [(2024, 6.0, "construction", "reported",
-                 "6 GWh/yr initial; completed Aug 2023, production from Mar 2024 (status as of "
-                 "the sources)"),
-                (None, 18.0, "planned", "reported",
-                 "up to 18 GWh/yr after further investment; year not stated")],
+                 "6 GWh/yr (building 1), completed Aug 2023, mass production planned from Mar "
+                 "2024 (status as of the sources)"),
+                (None, 20.0, "planned", "reported",
+                 "about 20 GWh/yr with buildings 2 (due autumn 2024) and 3; year of the full "
+                 "capacity not stated")],
                AESC_2021, aesc),
         _plant("JPN-AESC-ZAMA", "Envision AESC Zama plant (Kanagawa)", "cell", "plant", "JPN",
                "Envision AESC Japan", "Li-ion cells (Nissan Leaf)",

@@ -1036,8 +1036,9 @@ def _comparison_notes(dataset: Dataset, iso3: str, built: pd.DataFrame) -> list[
     for r in gone.itertuples(index=False):
         notes.append(f"cancelled after certification, still inside the published plan total: "
                      f"{r.plant_id} ({r.capacity:g} GWh)")
-    notes.append("plans are dated by the year their stated capacity is reached (often 2030), "
-                 "the published plan totals by the latest supply start: years differ")
+    notes.append("plans are dated as their sources state them (the year the stated capacity "
+                 "is reached, often 2030, or the start of operation), the published plan totals "
+                 "by the latest supply start: years differ")
     return notes
 
 
