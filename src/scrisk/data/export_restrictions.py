@@ -70,7 +70,8 @@ def restriction_table(dataset) -> pd.DataFrame:
 
     Adds ``start`` and ``end`` (``datetime.date``; ``end`` is ``None`` when
     in force at the last check), ``products_list`` and ``scope_list``
-    (tuples; ``scope_list`` is ``("all",)`` for every destination).
+    (tuples; ``scope_list`` is ``("all",)`` for every destination). Parsed once per
+    dataset and shared: treat it as read-only (copy before changing it).
 
     Examples
     --------
@@ -81,6 +82,9 @@ def restriction_table(dataset) -> pd.DataFrame:
     """
     if "export_restrictions" not in dataset.table_names:
         return _empty()
+    cache = getattr(dataset, "__dict__", {})
+    if "_restriction_table" in cache:
+        return cache["_restriction_table"]
     table = dataset.export_restrictions
     if table.empty:
         return _empty()
@@ -89,7 +93,10 @@ def restriction_table(dataset) -> pd.DataFrame:
     table["end"] = [None if _missing(v) else date.fromisoformat(str(v)) for v in table["end_date"]]
     table["products_list"] = [tuple(_split(v)) for v in table["products"]]
     table["scope_list"] = [tuple(_split(v)) for v in table["scope"]]
-    return table.sort_values(["country", "start_date", "measure_id"], ignore_index=True)
+    table = table.sort_values(["country", "start_date", "measure_id"], ignore_index=True)
+    if hasattr(dataset, "__dict__"):
+        dataset.__dict__["_restriction_table"] = table
+    return table
 
 
 def _empty() -> pd.DataFrame:

@@ -31,6 +31,7 @@ worked example.
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -58,6 +59,7 @@ SUMMARY_COLUMNS = ["year", "commodity", "stage", "headline", "unit", "supply_t",
 PARTNER_COLUMNS = ["year", "commodity", "stage", "partner", "tonnes", "share", "measures"]
 ORIGIN_COLUMNS = ["year", "commodity", "stage", "origin", "tonnes", "share", "measures"]
 CROSSED_COLUMNS = ["year", "commodity", "stage", "exporter", "tonnes", "share", "measures"]
+_CROSSED_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {key: shares}
 
 
 @dataclass(frozen=True)
@@ -215,11 +217,12 @@ def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = No
     notes: list[str] = []
     counted: dict[str, set[int]] = {}
     flowing: set[str] = set()
+    in_force = {year: _records(measures_in_force(dataset, year)) for year in years}
     for commodity in commodities:
         measure_stages = set(inventory.loc[inventory["commodity"] == commodity, "stage"])
         for year in years:
-            active = measures_in_force(dataset, year, commodity, importer)
-            anywhere = measures_in_force(dataset, year, commodity)  # any scope: for links
+            anywhere = [r for r in in_force[year] if r.commodity == commodity]  # for links
+            active = [r for r in anywhere if covers(r.scope_list, importer)]
             model = flow_model(dataset, commodity, year)
             headline = headline_stage(model, importer)
             if opts.stage is not None:
@@ -254,8 +257,14 @@ def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = No
         crossed=pd.DataFrame(crossed_rows, columns=CROSSED_COLUMNS))
 
 
+def _records(frame: pd.DataFrame) -> list:
+    """Rows of a measures table as plain tuples (fast to filter many times)."""
+    return list(frame[["measure_id", "country", "commodity", "stage", "scope_list"]]
+                .itertuples(index=False, name="Measure"))
+
+
 def _one_stage(model, importer: str, commodity: str, year: int, stage: str | None,
-               headline: bool, active: pd.DataFrame, rows: list, partner_rows: list,
+               headline: bool, active: list, rows: list, partner_rows: list,
                origin_rows: list, counted: dict[str, set[int]], flowing: set[str]) -> None:
     """Append the row of one commodity, year and stage (and its partner and origin rows)."""
     unit = model.network.unit
@@ -266,17 +275,21 @@ def _one_stage(model, importer: str, commodity: str, year: int, stage: str | Non
     if supply <= 0:
         rows.append(row)
         return
-    for mid in active["measure_id"]:
-        counted.setdefault(mid, set()).add(year)
+    for r in active:
+        counted.setdefault(r.measure_id, set()).add(year)
     net = model.network
     used: set[str] = set()
+    by_country: dict[str, list[str]] = {}
+    by_country_stage: dict[tuple[str, str], list[str]] = {}
+    for r in active:
+        by_country.setdefault(r.country, []).append(r.measure_id)
+        by_country_stage.setdefault((r.country, r.stage), []).append(r.measure_id)
     # direct: shipments of this stage from a partner restricting this stage
     if stage in model.stages and net.has_country(importer):
         imports = net.trade(stage)[:, net.index(importer)]
         for k in np.nonzero(imports > 0)[0]:
             partner = net.countries[k]
-            hit = active.loc[(active["country"] == partner) & (active["stage"] == stage),
-                             "measure_id"].tolist()
+            hit = by_country_stage.get((partner, stage), [])
             if hit:
                 used.update(hit)
                 flowing.update(hit)
@@ -290,7 +303,7 @@ def _one_stage(model, importer: str, commodity: str, year: int, stage: str | Non
     for origin, tonnes in model.supply_by_origin(importer, stage).items():
         if label_kind(origin) != "mined":
             continue
-        hit = active.loc[active["country"] == origin, "measure_id"].tolist()
+        hit = by_country.get(origin, [])
         if hit:
             used.update(hit)
             flowing.update(hit)
@@ -306,21 +319,21 @@ def _one_stage(model, importer: str, commodity: str, year: int, stage: str | Non
 
 
 def _crossed_rows(model, importer: str, commodity: str, year: int, stage: str | None,
-                  anywhere: pd.DataFrame, row: dict, crossed_rows: list,
+                  anywhere: list, row: dict, crossed_rows: list,
                   counted: dict[str, set[int]], flowing: set[str]) -> None:
     """Fill ``crossed_t``/``crossed_share`` of ``row`` and add one row per exporter."""
     supply = row["supply_t"]
     if supply <= 0 or stage not in model.stages:
         return
     below = set(model.stages[:model.stages.index(stage) + 1])
-    links = anywhere.loc[anywhere["stage"].isin(below)]
-    if links.empty:
+    links = [r for r in anywhere if r.stage in below]
+    if not links:
         row["crossed_share"] = 0.0
         return
 
-    def restricted(frame: pd.DataFrame) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    def restricted(measures: list) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
         out: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for r in frame.itertuples(index=False):
+        for r in measures:
             out.setdefault(r.stage, []).append((r.country, tuple(r.scope_list)))
         return out
 
@@ -328,12 +341,16 @@ def _crossed_rows(model, importer: str, commodity: str, year: int, stage: str | 
     row["crossed_t"] = total
     row["crossed_share"] = total / supply
     used = set(filter(None, row["measures"].split(";")))
-    for exporter, group in links.groupby("country", sort=True):
-        tonnes = (total if links["country"].nunique() == 1
+    groups: dict[str, list] = {}
+    for r in links:
+        groups.setdefault(r.country, []).append(r)
+    for exporter in sorted(groups):
+        group = groups[exporter]
+        tonnes = (total if len(groups) == 1
                   else crossed_tonnes(model, importer, stage, restricted(group)))
         if tonnes <= supply * 1e-12:
             continue
-        ids = sorted(group["measure_id"])
+        ids = sorted(r.measure_id for r in group)
         for mid in ids:
             counted.setdefault(mid, set()).add(year)
         used.update(ids)
@@ -470,7 +487,12 @@ def crossed_tonnes(model, importer: str, stage: str,
     if stage not in model.stages or not net.has_country(importer):
         return 0.0
     m = net.index(importer)
-    shares = _crossed_shares(model, model.stages.index(stage), restricted)
+    key = tuple(sorted((s, tuple(sorted((c, tuple(scope)) for c, scope in entries)))
+                       for s, entries in restricted.items()))
+    memo = _CROSSED_MEMO.setdefault(model, {})
+    if key not in memo:  # every stage in one forward pass, reused for the other stages
+        memo[key] = _crossed_shares(model, len(model.stages) - 1, restricted)
+    shares = memo[key][model.stages.index(stage)]
     return float(shares[m] * model.arrays[stage].pool[m])
 
 
@@ -493,11 +515,12 @@ def _restricted_matrix(model, stage: str,
 
 
 def _crossed_shares(model, last: int,
-                    restricted: Mapping[str, Sequence[tuple[str, tuple[str, ...]]]]) -> np.ndarray:
-    """Crossed share of every pool of stage ``model.stages[last]`` (``(n,)``)."""
+                    restricted: Mapping[str, Sequence[tuple[str, tuple[str, ...]]]]
+                    ) -> list[np.ndarray]:
+    """Crossed share of every pool, ``(n,)`` per stage up to ``model.stages[last]``."""
     n = len(model.network.countries)
     carry = np.zeros(n)
-    shares = np.zeros(n)
+    out: list[np.ndarray] = []
     for t, stage in enumerate(model.stages[:last + 1]):
         a = model.arrays[stage]
         first_mine = t == 0 and stage == "mining"
@@ -527,4 +550,5 @@ def _crossed_shares(model, last: int,
         new_carry = np.zeros(n)
         new_carry[ok] = (a.kept[ok] * shares[ok] + left[ok] * carry[ok]) / mass[ok]
         carry = new_carry
-    return shares
+        out.append(shares)
+    return out
