@@ -134,6 +134,10 @@ def test_bad_arguments(ds):
         midstream_chokepoints(ds, "JPN", "cell", 2022, quantity=10.0)
     with pytest.raises(ValueError, match="quantity"):
         midstream_chokepoints(ds, "JPN", "anode", 2022, gwh=10.0)
+    from scrisk.exceptions import ScriskError
+
+    with pytest.raises(ScriskError, match="--gwh"):  # no cell goal for Korea in the data
+        midstream_chokepoints(ds, "KOR", "cell", 2022)
 
 
 def test_cli_stage_cathode(monkeypatch, capsys, folder, ds):

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from scrisk.data.load import Dataset
+from scrisk.exceptions import ScriskError
 
 DEFAULT_THRESHOLD = 0.5
 UPSTREAM_KINDS = ("production", "export")
@@ -217,7 +218,13 @@ def _need(dataset: Dataset, importer: str, stage: str, year: int | None, scenari
     used = mix if mix is not None else chemistry_mix(dataset, scenario)
     if stage == "cell":
         if gwh is None:
-            gwh = float(cell_capacity(dataset, importer)["target_gwh"].iloc[0])
+            try:
+                gwh = float(cell_capacity(dataset, importer)["target_gwh"].iloc[0])
+            except ScriskError:
+                raise ScriskError(f"no domestic cell-capacity goal for {importer} in "
+                                  "minerals/policy_targets.csv (metric battery_manufacturing_"
+                                  "capacity_domestic): give the GWh of cells to rank "
+                                  "(gwh=..., --gwh)") from None
         exposure = cell_exposure(dataset, importer, gwh, year, scenario, basis, mix=mix)
         return importer, exposure, {"cathode": _cam_mix(dataset, used), "anode": used}
     exposure = midstream_exposure(dataset, importer, stage, year, scenario, quantity, mix)
