@@ -137,7 +137,7 @@ def test_bad_arguments(ds):
     from scrisk.exceptions import ScriskError
 
     with pytest.raises(ScriskError, match="--gwh"):  # no cell goal for Korea in the data
-        midstream_chokepoints(ds, "KOR", "cell", 2022)
+        midstream_chokepoints(ds, "KOR", "cell", 2022, mix=NMC811)
 
 
 def test_cli_stage_cathode(monkeypatch, capsys, folder, ds):
