@@ -245,6 +245,9 @@ class _Losses:
     def __init__(self, importer: str, needs: pd.DataFrame):
         self.importer = importer
         self.needs = needs
+        # plain dicts: element_table looks them up once per node and element
+        self.need_t = {str(k): float(v) for k, v in needs["contained_t"].items()}
+        self.need_unit = {str(k): str(v) for k, v in needs["contained_unit"].items()}
         # (node key) -> {via: {supplier: {commodity: element share of the need lost}}}
         self.shares: dict[tuple, dict] = {}
         self.supplier_share: dict[str, dict[str, float]] = {}
@@ -276,32 +279,36 @@ class _Losses:
                 best, world = total, other
         return best, world
 
+    def element_shares(self, key: tuple) -> list[tuple[str, str, float]]:
+        """``(via, commodity, share of the element's need lost)`` of one node."""
+        out = []
+        for via, by_supplier in self.shares[key].items():
+            sums: dict[str, float] = {}
+            for by_element in by_supplier.values():
+                for commodity, share in by_element.items():
+                    sums[commodity] = sums.get(commodity, 0.0) + share
+            out.extend((via, commodity, share) for commodity, share in sorted(sums.items()))
+        return out
+
     def element_table(self) -> pd.DataFrame:
         rows = []
-        for key, by_via in self.shares.items():
-            for via, by_supplier in by_via.items():
-                sums: dict[str, float] = {}
-                for by_element in by_supplier.values():
-                    for commodity, share in by_element.items():
-                        sums[commodity] = sums.get(commodity, 0.0) + share
-                for commodity, share in sorted(sums.items()):
-                    # the element share of the supplier's product lost, times its element need
-                    need = float(self.needs.loc[commodity, "contained_t"])
-                    rows.append({"node": key[0], "via": via, "commodity": commodity,
-                                 "loss_t": share * need, "need_t": need,
-                                 "loss_share": share,
-                                 "contained_unit": self.needs.loc[commodity, "contained_unit"]})
+        for key in self.shares:
+            for via, commodity, share in self.element_shares(key):
+                # the element share of the suppliers' product lost, times the element need
+                need = self.need_t[commodity]
+                if share * need > 0:
+                    rows.append((key[0], via, commodity, share * need, need, share,
+                                 self.need_unit[commodity]))
         table = pd.DataFrame(rows, columns=ELEMENT_COLUMNS)
-        table = table.loc[table["loss_t"] > 0]
         return table.sort_values(["loss_share", "node", "commodity"],
                                  ascending=[False, True, True], ignore_index=True,
                                  kind="stable")
 
     def ranking(self, need: float, unit: str, names: dict[str, str]) -> pd.DataFrame:
-        elements = self.element_table()
-        listed = {node: ", ".join(f"{c} {s:.1%}" for c, s in
-                                  zip(part["commodity"], part["loss_share"], strict=True))
-                  for node, part in elements.groupby("node", sort=False)}
+        listed = {key[0]: ", ".join(f"{c} {s:.1%}" for _, c, s in
+                                    sorted(self.element_shares(key), key=lambda r: -r[2])
+                                    if s * self.need_t[c] > 0)
+                  for key in self.shares}
         rows = []
         for key, meta in self.keys.items():
             share, world = self.product_loss(key)
