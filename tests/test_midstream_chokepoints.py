@@ -207,6 +207,24 @@ def test_scenario_through_the_midstream(ds, shocks, expected):
     assert any("world-market" in n for n in result.notes)
 
 
+@pytest.mark.parametrize(("shocks", "cuts", "expected"), [
+    ([], {"cathode:CHN": 0.5}, 0.6 * 0.5),
+    ([CUT], {"cathode:CHN": 0.5}, 0.4 * 10 / 40 + 0.6),     # China's share is lost once
+    ([QUOTA], {"cathode:JPN": 0.5}, 0.4 * (1 - (1 - 15 / 40) * 0.5)),
+])
+def test_scenario_with_output_cuts(ds, shocks, cuts, expected):
+    from scrisk.disruption.midstream import midstream_scenario
+
+    result = midstream_scenario(ds, scenario_of(ds, *(shocks or [QUOTA])) if shocks
+                                else scenario_of(ds, {**QUOTA, "size": 0.0}), "cathode", 2022,
+                                quantity=100.0, mix=NMC811, output_cuts=cuts)
+    assert result.losses["loss_share"].iloc[0] == pytest.approx(expected)
+    assert any("midstream output cuts" in n for n in result.notes)
+    with pytest.raises(ValueError, match="output cut"):
+        midstream_scenario(ds, scenario_of(ds, QUOTA), "cathode", 2022, quantity=100.0,
+                           mix=NMC811, output_cuts={"anode:CHN": 0.5})
+
+
 def test_shipped_anode_agrees_with_exposure_and_iea(shipped):
     # graphite only (the cheapest stage): China's mines lose exactly their mined share of
     # Japan's anode material in the exposure; China holds > 90 % of world anode material

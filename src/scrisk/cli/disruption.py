@@ -433,6 +433,11 @@ def scenario_midstream(
         "importer's own output).", min=0.0, show_default=False)] = None,
     battery_scenario: Annotated[str, typer.Option(
         "--battery-scenario", help="Chemistry mix of battery_scenarios.csv.")] = "nickel_rich",
+    view: Annotated[str, typer.Option(
+        "--view", help="Which table to show: all, losses or elements.")] = "all",
+    cut: Annotated[list[str] | None, typer.Option(
+        "--cut", help="Also cut a producer country's midstream output, e.g. --cut "
+        "cathode:CHN=0.3 (repeatable; share lost, 0-1).", show_default=False)] = None,
     year: YearOption = None,
     data: DataOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -447,6 +452,9 @@ def scenario_midstream(
     from scrisk.disruption.scenarios import check_battery_scenario, load_scenario
     from scrisk.metrics.midstream import check_stage
 
+    if view not in ("all", "losses", "elements"):
+        raise typer.BadParameter(f"{view!r}: choose all, losses or elements",
+                                 param_hint="--view")
     ds = load(data)
     scenario = load_scenario(file, ds)
     check_battery_scenario(ds, battery_scenario)
@@ -457,8 +465,17 @@ def scenario_midstream(
     if stage != "cell" and gwh is not None:
         raise typer.BadParameter(f"--stage {stage} takes --quantity (t product), not --gwh",
                                  param_hint="--gwh")
-    result = midstream_scenario(ds, scenario, stage, year, battery_scenario=battery_scenario,
-                                quantity=quantity, gwh=gwh)
+    from scrisk.cli.options import parse_pairs
+
+    cuts = parse_pairs(cut, "--cut")
+    try:
+        result = midstream_scenario(ds, scenario, stage, year,
+                                    battery_scenario=battery_scenario, quantity=quantity,
+                                    gwh=gwh, output_cuts=cuts)
+    except ValueError as err:
+        if "output cut" not in str(err):
+            raise
+        raise typer.BadParameter(str(err), param_hint="--cut") from None
     label = (f"{scenario.name}, {result.importer}; {result.product_need:,.6g} {result.unit}; "
              f"{battery_scenario} mix; shares {result.year}")
     views = {
@@ -466,4 +483,4 @@ def scenario_midstream(
                    "assumption, see notes)", result.losses),
         "elements": (f"Contained element lost under the scenario ({label})", result.elements),
     }
-    _emit_views(views, "all", fmt, "losses", result.notes)
+    _emit_views(views, view, fmt, "losses", result.notes)

@@ -30,6 +30,7 @@ file at once through the same pools. Formulas and a worked example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -473,7 +474,8 @@ class MidstreamScenarioResult:
 def midstream_scenario(dataset: Dataset, scenario, stage: str = "cell",
                        year: int | None = None, *, battery_scenario: str = "nickel_rich",
                        quantity: float | None = None, gwh: float | None = None,
-                       basis: str = "calibrated", mix: pd.Series | None = None
+                       basis: str = "calibrated", mix: pd.Series | None = None,
+                       output_cuts: Mapping[str, float] | None = None
                        ) -> MidstreamScenarioResult:
     """Loss of the scenario importer's cathode, anode or cell need under a scenario.
 
@@ -494,6 +496,11 @@ def midstream_scenario(dataset: Dataset, scenario, stage: str = "cell",
         Chemistry mix (``battery_scenarios.csv``).
     quantity, gwh, basis, mix
         As in :func:`midstream_chokepoints`.
+    output_cuts : mapping of str to float, optional
+        ``{"cathode:CHN": 0.3}``: the share of a producer country's output of
+        a midstream stage lost, on top of the file's shocks (a cut of
+        midstream output is not a shock kind of scenario files yet). Other
+        producers do not make up for it.
 
     Returns
     -------
@@ -521,6 +528,11 @@ def midstream_scenario(dataset: Dataset, scenario, stage: str = "cell",
     loss = _Losses(importer, exposure.needs.set_index("commodity"))
     notes: list[str] = [f"assumption: {WORLD_MARKET_NOTE}", f"assumption: {COMPOSITION_NOTE}",
                         SCENARIO_NOTE]
+    cuts = _output_cuts(dataset, output_cuts, tuple(parts))
+    if cuts:
+        listed = ", ".join(f"{via}:{iso3} {size:.0%}" for (via, iso3), size in cuts.items())
+        notes.append(f"midstream output cuts: {listed} (of what each ships to the need; the "
+                     "other producers do not make up for it)")
     secured = pd.DataFrame(columns=["facility_id", "commodity", "iso3", "stage", "secured_t"])
     routes = SeaRoutes.from_dataset(dataset) if importer == ROUTE_DESTINATION else None
     for via, via_mix in parts.items():
@@ -549,6 +561,7 @@ def midstream_scenario(dataset: Dataset, scenario, stage: str = "cell",
             if not own and PRODUCT_STAGE.get(via) == (row.commodity, _stage_of(via)):
                 shipped = _shipments_survive(scenario, row.supplier, row.commodity,
                                              _stage_of(via), routes)
+            shipped *= 1.0 - cuts.get((via, row.supplier), 0.0)
             lost = 1.0 - (1.0 - pool_lost) * shipped
             loss.add((via,), {}, via, row.supplier, row.commodity, share * lost)
     rows = []
@@ -567,6 +580,27 @@ def midstream_scenario(dataset: Dataset, scenario, stage: str = "cell",
     return MidstreamScenarioResult(scenario.name, importer, stage, exposure.year,
                                    float(exposure.product_need), exposure.unit, losses,
                                    elements, tuple(dict.fromkeys(notes)))
+
+
+def _output_cuts(dataset: Dataset, given: Mapping[str, float] | None,
+                 stages: tuple[str, ...]) -> dict[tuple[str, str], float]:
+    """``{"cathode:CHN": 0.3}`` checked: ``{("cathode", "CHN"): 0.3}``."""
+    from scrisk.metrics.midstream import AGGREGATE
+
+    out: dict[tuple[str, str], float] = {}
+    for key, size in (given or {}).items():
+        stage, sep, country = str(key).partition(":")
+        if not sep or stage not in stages:
+            raise ValueError(f"output cut {key!r}: expected <stage>:<country> with stage one "
+                             f"of {', '.join(stages)} (e.g. {stages[0]}:CHN)")
+        iso3 = dataset.check_country(country.strip())
+        if iso3 == AGGREGATE:
+            raise ValueError(f"output cut {key!r}: {AGGREGATE} is not one country")
+        if not 0.0 <= float(size) <= 1.0:
+            raise ValueError(f"output cut {key!r}: the share of output lost must lie in "
+                             f"[0, 1], got {size}")
+        out[(stage, iso3)] = float(size)
+    return out
 
 
 def _stage_of(via: str) -> str | None:
