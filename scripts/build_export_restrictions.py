@@ -375,7 +375,7 @@ MEASURES = [
       "permit expired that day, Mining.com/Reuters); Freeport Indonesia and Amman Mineral "
       "exported copper concentrate under permits with volume limits to 31 May 2024, then "
       "from 1 June to 31 December 2024 (MEMR Regulation No. 6 of 2024); partial: the two "
-      "exporters kept shipping"),
+      "exporters kept shipping", enforcement="partial"),
     m("IDN-2025-CU-CONC-BAN", "IDN", "copper", "260300", "mining", "ban", "2025-01-01", "",
       IDN_COPPER_2025,
       "copper concentrate exports ended on 31 December 2024 with the last permits; from March "
