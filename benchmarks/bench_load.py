@@ -25,7 +25,8 @@ copied k times, illustrative numbers) and, on it,
 
 each in a fresh process of this checkout and of the baseline (``--baseline-src``,
 or ``git archive`` of ``--baseline-commit``, default ``BASELINE_COMMIT``: the
-code before the vectorised load), side by side: wall seconds, their ratio,
+code before the vectorised load), side by side: wall and CPU seconds (CPU is
+steadier on a shared machine), the wall-time speed-up,
 and the process's peak resident memory (``ru_maxrss``, which includes the
 load for the GeoPolRisk and Monte Carlo rows). A process is killed when its
 resident memory passes ``--memory-gb`` (reported as such). Both sides'
@@ -204,37 +205,41 @@ def _same(a: dict, b: dict) -> bool:
 
 
 def scale_table(scales: list[int], work: Path, base: Path, label: str, memory_gb: float,
-                tasks: tuple[str, ...], seed: int) -> bool:
+                tasks: tuple[str, ...], seed: int,
+                baseline_tasks: tuple[str, ...] = SCALE_TASKS, keep: bool = False) -> bool:
     """Print load, GeoPolRisk grid and Monte Carlo at each scale, beside the baseline."""
     from synthetic_dataset import write_scaled_dataset
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
           f"baseline: {label}; memory: peak resident (ru_maxrss) of the process, killed above "
-          f"{memory_gb:g} GB; times wall")
+          f"{memory_gb:g} GB; times wall/CPU seconds")
     names = {"load": "load_dataset", "geopolrisk": "GeoPolRisk whole grid",
              "mc": f"Monte Carlo {MC_RUNS:,} runs, all commodities"}
     print(f"{'work':40s}{'scale':>6s}{'commod.':>8s}{'trade rows':>12s} | "
-          f"{'this':>18s} | {'baseline':>18s} | {'speed-up':>8s} | same")
+          f"{'this':>24s} | {'baseline':>24s} | {'speed-up':>8s} | same")
     ok = True
     for k in scales:
         start = time.perf_counter()
-        folder = write_scaled_dataset(work, k, seed=seed)
+        folder, note = Path(work) / f"data-{k}x", Path(work) / f"data-{k}x" / "SYNTHETIC.txt"
+        if not (keep and note.exists() and f"(seed {seed})" in note.read_text(encoding="utf-8")):
+            folder = write_scaled_dataset(work, k, seed=seed)  # else kept with --work: reused
         print(f"(synthetic dataset {k}x written in {time.perf_counter() - start:.0f} s: "
               f"{folder})")
         with (folder / "minerals" / "commodities.csv").open(encoding="utf-8") as handle:
             commodities = sum(1 for _ in handle) - 1
         for task in tasks:
             ours = run_scale(ROOT / "src", task, folder, memory_gb)
-            theirs = run_scale(base, task, folder, memory_gb)
+            theirs = (run_scale(base, task, folder, memory_gb) if task in baseline_tasks
+                      else {"error": "not run"})
             both = "error" not in ours and "error" not in theirs
             same = _same(ours, theirs) if both else None
             ok &= same is not False
             rows = ours.get("check", [0])[0] if task == "load" else ""
             print(f"{names[task]:40s}{k:>5d}x{commodities:>8,}{rows:>12}"
-                  f" | {_cell(ours):>18s} | {_cell(theirs):>18s} | "
+                  f" | {_cell(ours):>24s} | {_cell(theirs):>24s} | "
                   f"{(theirs['s'] / ours['s']) if both else float('nan'):7.1f}x | "
                   f"{'-' if same is None else 'yes' if same else 'NO'}")
-        if k > 1:
+        if k > 1 and keep is False:
             import shutil
 
             shutil.rmtree(folder)
@@ -244,7 +249,7 @@ def scale_table(scales: list[int], work: Path, base: Path, label: str, memory_gb
 def _cell(result: dict) -> str:
     if "error" in result:
         return f"({result['error']})"
-    return f"{result['s']:6.1f} s {result['peak_gb']:5.2f} GB"
+    return f"{result['s']:6.1f}/{result['cpu_s']:5.1f} s {result['peak_gb']:5.2f} GB"
 
 
 def main() -> None:
@@ -258,9 +263,12 @@ def main() -> None:
     parser.add_argument("--scales-only", action="store_true",
                         help="skip the overlay timings, print the scale table only")
     parser.add_argument("--tasks", default=",".join(SCALE_TASKS))
+    parser.add_argument("--baseline-tasks", default=",".join(SCALE_TASKS),
+                        help="tasks also run on the baseline (e.g. load,geopolrisk at 100x)")
     parser.add_argument("--memory-gb", type=float, default=12.0)
     parser.add_argument("--work", type=Path, default=None,
-                        help="folder for the synthetic datasets (default: a temporary one)")
+                        help="folder for the synthetic datasets, kept and reused (default: a "
+                             "temporary one)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scale-worker", default=None, help=argparse.SUPPRESS)
@@ -281,7 +289,9 @@ def main() -> None:
                 base = baseline_src(args.baseline_commit, Path(tmp))
                 label = f"commit {args.baseline_commit}"
             work = args.work or Path(tmp) / "data"
-            ok = scale_table(scales, work, base, label, args.memory_gb, tasks, args.seed)
+            baseline_tasks = tuple(t for t in args.baseline_tasks.split(",") if t)
+            ok = scale_table(scales, work, base, label, args.memory_gb, tasks, args.seed,
+                             baseline_tasks, keep=args.work is not None)
         if not ok:
             print("results differ from the baseline")
             sys.exit(1)

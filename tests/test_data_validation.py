@@ -226,3 +226,22 @@ def test_dataset_tables_cannot_be_changed_through_attributes():
     frame = ds.production
     frame.loc[:, "quantity"] = -1.0
     assert (ds.production["quantity"] >= 0).all()
+
+
+@pytest.mark.parametrize("target, message", [
+    ("nowhere.csv", "leads to nothing ('nowhere.csv' does not exist)"),
+    ("production.csv", "is a loop (it leads back to itself)"),
+])
+def test_bad_link_in_overlay_is_an_error_from_python(tmp_path, target, message):
+    """A broken or looping link in an overlay would read as an absent file (the shipped one
+    used instead): loading from Python refuses it as the CLI does."""
+    import os
+
+    (tmp_path / "minerals").mkdir()
+    os.symlink(target, tmp_path / "minerals" / "production.csv")
+    with pytest.raises(DataValidationError) as err:
+        load_dataset(overlay=tmp_path)
+    [failure] = err.value.failures
+    assert failure.file == "minerals/production.csv"
+    assert failure.expected == f"a file or a link to one; this link {message}"
+    assert validate_folder(overlay=tmp_path) == [failure]

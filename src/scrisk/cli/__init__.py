@@ -96,42 +96,25 @@ def _folder_signature(folder: Path | None) -> tuple:
     """Names, sizes and times of an overlay folder's files: a changed file means a new load.
 
     Raises :class:`DataValidationError` for a link in the folder that leads
-    nowhere (broken, or a loop), which the loader would otherwise skip as if
-    the file were absent and use the shipped one instead.
+    nowhere (broken, or a loop), as :func:`scrisk.data.load.load_dataset` does
+    (:func:`scrisk.data.load.overlay_link_failures`), before anything is cached.
     """
     import os
 
+    from scrisk.data.load import overlay_link_failures
+
     if folder is None or not Path(folder).is_dir():
         return ()
-    out, bad = [], []
+    if broken := overlay_link_failures(folder):
+        raise DataValidationError(broken)
+    out = []
     for root, dirs, names in os.walk(folder, followlinks=False):
         for name in sorted(names + dirs):
             path = Path(root) / name
-            try:
-                stat = path.stat()  # follows links: ELOOP / ENOENT for a bad one
-            except OSError as err:
-                if not path.is_symlink():
-                    raise
-                bad.append((path, err))
-                continue
             if name in names or path.is_symlink() and not path.is_dir():
+                stat = path.stat()
                 out.append((str(path), stat.st_size, stat.st_mtime_ns))
-    if bad:
-        from scrisk.exceptions import ValidationFailure
-
-        raise DataValidationError([ValidationFailure(
-            str(path.relative_to(folder)), None, None, None,
-            "a file or a link to one; this link " + (
-                "is a loop (it leads back to itself)" if _is_loop(err) else
-                f"leads to nothing ({os.readlink(path)!r} does not exist)"))
-            for path, err in bad])
     return tuple(sorted(out))
-
-
-def _is_loop(err: OSError) -> bool:
-    import errno
-
-    return err.errno == errno.ELOOP
 
 
 def check_data_folder(folder: Path | None) -> list:

@@ -3,6 +3,15 @@
 Every file is read as text, each column converted to its schema type, and
 every failure (file, line, column, value, expected) collected before
 anything is raised, so a user sees all problems of a folder in one run.
+
+Tables of more than :data:`LARGE_TABLE` rows (the trade table, and others
+at scale) are checked column by column on their distinct values: text
+columns are categorical (a Parquet file is read with its text columns
+dictionary-encoded), each distinct value is converted and checked once, and
+the results are spread to the rows through the category codes. The
+failures are the same as row by row, since each rule is a function of the
+value (a mass bound, which also depends on the row's unit, is checked per
+row).
 """
 
 from __future__ import annotations
@@ -38,6 +47,9 @@ _FILE_COL, _LINE_COL = "scrisk_source_file", "scrisk_source_line"
 ROWS_PER_PROBLEM = 100
 """Rows listed for one problem in one column; the rest are counted in one more failure, so
 that a hostile or badly broken file of millions of rows is reported in bounded time."""
+LARGE_TABLE = 50_000
+"""Tables with more rows than this keep repeated text as categories (checked per distinct
+value while loading, and held as categories afterwards)."""
 ROUTE_DESTINATION = "JPN"
 """Where the shipped sea routes lead (:data:`scrisk.disruption.engine.ROUTE_DESTINATION`)."""
 
@@ -281,6 +293,8 @@ def load_dataset(path: str | os.PathLike | None = None,
     if over is not None and not over.is_dir():
         raise DataValidationError([ValidationFailure(str(over), None, None, None,
                                                      "an overlay folder that exists")])
+    if over is not None and (broken := overlay_link_failures(over)):
+        raise DataValidationError(broken)
 
     raw: dict[str, pd.DataFrame] = {}
     files: dict[str, tuple[str, ...]] = {}
@@ -305,6 +319,39 @@ def load_dataset(path: str | os.PathLike | None = None,
         raise DataValidationError(_sorted_failures(failures))
     clean = {name: _finalise(df) for name, df in tables.items()}
     return Dataset(base, over, MappingProxyType(clean), MappingProxyType(files))
+
+
+def overlay_link_failures(folder: str | os.PathLike) -> list[ValidationFailure]:
+    """Links in an overlay folder that lead nowhere (broken, or a loop), as failures.
+
+    The loader looks for each file by name; a broken link would read as an
+    absent file, and the shipped file would be used instead without a word.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     os.symlink("nowhere.csv", Path(tmp, "production.csv"))
+    ...     [f.expected for f in overlay_link_failures(tmp)]
+    ["a file or a link to one; this link leads to nothing ('nowhere.csv' does not exist)"]
+    """
+    import errno
+
+    root = Path(folder)
+    failures = []
+    for parent, dirs, names in os.walk(root, followlinks=False):
+        for name in sorted(names + dirs):
+            path = Path(parent) / name
+            if not path.is_symlink():
+                continue
+            try:
+                path.stat()  # follows the link: ELOOP or ENOENT for a bad one
+            except OSError as err:
+                why = ("is a loop (it leads back to itself)" if err.errno == errno.ELOOP else
+                       f"leads to nothing ({os.readlink(path)!r} does not exist)")
+                failures.append(ValidationFailure(str(path.relative_to(root)), None, None, None,
+                                                  "a file or a link to one; this link " + why))
+    return failures
 
 
 def validate_folder(path: str | os.PathLike | None = None,
@@ -435,7 +482,59 @@ def _read_table(schema: TableSchema, base: Path, over: Path | None,
         empty[_FILE_COL] = pd.Series([], dtype=object)
         empty[_LINE_COL] = pd.Series([], dtype="int64")
         return empty, ()
-    return pd.concat(frames, ignore_index=True), tuple(str(path) for path, _ in sources)
+    return _concat(frames), tuple(str(path) for path, _ in sources)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows of the base file then the ``.extra`` file; a large table's text columns stay
+    categorical (pandas would turn categories that differ between the files into text)."""
+    if len(frames) == 1:
+        return frames[0]
+    if sum(len(f) for f in frames) <= LARGE_TABLE:
+        return pd.concat(frames, ignore_index=True)
+    names = list(dict.fromkeys(c for f in frames for c in f.columns))
+    texts = [n for n in names if all(n in f for f in frames)
+             and any(isinstance(f[n].dtype, pd.CategoricalDtype) for f in frames)
+             and all(f[n].dtype.kind == "O" for f in frames)]
+    out = pd.concat([f.drop(columns=texts) for f in frames], ignore_index=True)
+    for name in texts:
+        out[name] = _union_categorical([f[name] for f in frames])
+    return out[names]
+
+
+def _union_categorical(parts: list[pd.Series]) -> pd.Categorical:
+    """One categorical of the parts' values in order, categories in first-seen order."""
+    parts = [p if isinstance(p.dtype, pd.CategoricalDtype) else p.astype("category")
+             for p in parts]
+    categories = pd.Index(np.concatenate([p.cat.categories.to_numpy(dtype=object)
+                                          for p in parts])).unique()
+    codes = []
+    for part in parts:
+        lookup = np.append(categories.get_indexer(part.cat.categories), -1)
+        codes.append(lookup[part.cat.codes.to_numpy()])  # code -1 (missing) -> last: -1
+    return pd.Categorical.from_codes(np.concatenate(codes), categories=categories)
+
+
+def _constant(rows: int, value: str) -> pd.Categorical | str:
+    """A column holding ``value`` on every row: one category for a large table."""
+    if rows > LARGE_TABLE:
+        return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), categories=[value])
+    return value
+
+
+def _read_parquet(file_path: Path) -> pd.DataFrame:
+    """A Parquet file as a DataFrame; a large file's text columns as categories
+    (dictionary-encoded by pyarrow, so that a repeated value is held and checked once)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(file_path)
+    fields = list(meta.schema_arrow)
+    names = [f.name for f in fields]
+    if meta.metadata.num_rows <= LARGE_TABLE or len(set(names)) < len(names):
+        return pd.read_parquet(file_path)
+    text = [f.name for f in fields if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    return pq.read_table(file_path, read_dictionary=text).to_pandas()
 
 
 def _read_file(file_path: Path, label: str, schema: TableSchema,
@@ -443,7 +542,7 @@ def _read_file(file_path: Path, label: str, schema: TableSchema,
                aliases: Mapping[str, str] | None = None) -> pd.DataFrame | None:
     try:
         if file_path.suffix == ".parquet":
-            frame = pd.read_parquet(file_path)
+            frame = _read_parquet(file_path)
             first_line = 1
         else:
             frame = pd.read_csv(file_path, dtype=str, keep_default_na=False,
@@ -476,10 +575,10 @@ def _read_file(file_path: Path, label: str, schema: TableSchema,
                                           f"a column '{name}' ({schema.column(name).expected()})"))
     for col in schema.columns:
         if not col.required and col.name not in frame:
-            frame[col.name] = ""
+            frame[col.name] = _constant(len(frame), "")
     if missing:
         return None
-    frame[_FILE_COL] = label
+    frame[_FILE_COL] = _constant(len(frame), label)
     frame[_LINE_COL] = np.arange(first_line, first_line + len(frame), dtype="int64")
     return frame
 
@@ -507,11 +606,40 @@ def _csv_header(file_path: Path) -> list[str]:
 
 def _convert(schema: TableSchema, frame: pd.DataFrame, resolver: CountryResolver | None,
              failures: list[ValidationFailure]) -> pd.DataFrame:
-    out = frame.copy()
+    out = frame.copy(deep=False)
+    if len(out) > LARGE_TABLE:  # text: each distinct value checked once
+        for col in schema.columns:
+            if col.name in out and col.kind not in ("float", "int", "year") \
+                    and out[col.name].dtype.kind == "O" \
+                    and not isinstance(out[col.name].dtype, pd.CategoricalDtype):
+                out[col.name] = out[col.name].astype("category")
     for col in schema.columns:
         if col.name in out:
             out[col.name] = _convert_column(col, out, resolver, failures)
     return out
+
+
+class _Values:
+    """A column to convert: its distinct values (categories, then a missing value) and the
+    row -> value index, or the rows themselves (``rows`` is None).
+
+    Each rule is computed on ``values``; :meth:`spread` gives it per row.
+    """
+
+    def __init__(self, series: pd.Series):
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            categories = pd.Series(series.cat.categories).astype("string")
+            self.values = pd.concat([categories, pd.Series([pd.NA], dtype="string")],
+                                    ignore_index=True)
+            # a missing value has code -1, which numpy reads as the last value: the missing one
+            self.rows = series.cat.codes.to_numpy()
+        else:
+            self.values, self.rows = series, None
+
+    def spread(self, per_value):
+        """Per-value array -> per-row array."""
+        array = np.asarray(per_value)
+        return array if self.rows is None else array[self.rows]
 
 
 def _is_blank(series: pd.Series) -> np.ndarray:
@@ -530,9 +658,9 @@ def _report(mask: np.ndarray, frame: pd.DataFrame, col: Column, expected: str | 
     rows = np.flatnonzero(mask)
     per_row = isinstance(expected, np.ndarray)
     shown = rows[:ROWS_PER_PROBLEM]
-    values = frame[col.name].to_numpy()[shown]
-    files = frame[_FILE_COL].to_numpy()[shown]
-    lines = frame[_LINE_COL].to_numpy()[shown]
+    values = frame[col.name].iloc[shown].to_numpy()
+    files = frame[_FILE_COL].iloc[shown].to_numpy()
+    lines = frame[_LINE_COL].iloc[shown].to_numpy()
     for i, (value, file, line) in enumerate(zip(values, files, lines, strict=True)):
         blank = value is None or (isinstance(value, float) and np.isnan(value)) \
             or str(value).strip() == ""
@@ -551,62 +679,102 @@ def _report(mask: np.ndarray, frame: pd.DataFrame, col: Column, expected: str | 
 def _convert_column(col: Column, frame: pd.DataFrame, resolver: CountryResolver | None,
                     failures: list[ValidationFailure]) -> pd.Series:
     series = frame[col.name]
-    blank = _is_blank(series)
+    column = _Values(series)
+    series_v = column.values  # the rules below run on distinct values when categorical
+
+    def report(mask: np.ndarray, expected: str | np.ndarray) -> None:
+        if not np.any(mask):
+            return
+        if isinstance(expected, np.ndarray):
+            expected = column.spread(expected)
+        _report(column.spread(mask), frame, col, expected, failures)
+
+    blank = _is_blank(series_v)
     if not col.nullable:
-        _report(blank, frame, col, f"a value ({col.expected()})", failures)
+        report(blank, f"a value ({col.expected()})")
     if col.kind in ("float", "int", "year"):
-        parsed = parse_numbers(series)
+        parsed = parse_numbers(series_v)
         values = parsed.values
-        _report(parsed.ambiguous_comma, frame, col, f"{col.expected()}, {DECIMAL_COMMA_HINT}",
-                failures)
-        _report(parsed.infinite, frame, col, f"{col.expected()}, finite", failures)
+        report(parsed.ambiguous_comma, f"{col.expected()}, {DECIMAL_COMMA_HINT}")
+        report(parsed.infinite, f"{col.expected()}, finite")
         bad = ~blank & np.isnan(values) & ~parsed.ambiguous_comma & ~parsed.infinite
-        _report(bad, frame, col, col.expected(), failures)
+        report(bad, col.expected())
         ok = ~np.isnan(values)
-        _check_magnitude(col, values, ok, frame, failures)
+        if col.kind == "float" and col.mass:  # per row: the bound depends on the row's unit
+            _check_magnitude(col, column.spread(values), column.spread(ok), frame, failures)
+        else:
+            _check_magnitude(col, values, ok, frame, failures, column.spread)
         if col.kind in ("int", "year"):
             frac = ok & (values != np.round(values))
-            _report(frac, frame, col, col.expected(), failures)
+            report(frac, col.expected())
         low = col.minimum if col.kind != "year" else YEAR_MIN
         high = col.maximum if col.kind != "year" else YEAR_MAX
         if low is not None:
-            _report(ok & (values < low), frame, col, col.expected(), failures)
+            report(ok & (values < low), col.expected())
         if high is not None:
-            _report(ok & (values > high), frame, col, col.expected(), failures)
+            report(ok & (values > high), col.expected())
+        values, ok = column.spread(values), column.spread(ok)
         if col.kind == "float":
             return pd.Series(values, index=series.index, dtype="float64")
         if col.nullable:
             return pd.Series(values, index=series.index).round().astype("Int64")
         return pd.Series(np.where(ok, values, 0), index=series.index).round().astype("int64")
-    if col.kind == "date":
-        return _convert_date(col, series, blank, frame, failures)
     if col.kind == "bool":
-        text = series.astype("string").str.strip().str.lower().fillna("")
+        text = series_v.astype("string").str.strip().str.lower().fillna("")
         true, false = text.isin(_TRUE).to_numpy(), text.isin(_FALSE).to_numpy()
-        _report(~blank & ~true & ~false, frame, col, col.expected(), failures)
-        return pd.Series(true, index=series.index, dtype=bool)
-    text = series.astype("string").str.strip()
-    if col.kind == "iso3":
-        return _convert_iso3(col, text, blank, frame, resolver, failures)
-    if col.allowed is not None:
-        _report(~blank & ~text.isin(col.allowed).to_numpy(dtype=bool), frame, col,
-                col.expected(), failures)
-    result = text.astype(object).where(~blank, None)
-    return result
+        report(~blank & ~true & ~false, col.expected())
+        return pd.Series(column.spread(true), index=series.index, dtype=bool)
+    if col.kind == "date":
+        result = _convert_date(col, series_v, blank, report)
+    elif col.kind == "iso3":
+        text = series_v.astype("string").str.strip()
+        result = _convert_iso3(text, blank, column, resolver, report)
+    else:
+        text = series_v.astype("string").str.strip()
+        if col.allowed is not None:
+            report(~blank & ~text.isin(col.allowed).to_numpy(dtype=bool), col.expected())
+        result = text.astype(object).where(~blank, None)
+    if column.rows is None:
+        return result
+    return _spread_text(result.to_numpy(dtype=object), column.rows, series.index,
+                        categorical=len(series) > LARGE_TABLE)
+
+
+def _spread_text(per_value: np.ndarray, rows: np.ndarray, index: pd.Index,
+                 categorical: bool) -> pd.Series:
+    """Converted text of each distinct value, per row: categories (sorted, only those
+    used, as pandas would make them from the text) for a large table, else text."""
+    if not categorical:
+        return pd.Series(per_value[rows], index=index, dtype=object)
+    converted = pd.Categorical(per_value)
+    codes = converted.codes[rows]
+    used = np.bincount(codes[codes >= 0], minlength=len(converted.categories)) > 0
+    categories = converted.categories
+    if not used.all():
+        renumber = np.append(np.cumsum(used) - 1, -1).astype(codes.dtype)  # -1 stays -1
+        codes = renumber[codes]
+        categories = categories[used]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories, validate=False),
+                     index=index)
 
 
 def _check_magnitude(col: Column, values: np.ndarray, ok: np.ndarray, frame: pd.DataFrame,
-                     failures: list[ValidationFailure]) -> None:
+                     failures: list[ValidationFailure], spread=None) -> None:
     """Masses within :data:`MASS_MAX_T` t per row (in the row's unit); other numbers
-    without a bound of their own within :data:`NUMBER_MAX`."""
+    without a bound of their own within :data:`NUMBER_MAX`.
+
+    ``values`` are per row for a mass; otherwise per distinct value when ``spread``
+    (distinct value -> row) is given."""
     if col.kind != "float":
         return
     if col.mass:
         if "unit" in frame:
-            word = frame["unit"].astype("string").str.strip().str.split(" ").str[0].str.lower()
-            scale = word.map(TONNES_PER_UNIT).astype("float64").fillna(1.0).to_numpy()
+            units = _Values(frame["unit"])
+            word = units.values.astype("string").str.strip().str.split(" ").str[0].str.lower()
+            scale = units.spread(word.map(TONNES_PER_UNIT).astype("float64").fillna(1.0)
+                                 .to_numpy())
         else:
-            scale = np.ones(len(values))
+            scale = 1.0
         with np.errstate(invalid="ignore", over="ignore"):
             tonnes = values * scale
         big = ok & (tonnes > MASS_MAX_T)
@@ -617,26 +785,25 @@ def _check_magnitude(col: Column, values: np.ndarray, ok: np.ndarray, frame: pd.
         return
     if col.maximum is None or col.minimum is None:
         huge = ok & (np.abs(values) > NUMBER_MAX)
+        if spread is not None:
+            huge = spread(huge)
         _report(huge, frame, col, f"a number of magnitude at most {NUMBER_MAX:.0e} (no "
                                   "figure in these tables comes near it)", failures)
 
 
-def _convert_date(col: Column, series: pd.Series, blank: np.ndarray, frame: pd.DataFrame,
-                  failures: list[ValidationFailure]) -> pd.Series:
+def _convert_date(col: Column, series: pd.Series, blank: np.ndarray, report) -> pd.Series:
     """``YYYY-MM-DD`` text kept as text (a real calendar date between the year bounds)."""
     text = series.astype("string").str.strip()
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     years = parsed.dt.year
     ok = (parsed.notna() & (years >= YEAR_MIN) & (years <= YEAR_MAX)).fillna(False) \
         .to_numpy(dtype=bool)
-    _report(~blank & ~ok, frame, col, col.expected(), failures)
+    report(~blank & ~ok, col.expected())
     return text.astype(object).where(~blank & ok, None)
 
 
-
-def _convert_iso3(col: Column, text: pd.Series, blank: np.ndarray, frame: pd.DataFrame,
-                  resolver: CountryResolver | None,
-                  failures: list[ValidationFailure]) -> pd.Series:
+def _convert_iso3(text: pd.Series, blank: np.ndarray, column: _Values,
+                  resolver: CountryResolver | None, report) -> pd.Series:
     if resolver is None:
         return text.astype(object)
     uniques = pd.unique(text[~blank].astype(object))
@@ -645,15 +812,20 @@ def _convert_iso3(col: Column, text: pd.Series, blank: np.ndarray, frame: pd.Dat
     bad = ~blank & resolved.isna().to_numpy(dtype=bool)
     if bad.any():
         expected = "a known country (ISO3 code or name)"
-        # fuzzy suggestions for the first distinct names only: each costs a scan of every name
-        unknown = pd.unique(text[bad].astype(object))[:ROWS_PER_PROBLEM]
+        # fuzzy suggestions for the first distinct names only (in row order): each costs a
+        # scan of every name
+        if column.rows is None:
+            unknown = pd.unique(text[bad].astype(object))[:ROWS_PER_PROBLEM]
+        else:
+            first = pd.unique(column.rows[bad[column.rows]])[:ROWS_PER_PROBLEM]
+            unknown = text.astype(object).to_numpy()[first]
         hints = {}
         for value in unknown:
             hint = resolver.suggestions(value)
             hints[value] = expected + ("; did you mean " + " or ".join(hint) + "?" if hint
                                        else "")
-        per_row = text.astype(object).map(hints).fillna(expected).to_numpy(dtype=object)
-        _report(bad, frame, col, per_row, failures)
+        per_value = text.astype(object).map(hints).fillna(expected).to_numpy(dtype=object)
+        report(bad, per_value)
     return resolved.where(~pd.Series(blank, index=text.index), None)
 
 
@@ -674,10 +846,16 @@ def _check_keys(schema: TableSchema, frame: pd.DataFrame,
     if not schema.key or frame.empty or any(k not in frame for k in schema.key):
         return
     # rows whose key has a missing or unresolved value were reported already
-    frame = frame.loc[frame[list(schema.key)].notna().all(axis=1)]
-    dup = frame.duplicated(list(schema.key), keep="first").to_numpy()
+    keys = frame[list(schema.key)]
+    complete = keys.notna().all(axis=1).to_numpy()
+    if not complete.all():
+        keys = keys.loc[complete]
+    if len(keys) > LARGE_TABLE and not _has_repeats(keys):
+        return
+    dup = keys.duplicated(keep="first").to_numpy()
     if not dup.any():
         return
+    frame = frame.loc[complete, [*schema.key, _FILE_COL, _LINE_COL]]
     first = frame.drop_duplicates(list(schema.key), keep="first").set_index(list(schema.key))
     for row in frame.loc[dup].head(ROWS_PER_PROBLEM).itertuples(index=False):
         key = tuple(getattr(row, k) for k in schema.key)
@@ -694,6 +872,30 @@ def _check_keys(schema: TableSchema, frame: pd.DataFrame,
             str(nxt[_FILE_COL]), int(nxt[_LINE_COL]), ",".join(schema.key), None,
             f"a unique key ({', '.join(schema.key)}) (and {int(dup.sum()) - ROWS_PER_PROBLEM:,} "
             "more repeated keys from this line on, not listed)"))
+
+
+def _has_repeats(keys: pd.DataFrame) -> bool:
+    """Whether a row of ``keys`` (no missing values) repeats an earlier one.
+
+    Each row becomes one integer (the codes of its values in mixed radix) and the
+    integers are sorted: for millions of rows many times faster than hashing the rows.
+    True also when the codes do not fit an integer (the caller then checks exactly).
+    """
+    combined = np.zeros(len(keys), dtype=np.int64)
+    size = 1
+    for name in keys.columns:
+        series = keys[name]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            codes, count = series.cat.codes.to_numpy(), len(series.cat.categories)
+        else:
+            codes, uniques = pd.factorize(series)
+            count = len(uniques)
+        size *= max(count, 1)
+        if size >= 2**62:
+            return True
+        combined = combined * count + codes
+    combined.sort()
+    return bool((combined[1:] == combined[:-1]).any())
 
 
 def _check_cross_file(t: dict[str, pd.DataFrame], failures: list[ValidationFailure]) -> None:
@@ -879,10 +1081,20 @@ def _check_self_trade(trade: pd.DataFrame, failures: list[ValidationFailure]) ->
     """A flow from a country to itself is no trade (it would make a country its own supplier)."""
     if trade.empty:
         return
-    exporter = trade["exporter"].astype(object).to_numpy()
-    same = (pd.notna(exporter) & (exporter == trade["importer"].astype(object).to_numpy()))
-    _report(np.asarray(same, dtype=bool), trade, Column("importer"),
-            "a country other than the exporter", failures)
+    same = _same_text(trade["exporter"], trade["importer"])
+    _report(same, trade, Column("importer"), "a country other than the exporter", failures)
+
+
+def _same_text(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Rows where ``a`` has a value equal to ``b``'s (compared on category codes when both
+    columns are categorical, without writing out the text of every row)."""
+    if isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype):
+        b_code_of_a = np.append(b.cat.categories.get_indexer(a.cat.categories), -2)
+        a_codes = a.cat.codes.to_numpy()
+        mapped = b_code_of_a[np.where(a_codes < 0, len(a.cat.categories), a_codes)]
+        return (a_codes >= 0) & (mapped >= 0) & (mapped == b.cat.codes.to_numpy())
+    left = a.astype(object).to_numpy()
+    return np.asarray(pd.notna(left) & (left == b.astype(object).to_numpy()), dtype=bool)
 
 
 def _check_sea_coverage(t: dict[str, pd.DataFrame], failures: list[ValidationFailure]) -> None:
@@ -902,8 +1114,10 @@ def _check_sea_coverage(t: dict[str, pd.DataFrame], failures: list[ValidationFai
         flows = t[name]
         if flows.empty:
             continue
-        exporter = flows["exporter"].astype(object)
-        lost = ((flows["importer"].astype(object) == ROUTE_DESTINATION) & exporter.notna()
+        exporter = flows["exporter"]
+        if not isinstance(exporter.dtype, pd.CategoricalDtype):
+            exporter = exporter.astype(object)
+        lost = ((flows["importer"] == ROUTE_DESTINATION) & exporter.notna()
                 & (exporter != ROUTE_DESTINATION) & ~exporter.isin(placed)).to_numpy(dtype=bool)
         if lost.any():
             first = flows.loc[lost].drop_duplicates("exporter")
@@ -976,9 +1190,9 @@ def _check_mining_unit(t: dict[str, pd.DataFrame], failures: list[ValidationFail
     expected = dict(zip(com["commodity"], com["mining_unit"], strict=True))
     mining = prod.loc[prod["stage"] == "mining"]
     units = mining.groupby("commodity")["unit"].nunique()
-    mining = mining.loc[mining["commodity"].map(units) == 1]  # mixed units reported already
-    want = mining["commodity"].map(expected)
-    bad = (want.notna() & (mining["unit"] != want)).to_numpy(dtype=bool)
+    mining = mining.loc[mining["commodity"].astype(object).map(units) == 1]  # mixed: reported
+    want = mining["commodity"].astype(object).map(expected)
+    bad = (want.notna() & (mining["unit"].astype(object) != want)).to_numpy(dtype=bool)
     if bad.any():
         first = mining.loc[bad].drop_duplicates("commodity")
         for row in first.itertuples(index=False):
@@ -997,8 +1211,14 @@ def _finalise(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.drop(columns=[_FILE_COL, _LINE_COL], errors="ignore").reset_index(drop=True)
     for name in out.columns:
         if out[name].dtype.kind == "O" or str(out[name].dtype) in ("str", "string"):
-            if len(out) > 50_000:
-                out[name] = out[name].astype("category")
+            if len(out) > LARGE_TABLE:
+                if isinstance(out[name].dtype, pd.CategoricalDtype):
+                    categories = out[name].cat.categories
+                    if not categories.is_monotonic_increasing:  # a column of no schema
+                        out[name] = out[name].cat.set_categories(categories.sort_values()) \
+                            .cat.remove_unused_categories()
+                else:
+                    out[name] = out[name].astype("category")
             else:
                 out[name] = out[name].astype("str").where(out[name].notna(), None)
     return out
@@ -1031,6 +1251,6 @@ def _check_hs_map_and_derive_trade(t: dict[str, pd.DataFrame],
             trade.loc[todo, "contained_t"] = (trade.loc[todo, "quantity_t"].to_numpy()
                                               * factor.to_numpy(dtype="float64"))
     if "quantity_t_reported" in trade and "repair" in trade:
-        unrepaired = trade["repair"].isna() | (trade["repair"].astype(str) == "")
+        unrepaired = trade["repair"].isna() | (trade["repair"] == "")
         trade["quantity_t_reported"] = trade["quantity_t_reported"].where(
             trade["quantity_t_reported"].notna() | ~unrepaired, trade["quantity_t"])

@@ -273,7 +273,7 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
 
     def start(commodity: str):
         compiled = runner.compile(commodity)
-        models[commodity] = compiled.model
+        models[commodity] = _ModelSummary.of(compiled.model)
         for stage in compiled.model.stages:
             losses[(commodity, stage)] = np.empty(runs)
         return compiled
@@ -286,9 +286,11 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
             if progress is not None:
                 progress(part.stop, runs)
     else:
-        # many commodities: one commodity's shock matrices and solver state at a time
+        # many commodities: one commodity's shock matrices, solver state and model at a time
         total, work = len(runner.commodities) * runs, 0
+        cache = dataset.__dict__.setdefault(_FLOW_MODELS, {})
         for commodity in runner.commodities:
+            held = set(cache)
             compiled = start(commodity)
             for part in chunks:
                 evaluate(commodity, compiled, part)
@@ -297,6 +299,8 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
                     progress(int(work * runs // total), runs)
             compiled.model.flow.release()
             del compiled
+            for key in set(cache) - held:  # models built for this run only: not kept
+                del cache[key]
     for commodity, _ in materials:
         if commodity not in covered:
             coverage[commodity][:] = runner.battery_supply(commodity, None, runs) / \
@@ -314,6 +318,24 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
     return MonteCarloResult(scenario, runner.year, runs, seed, substitution, coverage_threshold,
                             table, cover, shocks, MappingProxyType(samples),
                             tuple(runner.notes))
+
+
+_FLOW_MODELS = "_flow_models"
+"""The dataset's cache of flow models (:func:`scrisk.origins.flow_model`): a streamed run
+drops the models it built, so that thousands of commodities do not stay in memory."""
+
+
+@dataclass(frozen=True)
+class _ModelSummary:
+    """What the loss table needs of a commodity's model (the model itself is dropped)."""
+
+    supply: Mapping[str, float]
+    units: Mapping[str, str]
+    headline_stage: str | None
+
+    @classmethod
+    def of(cls, model) -> _ModelSummary:
+        return cls(dict(model.supply), dict(model.units), model.headline_stage)
 
 
 def _loss_table(models: dict, losses: dict) -> pd.DataFrame:
