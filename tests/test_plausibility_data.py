@@ -156,3 +156,30 @@ def test_battery_lithium_rows_agree_with_lce(shipped):
     assert ((both["lithium"] / (both["lithium_lce"] * LI_PER_LCE) - 1).abs() < 1e-3).all()
     need = battery_needs(shipped, 150, "nickel_rich").set_index("material")["tonnes"]
     assert need["lithium"] == pytest.approx(need["lithium_lce"] * LI_PER_LCE, rel=1e-12)
+
+
+def test_all_stage_import_reliance_counts_refined_output_once(shipped):
+    # Japan mines no copper or cobalt (USGS MCS 2025: no Japanese mine output listed); its
+    # refineries run on imported concentrate and intermediates, so over all stages its net
+    # import reliance is 100 %. Adding refined output to imported concentrate gave 45 % / 34 %.
+    from scrisk.metrics.dependency import import_dependency
+
+    for commodity in ("copper", "cobalt"):
+        dep = import_dependency(shipped, "JPN", commodity, 2024, groups=[])
+        assert dep.production == 0.0, commodity
+        assert dep.net_import_reliance == pytest.approx(1.0), commodity
+    # one stage keeps that stage's balance: refined copper output is Japan's own
+    refined = import_dependency(shipped, "JPN", "copper", 2024, stage="refining", groups=[])
+    assert refined.production == pytest.approx(1.6e6, rel=0.05)  # USGS MCS 2025: 1.6 Mt
+
+
+def test_criticality_names_stages_without_trade(shipped):
+    # refined tin (HS 8001) is absent from the shipped trade: Japan's tin import value there is
+    # ore only (tens of kUSD against hundreds of millions for metal), which must be said
+    from scrisk.metrics.criticality import criticality
+
+    table = criticality(shipped, "JPN", 2024, ["tin", "copper"]).set_index("commodity")
+    assert table.loc["tin", "stages_not_traded"] == "refining"
+    assert "refining" in table.loc["copper", "stages_not_traded"]
+    assert any(note.startswith("tin:") for note in table.attrs["notes"])
+    assert table.loc["copper", "import_reliance"] == pytest.approx(1.0)

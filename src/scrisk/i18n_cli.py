@@ -156,6 +156,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "net_import_reliance": ("share", "Net import reliance", "純輸入依存度"),
     "import_reliance": ("share", "Import reliance", "輸入依存度"),
     "eol_rir": ("share", "Recycling input rate", "リサイクル投入率"),
+    "stages_not_traded": ("text", "Stages without trade data", "貿易データのない段階"),
     "mean_loss_share": ("share", "Mean loss", "平均損失率"),
     "p50_loss_share": ("share", "Median loss", "損失率中央値"),
     "p95_loss_share": ("share", "Loss p95", "損失率95%点"),
@@ -370,6 +371,8 @@ TITLE_PHRASES: dict[str, str] = {
     "secured supply: facilities' latest output": "確保量：施設の最新の生産量",
     "supply": "供給",
     "Criticality (supply risk x economic importance)": "重要度（供給リスク×経済的重要性）",
+    "world mining concentration; import reliance, sourcing and import value over the traded "
+    "stages, contained metal": "世界の採掘集中度、輸入依存度・調達先・輸入額は貿易データのある段階（含有量）",
     "Chokepoints across commodities": "鉱種横断のチョークポイント",
     "headline stage of each commodity": "各鉱種の主要段階",
     "commodities losing 25 % or more": "供給の25%以上を失う鉱種",

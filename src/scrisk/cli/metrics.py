@@ -106,7 +106,7 @@ def geopolrisk_cmd(commodity: CommodityOption = None, year: YearOption = None,
                        "factors).")] = "published",
                    fmt: FormatOption = OutputFormat.table) -> None:
     """GeoPolRisk score and characterisation factor of an importer (or a group, e.g. EU27)."""
-    from scrisk.metrics.geopolrisk import GeoPolRiskOptions, geopolrisk
+    from scrisk.metrics.geopolrisk import GeoPolRiskOptions, basis_note, geopolrisk
 
     options = GeoPolRiskOptions(governance=governance)
     ds = load(data)
@@ -121,6 +121,8 @@ def geopolrisk_cmd(commodity: CommodityOption = None, year: YearOption = None,
          show=[c for c in summary.columns if c not in ("governance", "governance_fallback_share")])
     for note in result.notes:  # fallbacks are said next to the number (csv: on stderr)
         typer.echo(f"note: {note}", err=fmt is OutputFormat.csv)
+    # the method's own basis differs from every other table's contained metal: say so
+    typer.echo(f"note: {basis_note(ds, result.commodity)}", err=fmt is OutputFormat.csv)
 
 
 @metrics_app.command("exposure")
@@ -340,9 +342,14 @@ def criticality_cmd(importer: ImporterOption = "JPN", year: YearOption = None,
     if year is None:  # the function's own default, named in the title
         year = min(ds.years("production")[-1], ds.years("trade")[-1])
     table = criticality(ds, importer, year)
+    notes = table.attrs.get("notes", [])
     emit(table.sort_values("supply_risk", ascending=False, ignore_index=True), fmt,
-         title=f"Criticality (supply risk x economic importance) ({importer}, mining stage "
-               f"supply, {year})")
+         title=f"Criticality (supply risk x economic importance) ({importer}, {year}; world "
+               "mining concentration; import reliance, sourcing and import value over the "
+               "traded stages, contained metal)")
+    if fmt is OutputFormat.table:
+        for note in notes:
+            typer.echo(f"note: {note}")
 
 
 def _label(summary) -> str:

@@ -16,6 +16,13 @@ Economic importance here is a documented proxy, not the EU's value-added
 measure (which needs sector accounts scrisk does not ship): the importer's
 import value of the commodity, scaled to 0..10 on a log scale between the
 smallest and largest import value of the commodities compared.
+
+IR is over all traded stages in contained metal (mine output + net imports of
+every stage: see :mod:`scrisk.metrics.dependency`). Import value and sourcing
+cover only the stages the shipped trade holds: a ladder stage whose HS codes
+have no trade rows at all (refined tin, refined copper) is named in
+``stages_not_traded`` and in ``table.attrs["notes"]``, since import value,
+economic importance and sourcing then leave that stage out.
 """
 
 from __future__ import annotations
@@ -48,7 +55,10 @@ def criticality(dataset: Dataset, importer: str = "JPN", year: int | None = None
     -------
     pandas.DataFrame
         ``commodity, supply_risk, economic_importance, ghhi_world,
-        ghhi_sourcing, import_reliance, eol_rir, import_value_kusd``.
+        ghhi_sourcing, import_reliance, eol_rir, import_value_kusd,
+        stages_not_traded`` (``;``-joined ladder stages with no trade rows in
+        the data, empty when every stage is held); ``attrs["notes"]`` says so
+        in words.
 
     Examples
     --------
@@ -64,7 +74,9 @@ def criticality(dataset: Dataset, importer: str = "JPN", year: int | None = None
     com = dataset.commodities.set_index("commodity")
     wanted = list(commodities) if commodities is not None else list(com.index)
     wgi = latest_wgi(dataset, year)
+    untraded = stages_not_traded(dataset)
     rows = []
+    notes = []
     for commodity in wanted:
         dataset.check_commodity(commodity)
         world = stage_shares(dataset, commodity, "mining", year)
@@ -83,12 +95,40 @@ def criticality(dataset: Dataset, importer: str = "JPN", year: int | None = None
         risk = (ghhi_world * reliance / 2 + ghhi_sourcing * (1 - reliance / 2)) * (1 - eol)
         rows.append({"commodity": commodity, "supply_risk": risk, "ghhi_world": ghhi_world,
                      "ghhi_sourcing": ghhi_sourcing, "import_reliance": reliance,
-                     "eol_rir": eol, "import_value_kusd": float(dep.partners["value_kusd"].sum())})
+                     "eol_rir": eol, "import_value_kusd": float(dep.partners["value_kusd"].sum()),
+                     "stages_not_traded": ";".join(untraded.get(commodity, []))})
+        if untraded.get(commodity):
+            notes.append(f"{commodity}: no trade rows for stage {', '.join(untraded[commodity])} "
+                         "(HS codes mapped, none in the shipped trade): import value, economic "
+                         "importance and sourcing leave that stage out")
     table = pd.DataFrame(rows, columns=["commodity", "supply_risk", "ghhi_world",
                                         "ghhi_sourcing", "import_reliance", "eol_rir",
-                                        "import_value_kusd"])
+                                        "import_value_kusd", "stages_not_traded"])
     table.insert(2, "economic_importance", economic_importance(table["import_value_kusd"]))
+    table.attrs["notes"] = notes
     return table
+
+
+def stages_not_traded(dataset: Dataset) -> dict[str, list[str]]:
+    """Per commodity, the ladder stages whose HS codes have no row in the trade table.
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> stages_not_traded(load_dataset())["tin"]
+    ['refining']
+    """
+    hs_map = dataset.hs_map
+    held = set(dataset.trade["hs6"].astype(str).unique())
+    feed = dataset.feed_trade
+    curated = set(zip(feed["commodity"].astype(str), feed["stage"].astype(str), strict=True))
+    missing: dict[str, list[str]] = {}
+    for (commodity, stage), group in hs_map.groupby(["commodity", "stage"], sort=True):
+        if not held.intersection(group["hs6"].astype(str)):
+            label = (f"{stage} (key flows of feed_trade.csv only)"
+                     if (commodity, stage) in curated else str(stage))
+            missing.setdefault(str(commodity), []).append(label)
+    return missing
 
 
 def economic_importance(import_value: pd.Series) -> pd.Series:

@@ -4,6 +4,13 @@ Net import reliance (USGS convention) = (imports - exports) / apparent
 consumption, apparent consumption = production + imports - exports, all in
 the same unit; it is reported only when production and trade share a unit
 (or production is zero, e.g. Japan's mines).
+
+Over all stages together (``stage=None``) the balance is of contained metal
+entering the country: mine output plus net imports of every stage. Output of
+later stages (refining, intermediates) is made from that metal and is not
+added again: Japan's refined copper, made from imported concentrate, is not
+domestic supply beside the concentrate (counting both gave copper 45 % instead
+of about 100 %). For one stage the balance is that stage's output and trade.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ class ImportDependency:
     groups : pandas.DataFrame
         ``group, share, quantity_t``: share of imports from each country group.
     imports_t, exports_t, production : float
+        ``production`` is the importer's output of ``stage``; over all
+        stages, its mine output (the only new metal in the balance).
     net_import_reliance : float
         NaN when production and trade are not in one unit.
     """
@@ -113,7 +122,9 @@ def import_dependency(dataset: Dataset, importer: str, commodity: str, year: int
     present = network.has_country(importer)
     k = network.index(importer) if present else None
     exports = float(sum(network.trade(st)[k].sum() for st in stages)) if present else 0.0
-    production = float(sum(network.output(st)[k] for st in stages)) if present else 0.0
+    # all stages: only mine output is new metal; later stages transform what came in
+    produced_at = stages if stage is not None else [st for st in stages if st == "mining"]
+    production = float(sum(network.output(st)[k] for st in produced_at)) if present else 0.0
     apparent = production + imports - exports
     nir = (imports - exports) / apparent if apparent > 0 else np.nan
 

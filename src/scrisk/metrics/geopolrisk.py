@@ -224,6 +224,30 @@ def geopolrisk(dataset: Dataset, importer: str | Iterable[str], commodity: str, 
         notes=tuple(cell_notes(row, opts.governance)))
 
 
+def basis_note(dataset: Dataset, commodity: str) -> str:
+    """The units of ``imports_t`` and ``domestic_production_t``, in words.
+
+    The method reads trade as BACI reports it (gross product weight, not
+    repaired) and own production in the mine statistic's unit, whereas every
+    other scrisk table is in contained metal: the two tonnages differ (Japan's
+    copper: about 4.1 Mt of concentrate here, 1.3 Mt of contained copper in
+    ``scrisk metrics dependency``).
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> basis_note(load_dataset(), "lithium")[:40]
+    'imports: gross product weight as BACI r'
+    """
+    prod = dataset.production
+    units = prod.loc[(prod["commodity"] == commodity) & (prod["stage"] == "mining"), "unit"]
+    unit = str(units.iloc[0]) if len(units) else "t"
+    return ("imports: gross product weight as BACI reports it under the method's HS codes "
+            "(not contained metal, not repaired); domestic production: mine output in "
+            f"{unit} (GeoPolRisk reference basis; contained-metal imports: "
+            "scrisk metrics dependency)")
+
+
 def cell_notes(row: pd.Series | dict, governance: str = "published") -> list[str]:
     """Plain-language notes on one row of :func:`geopolrisk_table`.
 
