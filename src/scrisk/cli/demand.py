@@ -83,9 +83,14 @@ def demand_cmd(path: Annotated[Path, typer.Option(
                              f"facilities' latest output, held flat): {label}", key="coverage")
     if view in ("summary", "compare"):
         table = target_comparison(ds, demand, year, basis)
-        emit(table, fmt, title=f"{year}: path needs beside 150 GWh (domestic target, same "
-                               f"chemistry mix) and METI's 600 GWh material figures: {label}",
-             key="compare")
+        emit(table, fmt, title=f"{year}: path needs beside 150 GWh (domestic target, with the "
+                               f"path's {year} chemistry mix) and METI's 600 GWh material "
+                               f"figures: {label}", key="compare")
+        if fmt is OutputFormat.table:  # the battery command's scenarios give other 150 GWh needs
+            typer.echo(f"note: at 150 GWh uses the path's {year} chemistry mix; 'scrisk metrics "
+                       "battery' and 'scrisk optimize' use the chemistry scenarios of "
+                       "battery_scenarios.csv (balanced, nickel_rich, lfp_shift), so their 150 "
+                       "GWh needs differ")
     if fmt is OutputFormat.table:
         typer.echo("note: battery sizes, shares after 2024 and stationary storage are "
                    "assumptions of the path file; kWh per vehicle and copper ranges are marked "

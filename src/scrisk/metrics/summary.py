@@ -307,8 +307,10 @@ def demand_outlook(dataset: Dataset, path, target_year: int = 2030, portfolio=No
     then one per battery material with the need (low, central, high), the
     supply covered by existing stakes plus ``portfolio`` (see
     :func:`scrisk.metrics.demand.demand_coverage`), the coverage and the gap,
-    and the need of 150 GWh with the same chemistry mix
-    (:func:`scrisk.metrics.demand.target_comparison`).
+    and the need of 150 GWh with the path's chemistry mix of ``target_year``
+    (:func:`scrisk.metrics.demand.target_comparison`), which is not the
+    chemistry scenario of :func:`scrisk.metrics.battery.battery_needs` that
+    the policy-target table and the optimiser use: the two 150 GWh needs differ.
 
     Parameters
     ----------
