@@ -224,3 +224,21 @@ def test_rare_earth_refining_and_mining_share_one_basis(shipped):
     network = flow_model(shipped, "rare_earths", 2024).network
     refined, mined = network.output("refining").sum(), network.output("mining").sum()
     assert refined >= 0.5 * mined
+
+
+def test_refining_share_before_the_first_publication_is_the_nearest_one(shipped):
+    # IEA: China 65 % of refined cobalt in 2019, 74 % in 2022, 78 % in 2024. For 2018 the
+    # nearest publication is 2019's; carrying 2024's back made the summary say "78 % in
+    # 2024, about the same as in 2018 (78 %)"
+    from scrisk.metrics.concentration import stage_shares
+    from scrisk.metrics.summary import concentration_trend, key_findings
+
+    early = stage_shares(shipped, "cobalt", "refining", 2018)
+    assert early.attrs["share_year"] == 2019 and early["CHN"] == pytest.approx(0.65)
+    trend = concentration_trend(shipped, ["cobalt", "manganese"], stages=("refining",))
+    found = key_findings(trend, n=5).set_index("commodity")
+    assert found.loc["cobalt", "first_value"] == pytest.approx(0.65)
+    assert found.loc["cobalt", "first_year"] == 2019
+    # manganese refining has one publication (2022): no change is claimed, the year is 2022
+    assert found.loc["manganese", "year"] == 2022
+    assert found.loc["manganese", "first_value"] == found.loc["manganese", "value"]

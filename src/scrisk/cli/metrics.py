@@ -248,7 +248,8 @@ def _ssr_closing_lines(table, total_row: str) -> list[str]:
     lines = []
     for row in table.loc[table["commodity"] == total_row].itertuples(index=False):
         text = (f"{row.year}: base metals {row.ratio_procured:.0%} procured, "
-                f"{row.ratio_entitlement:.0%} entitlement")
+                f"{row.ratio_entitlement:.0%} entitlement (equity share of every held mine's "
+                "output, wherever it is sold: an upper bound, not a ratio to quote)")
         if row.published == row.published:  # not NaN
             text += (f"; published {row.published:.0%} (METI). The computed ratios count all "
                      "secondary cathode as recycling and every equity tonne (entitlement) or "

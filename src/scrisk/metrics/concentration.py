@@ -76,9 +76,11 @@ def stage_shares(dataset: Dataset, commodity: str | None, stage: str, year: int,
 
     Mining shares come from ``production.csv``; refining shares from
     ``production.csv`` refining rows when present, else from the published
-    ``processing_shares.csv`` (latest year not after ``year``). Aggregate rows
-    (``ROW``) stay in the series; :func:`concentration` leaves them out of
-    the sums of squares.
+    ``processing_shares.csv`` (latest year not after ``year``; before the
+    first published year, that first year: the nearest observation, never a
+    later one carried back). ``attrs["share_year"]`` is the year the shares
+    describe. Aggregate rows (``ROW``) stay in the series; :func:`concentration`
+    leaves them out of the sums of squares.
     """
     if stage in MIDSTREAM_STAGES:  # battery products: one share table per stage and variant
         from scrisk.metrics.midstream import stage_shares as midstream_shares
@@ -90,14 +92,21 @@ def stage_shares(dataset: Dataset, commodity: str | None, stage: str, year: int,
     if not rows.empty:
         by_country = rows.groupby("iso3")["quantity"].sum()
         total = by_country.sum()
-        return (by_country / total if total > 0 else by_country * 0).rename("share")
+        out = (by_country / total if total > 0 else by_country * 0).rename("share")
+        out.attrs["share_year"] = int(year)
+        return out
     shares = dataset.processing_shares
     shares = shares.loc[(shares["commodity"] == commodity) & (shares["stage"] == stage)]
     if shares.empty:
         return pd.Series(dtype="float64", name="share")
-    usable = sorted(y for y in shares["year"].unique() if y <= year) or sorted(shares["year"])
-    picked = shares.loc[shares["year"] == usable[-1]]
-    return picked.groupby("iso3")["share"].sum().rename("share")
+    published = sorted(int(y) for y in shares["year"].unique())
+    earlier = [y for y in published if y <= year]
+    # before the first publication the nearest one is the first, not the latest
+    share_year = earlier[-1] if earlier else published[0]
+    picked = shares.loc[shares["year"] == share_year]
+    out = picked.groupby("iso3")["share"].sum().rename("share")
+    out.attrs["share_year"] = share_year
+    return out
 
 
 def concentration_of(shares: pd.Series, wgi: pd.Series | None = None, scale: float = 1.0
@@ -137,7 +146,9 @@ def concentration(dataset: Dataset, commodity: str | None = None, stage: str | N
     -------
     pandas.DataFrame
         ``commodity, stage, year, n_countries, hhi, top1_iso3, top1_share,
-        top3_share, effective_suppliers, gov_hhi``.
+        top3_share, effective_suppliers, gov_hhi, share_year`` (the year the
+        shares describe: ``year`` for production statistics, the published
+        year of ``processing_shares.csv`` otherwise).
 
     Examples
     --------
@@ -161,10 +172,11 @@ def concentration(dataset: Dataset, commodity: str | None = None, stage: str | N
                 if shares.empty or shares.sum() <= 0:
                     continue
                 rows.append({"commodity": com, "stage": stg, "year": y,
-                             **concentration_of(shares, wgi, scale)})
+                             **concentration_of(shares, wgi, scale),
+                             "share_year": shares.attrs.get("share_year", y)})
     return pd.DataFrame(rows, columns=["commodity", "stage", "year", "n_countries", "hhi",
                                        "top1_iso3", "top1_share", "top3_share",
-                                       "effective_suppliers", "gov_hhi"])
+                                       "effective_suppliers", "gov_hhi", "share_year"])
 
 
 MIDSTREAM_COLUMNS = ["commodity", "stage", "year", "n_countries", "hhi", "top1_iso3",

@@ -77,7 +77,9 @@ def concentration_trend(dataset: Dataset, commodities: Iterable[str],
     Returns
     -------
     pandas.DataFrame
-        ``commodity, stage, year, top1_iso3, top1_share, hhi``, sorted.
+        ``commodity, stage, year, top1_iso3, top1_share, hhi, share_year``
+        (the year the shares describe; a published refining share is held
+        until the next publication), sorted.
 
     Examples
     --------
@@ -89,7 +91,7 @@ def concentration_trend(dataset: Dataset, commodities: Iterable[str],
     from scrisk.metrics.concentration import concentration
 
     parts = [concentration(dataset, commodity, None, None) for commodity in commodities]
-    columns = ["commodity", "stage", "year", "top1_iso3", "top1_share", "hhi"]
+    columns = ["commodity", "stage", "year", "top1_iso3", "top1_share", "hhi", "share_year"]
     if not parts:
         return pd.DataFrame(columns=columns)
     table = pd.concat(parts, ignore_index=True)
@@ -142,7 +144,11 @@ def key_findings(trend: pd.DataFrame, *, self_sufficiency: pd.DataFrame | None =
     3. onward ``concentration``: the priority commodities whose top producing
        country holds the largest share of world output (one row per
        commodity, its most concentrated stage), with the share in the first
-       year of ``trend`` for the change.
+       year of ``trend`` for the change. Where ``trend`` has ``share_year``
+       (shares held from an earlier publication), the finding's year is the
+       year its share describes, and the change runs from the earliest share
+       observed in its own year; with no earlier observation the first value
+       is the value itself (no change is claimed from a held share).
 
     Parameters
     ----------
@@ -204,15 +210,24 @@ def key_findings(trend: pd.DataFrame, *, self_sufficiency: pd.DataFrame | None =
                         & trend["top1_share"].notna()]
         best = (now.sort_values(["top1_share", "commodity"], ascending=[False, True],
                                 kind="stable").drop_duplicates("commodity"))
-        before = trend.loc[trend["year"] == first_year].set_index(["commodity", "stage"])
+        observed = (trend["share_year"] == trend["year"] if "share_year" in trend
+                    else pd.Series(True, index=trend.index))
         for r in best.itertuples(index=False):
             if len(rows) >= n:
                 break
-            key = (r.commodity, r.stage)
-            old = float(before.at[key, "top1_share"]) if key in before.index else np.nan
+            # a held publication is a finding of its own year, not of the data year
+            year_now = int(getattr(r, "share_year", last_year))
+            own = trend.loc[(trend["commodity"] == r.commodity) & (trend["stage"] == r.stage)
+                            & observed & (trend["year"] < year_now)].sort_values("year")
+            if len(own):
+                old, old_year = float(own["top1_share"].iloc[0]), int(own["year"].iloc[0])
+            elif year_now == last_year and first_year < last_year and "share_year" not in trend:
+                old, old_year = np.nan, first_year
+            else:  # nothing observed earlier: claim no change
+                old, old_year = float(r.top1_share), year_now
             rows.append({"kind": "concentration", "commodity": r.commodity, "stage": r.stage,
-                         "iso3": r.top1_iso3, "value": float(r.top1_share), "year": last_year,
-                         "first_value": old, "first_year": first_year})
+                         "iso3": r.top1_iso3, "value": float(r.top1_share), "year": year_now,
+                         "first_value": old, "first_year": old_year})
     columns = ["kind", "commodity", "stage", "iso3", "value", "year", "first_value",
                "first_year", "change", "reference", "reference_year", "target", "target_year"]
     out = pd.DataFrame(rows).reindex(columns=columns).head(n)
