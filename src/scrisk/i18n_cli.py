@@ -47,6 +47,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "battery_material": ("text", "Battery material", "電池材料"),
     "stage": ("text", "Stage", "段階"),
     "year": ("year", "Year", "年"),
+    "share_year": ("year", "Shares of year", "シェアの年"),
     "importer": ("text", "Importer", "輸入国"),
     "exporter": ("text", "Exporter", "輸出国"),
     "iso3": ("id", "ISO3", "ISO3"),
