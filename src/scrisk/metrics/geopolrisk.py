@@ -236,8 +236,9 @@ def basis_note(dataset: Dataset, commodity: str) -> str:
     Examples
     --------
     >>> from scrisk import load_dataset
-    >>> basis_note(load_dataset(), "lithium")[:40]
-    'imports: gross product weight as BACI r'
+    >>> note = basis_note(load_dataset(), "lithium")
+    >>> note.startswith("imports: gross product weight") and "t Li2O" in note
+    True
     """
     prod = dataset.production
     units = prod.loc[(prod["commodity"] == commodity) & (prod["stage"] == "mining"), "unit"]
