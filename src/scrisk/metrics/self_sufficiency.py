@@ -324,6 +324,23 @@ def secured_supply(dataset: Dataset, iso3: str = "JPN", year: int | None = None,
     >>> bool((mines["procured_t"] <= mines["entitled_t"] + 1e-9).all())
     True
     """
+    # computed once per dataset and question: the report, the optimiser and the
+    # trajectory ask the same years many times (a dataset is not changed after load)
+    import copy
+
+    wanted = commodities if commodities is None or commodities is BASE_METALS \
+        else tuple(commodities)
+    key = (iso3, year, "default" if wanted is BASE_METALS else wanted, share_basis)
+    cache = dataset.__dict__.setdefault("_secured_supply", {})
+    if key not in cache:
+        cache[key] = _secured_supply(dataset, iso3, year, wanted, share_basis)
+    table = cache[key].copy()
+    table.attrs = copy.deepcopy(cache[key].attrs)
+    return table
+
+
+def _secured_supply(dataset: Dataset, iso3: str, year: int | None,
+                    commodities: Iterable[str] | None, share_basis: str) -> pd.DataFrame:
     owners = stakes_in_year(dataset, year)
     owners = owners.loc[owners["owner_iso3"] == iso3].copy()
     fac = dataset.facilities.set_index("facility_id")

@@ -246,14 +246,15 @@ def _unique(headers: Sequence[str]) -> list[str]:
 def figure_png(ax, dpi: int = 110, pad: float = 0.08) -> bytes:
     """The figure of ``ax`` as a compact PNG (palette-quantised, no metadata), then closed.
 
-    The figure is drawn once and cropped to its tight bounding box (what
-    ``bbox_inches="tight"`` gives, without its second drawing pass); the
-    colours are reduced to a 256-colour palette, which keeps the size of the
-    HTML down and is lossless for flat-coloured charts.
+    The figure is drawn once and cropped to what it drew plus ``pad`` inches
+    (the box of its non-white pixels: what ``bbox_inches="tight"`` gives,
+    without its second drawing pass and without measuring every text again);
+    the colours are reduced to a 256-colour palette, which keeps the size of
+    the HTML down and is lossless for flat-coloured charts.
     """
     import matplotlib
     from matplotlib.text import Text
-    from PIL import Image
+    from PIL import Image, ImageChops
 
     fig = ax.figure
     fig.set_dpi(dpi)
@@ -264,20 +265,18 @@ def figure_png(ax, dpi: int = 110, pad: float = 0.08) -> bytes:
             text.set_parse_math(False)
     with matplotlib.rc_context({"text.parse_math": False}):
         fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    box = fig.get_tightbbox(renderer).padded(pad)
     width, height = fig.canvas.get_width_height()
     image = Image.frombuffer("RGBA", (width, height), bytes(fig.canvas.buffer_rgba()),
                              "raw", "RGBA", 0, 1)
     fg.close(ax)
-    left = max(0, int(box.x0 * dpi))
-    right = min(width, int(np.ceil(box.x1 * dpi)))
-    top = max(0, int(height - box.y1 * dpi))
-    bottom = min(height, int(np.ceil(height - box.y0 * dpi)))
-    if right > left and bottom > top:
-        image = image.crop((left, top, right, bottom))
     white = Image.new("RGB", image.size, "white")
     white.paste(image, mask=image.getchannel("A"))
+    drawn = ImageChops.difference(white, Image.new("RGB", image.size, "white")).getbbox()
+    if drawn is not None:
+        margin = int(round(pad * dpi))
+        left, top = max(0, drawn[0] - margin), max(0, drawn[1] - margin)
+        right, bottom = min(width, drawn[2] + margin), min(height, drawn[3] + margin)
+        white = white.crop((left, top, right, bottom))
     # the fast octree palette and zlib level 6: about 5x quicker than median cut with
     # optimize=True, files about as small, and lossless enough for flat-coloured charts
     small = white.quantize(colors=256, method=Image.Quantize.FASTOCTREE,
