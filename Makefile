@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_baci_import.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_restrictions.py
+	$(BIN)/python benchmarks/bench_report.py
 
 data: $(STAMP)
 	$(BIN)/python scripts/build_data.py

@@ -71,7 +71,7 @@ def report_cmd(
         raise ReportError(f"--draws must be at least 1 Monte Carlo draw, got {draws}")
     matplotlib.use("Agg")
     from scrisk.output_files import OutputFiles
-    from scrisk.report.render import check_pdf_browser, output_folder, write_report
+    from scrisk.report.render import check_pdf_browser, output_folder, write_reports
 
     names = [*(commodities or []), *(extra or [])]
     err = Console(stderr=True)
@@ -87,13 +87,12 @@ def report_cmd(
             ds, importer=importer, year=year, commodities=names or None, gwh=gwh,
             budget_oku_yen=budget, seed=seed, draws=draws,
             scenarios=[str(p) for p in scenario] if scenario else None, company=company)
-    written = []
-    # one transaction for every language: all files appear together, or none (and no folder)
-    with OutputFiles() as files:
-        for code in languages:
-            with err.status(f"writing the report ({code})", spinner="dots"):
-                written.append(write_report(ds, folder, code, data=numbers, pdf=pdf,
-                                            xlsx=xlsx, files=files))
+    # one transaction for every language: all files appear together, or none (and no
+    # folder); the charts of every language are drawn together
+    with OutputFiles() as files, err.status(
+            f"writing the report ({', '.join(languages)})", spinner="dots"):
+        written = write_reports(ds, folder, languages, data=numbers, pdf=pdf, xlsx=xlsx,
+                                files=files)
     for report in written:
         for path in (report.html, report.pdf, report.xlsx):
             if path is not None:

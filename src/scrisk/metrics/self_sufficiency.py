@@ -328,9 +328,8 @@ def secured_supply(dataset: Dataset, iso3: str = "JPN", year: int | None = None,
     # trajectory ask the same years many times (a dataset is not changed after load)
     import copy
 
-    wanted = commodities if commodities is None or commodities is BASE_METALS \
-        else tuple(commodities)
-    key = (iso3, year, "default" if wanted is BASE_METALS else wanted, share_basis)
+    wanted = None if commodities is None else tuple(sorted(set(commodities)))
+    key = (iso3, year, wanted, share_basis)  # the order of the metals changes no row
     cache = dataset.__dict__.setdefault("_secured_supply", {})
     if key not in cache:
         cache[key] = _secured_supply(dataset, iso3, year, wanted, share_basis)

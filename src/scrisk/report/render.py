@@ -291,42 +291,54 @@ def _draw_png(job: tuple[Callable[..., object], str, str, dict]) -> bytes:
     return figure_png(draw(lang=lang, source=source, **kwargs))
 
 
-def draw_figures(pending: Sequence[tuple[Figure, Callable[..., object], dict]], lang: str,
-                 workers: int | None = None) -> None:
+# charts that take longest to draw (maps: ~190 country outlines and placed labels), handed
+# out first so that the workers finish together instead of one drawing a map at the end
+SLOW_CHARTS = ("choropleth", "target_path_chart", "criticality_matrix", "flow_diagram")
+
+
+def draw_figures(pending: Sequence[tuple[Figure, Callable[..., object], dict]],
+                 lang: str | Sequence[str], workers: int | None = None) -> None:
     """Draw every pending chart into its :class:`Figure` (PNG and data URI).
 
-    A chart whose content hash is in the figure cache
-    (:mod:`scrisk.report.figure_cache`) is taken from it. Drawing the others is
-    most of the time spent writing a report, and each chart is independent:
-    with several charts and more than one CPU they are drawn by forked worker
-    processes (same code, same fonts, so the same bytes); elsewhere (no
-    ``fork``, one CPU) one after the other.
+    ``lang`` is the language of every chart, or one language per chart (the
+    charts of several reports drawn together). A chart whose content hash is
+    in the figure cache (:mod:`scrisk.report.figure_cache`) is taken from it.
+    Drawing the others is most of the time spent writing a report, and each
+    chart is independent: with several charts and more than one CPU they are
+    drawn by forked worker processes (same code, same fonts, so the same
+    bytes), the slowest kinds first; elsewhere (no ``fork``, one CPU) one
+    after the other.
     """
     import multiprocessing
 
     from scrisk.report import figure_cache
 
-    jobs = [(draw, lang, fig.source, kwargs) for fig, draw, kwargs in pending]
+    langs = [lang] * len(pending) if isinstance(lang, str) else list(lang)
+    jobs = [(draw, code, fig.source, kwargs)
+            for (fig, draw, kwargs), code in zip(pending, langs, strict=True)]
     keys = [figure_cache.figure_key(*job) for job in jobs]
     pngs: list[bytes | None] = [figure_cache.load(key) for key in keys]
     todo = [i for i, png in enumerate(pngs) if png is None]
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
-    drawn: list[bytes] | None = None
+    drawn: dict[int, bytes] | None = None
     if workers > 1 and len(todo) >= 6 and "fork" in multiprocessing.get_all_start_methods():
         from concurrent.futures import ProcessPoolExecutor
 
+        order = sorted(todo, key=lambda i: getattr(jobs[i][0], "__name__", "")
+                       not in SLOW_CHARTS)  # stable: slow kinds first, else page order
         try:
             with ProcessPoolExecutor(max_workers=workers,
                                      mp_context=multiprocessing.get_context("fork")) as pool:
-                drawn = list(pool.map(_draw_png, [jobs[i] for i in todo], chunksize=2))
+                drawn = dict(zip(order, pool.map(_draw_png, [jobs[i] for i in order]),
+                                 strict=True))
         except (OSError, RuntimeError):  # no processes allowed here: draw in this one
             drawn = None
     if drawn is None:
-        drawn = [_draw_png(jobs[i]) for i in todo]
-    for i, png in zip(todo, drawn, strict=True):
-        pngs[i] = png
-        figure_cache.store(keys[i], png)
+        drawn = {i: _draw_png(jobs[i]) for i in todo}
+    for i in todo:
+        pngs[i] = drawn[i]
+        figure_cache.store(keys[i], drawn[i])
     for (fig, _, _), png in zip(pending, pngs, strict=True):
         fig.png = png
         fig.uri = data_uri(png)
@@ -591,10 +603,29 @@ def render_html(data: ReportData, dataset: Dataset, lang: str = "en", interactiv
     -------
     (html, tables, figures)
     """
-    builder = Builder(data, dataset, lang)
-    builder.interactive = interactive
-    context = builder.build()
-    draw_figures(builder.pending, lang)
+    return render_reports(data, dataset, (lang,), interactive)[lang]
+
+
+def render_reports(data: ReportData, dataset: Dataset, langs: Sequence[str],
+                   interactive: bool = True) -> dict[str, tuple[str, list[Table], list[Figure]]]:
+    """:func:`render_html` for several languages, their charts drawn together.
+
+    The same numbers in every language; the charts of all languages go to one
+    pool of workers (see :func:`draw_figures`), which keeps both CPUs busy to
+    the end instead of waiting for the last chart of each language.
+    """
+    builders = {}
+    for lang in dict.fromkeys(langs):
+        builder = Builder(data, dataset, lang)
+        builder.interactive = interactive
+        builders[lang] = (builder, builder.build())
+    pending = [(job, lang) for lang, (builder, _) in builders.items() for job in builder.pending]
+    draw_figures([job for job, _ in pending], [lang for _, lang in pending])
+    return {lang: _page(builder, context) for lang, (builder, context) in builders.items()}
+
+
+def _page(builder: Builder, context: dict) -> tuple[str, list[Table], list[Figure]]:
+    """The HTML of a built report whose charts are drawn."""
     context["interactive_hint"] = builder.t("exec.interactive_hint")
     template = _environment().get_template("report.html.j2")
     draft = template.render(**context, font_css="", font_family=FONT_FAMILY, vega_bundle="")
@@ -807,7 +838,9 @@ def output_folder(out: str | os.PathLike) -> Path:
 
 def write_report(dataset: Dataset, out: str | os.PathLike = "out", lang: str = "en", *,
                  data: ReportData | None = None, pdf: bool = False, xlsx: bool = False,
-                 files: OutputFiles | None = None, **options) -> ReportFiles:
+                 files: OutputFiles | None = None,
+                 rendered: tuple[str, list[Table], list[Figure]] | None = None,
+                 **options) -> ReportFiles:
     """Compute (unless ``data`` is given) and write the report in one language.
 
     All or nothing: the HTML, PDF and workbook are written under temporary
@@ -829,6 +862,8 @@ def write_report(dataset: Dataset, out: str | os.PathLike = "out", lang: str = "
     files : OutputFiles, optional
         A transaction shared with other outputs (e.g. both languages): the
         files are renamed when it ends instead of when this call returns.
+    rendered : (html, tables, figures), optional
+        The page already rendered from ``data`` (:func:`render_reports`).
     **options
         Passed to :func:`scrisk.report.tables.report_data` (``importer``,
         ``year``, ``commodities``, ``gwh``, ``seed``, ...).
@@ -850,10 +885,10 @@ def write_report(dataset: Dataset, out: str | os.PathLike = "out", lang: str = "
     if files is None:
         with OutputFiles() as own:
             return write_report(dataset, folder, lang, data=data, pdf=pdf, xlsx=xlsx,
-                                files=own, **options)
+                                files=own, rendered=rendered, **options)
     if data is None:
         data = report_data(dataset, **options)
-    html, tables, figs = render_html(data, dataset, lang)
+    html, tables, figs = rendered if rendered is not None else render_html(data, dataset, lang)
     stem = FILENAME.format(importer=data.importer, year=data.year, lang=lang)
     files.make_folder(folder)
     html_path = folder / f"{stem}.html"
@@ -879,6 +914,27 @@ def write_report(dataset: Dataset, out: str | os.PathLike = "out", lang: str = "
                               f"failed: {err}. Nothing was written; run without --pdf and "
                               "print the HTML from a browser instead.") from err
     return ReportFiles(html_path, pdf_path, xlsx_path, len(figs), len(tables))
+
+
+def write_reports(dataset: Dataset, out: str | os.PathLike, langs: Sequence[str], *,
+                  data: ReportData, pdf: bool = False, xlsx: bool = False,
+                  files: OutputFiles | None = None) -> list[ReportFiles]:
+    """:func:`write_report` in several languages from one computation, charts drawn together.
+
+    All or nothing across the languages when ``files`` is shared (the CLI
+    does this): every file appears at the end, or none.
+    """
+    if files is None:
+        with OutputFiles() as own:
+            return write_reports(dataset, out, langs, data=data, pdf=pdf, xlsx=xlsx, files=own)
+    for lang in langs:
+        catalogue(lang)
+    output_folder(out)
+    if pdf:
+        check_pdf_browser()
+    pages = render_reports(data, dataset, langs)
+    return [write_report(dataset, out, lang, data=data, pdf=pdf, xlsx=xlsx, files=files,
+                         rendered=pages[lang]) for lang in dict.fromkeys(langs)]
 
 
 def check_pdf_browser() -> None:
