@@ -11,7 +11,8 @@ loading included):
 Each row prints the wall time, the CPU time (the process and its workers)
 and the peak resident memory of the largest process. With
 ``--baseline-src DIR`` (the ``src`` folder of another checkout, e.g.
-``git worktree add /tmp/base main``) the same commands run with that code,
+``git worktree add /tmp/base main``; a whole checkout, since the shipped demand
+paths are read beside ``src``) the same commands run with that code,
 interleaved with this checkout's runs so that both see the same machine
 load, and the ratio baseline / this is printed; both use this checkout's
 ``data/``. The visible text of both HTML reports (charts' base64 payloads
@@ -99,6 +100,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="src folder of another checkout to compare with")
     args = parser.parse_args(argv)
     here = ROOT / "src"
+    if args.baseline_src and not (args.baseline_src / "scrisk").is_dir():
+        parser.error(f"--baseline-src {args.baseline_src}: no scrisk package in it; give the "
+                     "src folder of a whole checkout (its paths/ folder is read beside it)")
+    if args.baseline_src and not (args.baseline_src.parent / "paths").is_dir():
+        parser.error(f"--baseline-src {args.baseline_src}: no paths/ folder beside it, so the "
+                     "baseline report would leave out the demand path; use a whole checkout "
+                     "(git worktree add DIR main)")
     sets = [x.strip() for x in args.langs.split(";") if x.strip()]
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     print(f"scrisk report on {os.cpu_count()} CPUs; wall and CPU in s, peak RSS of the "
