@@ -13,10 +13,7 @@ coverage.
 
 from __future__ import annotations
 
-import difflib
-import math
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -28,15 +25,17 @@ from scrisk.data.load import Dataset
 from scrisk.data.schemas import STAGES, YEAR_MAX, YEAR_MIN
 from scrisk.data.structured import read_structured
 from scrisk.disruption.engine import (
-    LOG_FLOOR,
     ROUTE_DESTINATION,
     Gates,
     SeaRoutes,
     SupplyModel,
     family_name,
 )
+from scrisk.disruption.shocks import SHOCK_KINDS, CheckContext, CompileContext, key_checks
+from scrisk.disruption.shocks.base import MAX_LIST, close_match, is_number
+from scrisk.disruption.shocks.base import check_country as _country
+from scrisk.disruption.shocks.facility_outage import same_unit  # noqa: F401  (re-exported)
 from scrisk.exceptions import (
-    SHOWN_PROBLEMS,
     InputFileError,
     ScenarioError,
     UnknownChoiceError,
@@ -44,18 +43,12 @@ from scrisk.exceptions import (
 from scrisk.network import LI_PER_LCE, default_year
 from scrisk.origins import flow_model
 
-KINDS = ("export_ban", "export_quota", "production_cut", "facility_outage", "sea_lane_closure",
-         "demand_shock", "trade_link")
+KINDS = tuple(SHOCK_KINDS)
+"""Names of the shock kinds, from the registry :data:`scrisk.disruption.shocks.SHOCK_KINDS`."""
 COMMON_KEYS = ("id", "kind", "size", "probability", "duration_months", "source", "note")
 # kind -> (required keys besides kind, optional keys, default size or None when size is required)
 KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...], float | None]] = {
-    "export_ban": (("country", "commodity", "stage"), (), 1.0),
-    "export_quota": (("country", "commodity", "stage", "size"), (), None),
-    "production_cut": (("country", "commodity", "stage", "size"), (), None),
-    "facility_outage": (("facility",), (), 1.0),
-    "sea_lane_closure": (("chokepoint",), ("commodities",), 1.0),
-    "demand_shock": (("commodity", "size"), (), None),
-    "trade_link": (("country", "commodity", "stage"), (), 1.0),
+    name: (kind.required, kind.optional, kind.default_size) for name, kind in SHOCK_KINDS.items()
 }
 TOP_KEYS = ("name", "description", "name_ja", "description_ja", "importer", "year",
             "sources", "shocks")
@@ -64,8 +57,6 @@ DEFAULT_GWH = 150.0
 DEFAULT_BATTERY_SCENARIO = "balanced"
 MAX_SHOCKS = 10_000
 """Most shocks one scenario may list (one per country, commodity and stage is about 8,000)."""
-MAX_LIST = 1_000
-"""Most entries of any other list in a scenario (``commodities``, ``sources``)."""
 
 
 # --------------------------------------------------------------------------- spec
@@ -79,9 +70,10 @@ class Shock:
     ----------
     id : str
     kind : str
-        One of ``export_ban``, ``export_quota``, ``production_cut``,
+        A kind of the registry :data:`scrisk.disruption.shocks.SHOCK_KINDS`
+        (``export_ban``, ``export_quota``, ``production_cut``,
         ``facility_outage``, ``sea_lane_closure``, ``demand_shock``,
-        ``trade_link``.
+        ``trade_link``).
     size : float
         Share of capacity lost (0..1); for ``demand_shock`` the relative rise
         of the importer's demand.
@@ -118,23 +110,11 @@ class Shock:
 
     def applies_to(self, commodity: str) -> bool:
         """Whether the shock can change the supply of ``commodity``."""
-        if self.kind == "sea_lane_closure":
-            return self.commodities is None or commodity in self.commodities
-        return self.commodity == commodity
+        return SHOCK_KINDS[self.kind].applies_to(self, commodity)
 
     def target(self) -> str:
         """Short human-readable description of what the shock hits."""
-        where = {
-            "export_ban": f"{self.country} {self.stage} exports of {self.commodity}",
-            "export_quota": f"{self.country} {self.stage} exports of {self.commodity}",
-            "production_cut": f"{self.country} {self.stage} of {self.commodity}",
-            "facility_outage": f"facility {self.facility} ({self.commodity}, {self.stage})",
-            "sea_lane_closure": f"{self.chokepoint}"
-            + ("" if self.commodities is None else f" ({', '.join(self.commodities)})"),
-            "demand_shock": f"demand for {self.commodity}",
-            "trade_link": f"{self.country} -> importer, {self.stage} {self.commodity}",
-        }
-        return where[self.kind]
+        return SHOCK_KINDS[self.kind].target(self)
 
 
 @dataclass(frozen=True)
@@ -169,14 +149,12 @@ class Scenario:
 
     def commodities(self, dataset: Dataset) -> tuple[str, ...]:
         """Commodities the scenario can affect (all, when a sea lane closes for all)."""
-        if any(s.kind == "sea_lane_closure" and s.commodities is None for s in self.shocks):
+        touched = [SHOCK_KINDS[s.kind].commodities(s) for s in self.shocks]
+        if any(t is None for t in touched):
             return tuple(sorted(dataset.commodities_list))
         named: set[str] = set()
-        for s in self.shocks:
-            if s.kind == "sea_lane_closure":
-                named |= set(s.commodities or ())
-            elif s.commodity is not None:
-                named.add(s.commodity)
+        for t in touched:
+            named |= set(t)
         return tuple(sorted(named))
 
     def to_frame(self) -> pd.DataFrame:
@@ -365,7 +343,7 @@ def _parse_shock(n: int, raw: object, dataset: Dataset, importer: str,
                         if kind is not None else
                         f"{where}: 'kind' is missing; one of {', '.join(KINDS)}")
         return None
-    required, optional, default_size = KIND_KEYS[kind]
+    required, optional, default_size = KIND_KEYS[kind]   # SHOCK_KINDS[kind], as a tuple
     allowed = tuple(dict.fromkeys((*COMMON_KEYS, *required, *optional)))
     _unknown_keys(raw, allowed, where, problems)
     before = len(problems)
@@ -380,48 +358,19 @@ def _parse_shock(n: int, raw: object, dataset: Dataset, importer: str,
         problems.append(f"{where}: duration_months must be a number in (0, 12] (the engine "
                         f"evaluates one year of supply), got {duration!r}")
         duration = MONTHS_PER_YEAR
-    country = commodity = stage = chokepoint = facility = None
-    commodities = None
-    if "country" in raw:
-        country = _country(dataset, raw["country"], f"{where}: country", problems)
-    if "commodity" in raw:
-        commodity = _commodity(dataset, raw["commodity"], f"{where}: commodity", problems)
-    if "stage" in raw:
-        stage = raw["stage"]
-        if stage not in STAGES:
-            problems.append(f"{where}: stage {stage!r} is not one of {', '.join(STAGES)}")
-            stage = None
-    if "chokepoint" in raw:
-        chokepoint = _choice(raw["chokepoint"], dataset.chokepoints["chokepoint_id"], "chokepoint",
-                             f"{where}: chokepoint", problems, "geo/chokepoints.csv")
-        if importer != ROUTE_DESTINATION:
-            problems.append(f"{where}: the sea routes of geo/sea_routes.csv lead to "
-                            f"{ROUTE_DESTINATION}; importer {importer} has none")
-    if "commodities" in raw:
-        listed = raw["commodities"]
-        if not isinstance(listed, list) or not listed:
-            problems.append(f"{where}: 'commodities' must be a non-empty list of commodities")
-        elif len(listed) > MAX_LIST:
-            problems.append(f"{where}: 'commodities' lists {len(listed):,} entries; at most "
-                            f"{MAX_LIST:,} are accepted")
-        else:
-            checked = [_commodity(dataset, c, f"{where}: commodities", problems) for c in listed]
-            commodities = tuple(sorted({c for c in checked if c is not None}))
-    if "facility" in raw:
-        facility = _choice(raw["facility"], dataset.facilities["facility_id"], "facility",
-                           f"{where}: facility", problems, "suppliers/facilities.csv")
-        if facility is not None:
-            row = dataset.facilities.set_index("facility_id").loc[facility]
-            commodity, stage = str(row["commodity"]), str(row["stage"])
-            _check_facility_output(dataset, facility, row, where, problems)
+    fields: dict[str, object] = dict.fromkeys(
+        ("country", "commodity", "stage", "chokepoint", "facility", "commodities"))
+    ctx = CheckContext(dataset, importer, where, problems)
+    for key, check in key_checks().items():     # each kind checks its own keys (shocks/)
+        if key in raw:
+            fields.update(check(raw[key], ctx))
     source = _text(raw, "source", where, problems)
     note = _text(raw, "note", where, problems)
     if len(problems) > before:
         return None
     return Shock(id=sid, kind=kind, size=float(size), probability=float(probability),
-                 duration_months=float(duration), country=country, commodity=commodity,
-                 stage=stage, chokepoint=chokepoint, facility=facility, commodities=commodities,
-                 source=source or "", note=note or "")
+                 duration_months=float(duration), **fields, source=source or "",
+                 note=note or "")
 
 
 def _unknown_keys(raw: Mapping, allowed: Sequence[str], where: str, problems: list[str]) -> None:
@@ -434,17 +383,11 @@ def _unknown_keys(raw: Mapping, allowed: Sequence[str], where: str, problems: li
 
 
 def _close(given: str, choices: Sequence[str], cutoff: float, problems: list[str]) -> list[str]:
-    """The closest choice to suggest; none once the message is full (only the first
-    :data:`~scrisk.exceptions.SHOWN_PROBLEMS` are shown, and fuzzy matching thousands of
-    misspellings would take minutes)."""
-    if len(problems) >= SHOWN_PROBLEMS:
-        return []
-    return difflib.get_close_matches(given, choices, n=1, cutoff=cutoff)
+    return close_match(given, choices, cutoff, problems)
 
 
 def _is_number(value: object) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(float(value)))
+    return is_number(value)
 
 
 def _share(value: object, key: str, where: str, problems: list[str]) -> float:
@@ -460,89 +403,6 @@ def _text(raw: Mapping, key: str, where: str, problems: list[str]) -> str | None
         problems.append(f"{where}: '{key}' must be text, got {value!r}")
         return None
     return value
-
-
-def _country(dataset: Dataset, value: object, where: str, problems: list[str]) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        problems.append(f"{where} must be a country name or ISO3 code, got {value!r}"
-                        + (" (in YAML, quote codes like 'NO')" if isinstance(value, bool) else ""))
-        return None
-    resolver = dataset.countries_resolver
-    iso3 = resolver.resolve(value)
-    if iso3 is None:
-        hint = resolver.suggestions(value) if len(problems) < SHOWN_PROBLEMS else []
-        text = f"; did you mean {' or '.join(hint)}?" if hint else ""
-        problems.append(f"{where} {value!r} is not a known country{text}")
-    return iso3
-
-
-def _commodity(dataset: Dataset, value: object, where: str, problems: list[str]) -> str | None:
-    return _choice(value, dataset.commodities_list, "commodity", where, problems,
-                   "minerals/commodities.csv")
-
-
-def _choice(value: object, choices, kind: str, where: str, problems: list[str],
-            table: str) -> str | None:
-    options = sorted({str(c) for c in choices})
-    if isinstance(value, str) and value in options:
-        return value
-    close = _close(str(value), options, 0.6, problems)
-    hint = f"; did you mean {close[0]!r}?" if close else f" (see {table})"
-    problems.append(f"{where} {value!r} is not a known {kind}{hint}")
-    return None
-
-
-_METAL_UNIT = re.compile(r"^t( [A-Z][a-z]?)?$")
-
-
-def same_unit(a: str, b: str, commodity: str = "") -> bool:
-    """Whether two quantity units are the same tonnes (``t``, ``t Cu``, ``t graphite`` ...).
-
-    Tonnes of the element itself may be written ``t``, ``t <symbol>`` or
-    ``t <commodity>``; oxide or compound units (``t Li2O``, ``t LCE``,
-    ``t REO``) only match themselves.
-
-    Examples
-    --------
-    >>> same_unit("t", "t Cu"), same_unit("t graphite", "t", "graphite"), same_unit("t LCE", "t Li2O")
-    (True, True, False)
-    """
-    a, b = str(a).strip(), str(b).strip()
-    if a == b:
-        return True
-
-    def metal(u: str) -> bool:
-        return bool(_METAL_UNIT.match(u)) or (bool(commodity) and u == f"t {commodity}")
-
-    return metal(a) and metal(b)
-
-
-def _check_facility_output(dataset: Dataset, facility: str, row: pd.Series, where: str,
-                           problems: list[str]) -> None:
-    output = row["output_t"]
-    if output is None or pd.isna(output) or float(output) <= 0:
-        problems.append(f"{where}: facility {facility!r} has no output_t in "
-                        "suppliers/facilities.csv, so its outage cannot be sized; use a "
-                        "production_cut of its country instead")
-        return
-    unit = _production_unit(dataset, str(row["commodity"]), str(row["stage"]))
-    if unit is not None and not same_unit(str(row["unit"]), unit, str(row["commodity"])):
-        problems.append(f"{where}: facility {facility!r} reports output in {row['unit']!r} but "
-                        f"{row['commodity']} {row['stage']} production is in {unit!r}; use a "
-                        "production_cut of its country with the share instead")
-
-
-def _production_unit(dataset: Dataset, commodity: str, stage: str) -> str | None:
-    prod = dataset.production
-    rows = prod.loc[(prod["commodity"] == commodity) & (prod["stage"] == stage), "unit"]
-    if len(rows):
-        return str(rows.iloc[0])
-    if stage == "refining":
-        shares = dataset.processing_shares
-        rows = shares.loc[(shares["commodity"] == commodity) & (shares["stage"] == stage), "unit"]
-        if len(rows):
-            return str(rows.iloc[0])
-    return None
 
 
 # --------------------------------------------------------------------------- compiling
@@ -709,10 +569,6 @@ def _sparse_cells(families: dict, J: int, n: int) -> dict[str, scipy.sparse.csr_
     return out
 
 
-def _log_survival(size: float) -> float:
-    return float(np.log(max(1.0 - size, LOG_FLOOR)))
-
-
 def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year: int,
                       routes: SeaRoutes | None, secured: pd.DataFrame) -> CompiledCommodity:
     """Build the model of one commodity and the shock matrices of a scenario for it.
@@ -733,7 +589,6 @@ def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year
     CompiledCommodity
     """
     flow = flow_model(dataset, commodity, year)
-    network = flow.network
     mine = secured.loc[secured["commodity"] == commodity].reset_index(drop=True)
     model = SupplyModel(flow, scenario.importer, routes)
     J, n = len(scenario.shocks), len(model.countries)
@@ -742,45 +597,12 @@ def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year
     lanes = np.zeros((J, len(model.chokepoints))) if model.chokepoints else None
     demand = np.zeros(J)
     outage = np.zeros((J, len(mine)))
-    notes: list[str] = []
-    facilities = dataset.facilities.set_index("facility_id")
+    ctx = CompileContext(commodity, year, model, dataset.facilities.set_index("facility_id"),
+                         mine, log, fac, lanes, demand, outage)
     for j, shock in enumerate(scenario.shocks):
-        if not shock.applies_to(commodity):
-            continue
-        value = _log_survival(shock.effective_size)
-        if shock.kind in ("export_ban", "export_quota", "production_cut", "trade_link"):
-            kind = {"production_cut": "production", "trade_link": "link"}.get(shock.kind,
-                                                                               "export")
-            family = family_name(kind, shock.stage)
-            if shock.stage not in model.flow.stages:
-                notes.append(f"{shock.id}: {commodity} has no {shock.stage} stage in the "
-                             f"{year} data (stages: {', '.join(model.flow.stages)})")
-            col = model.index(shock.country)
-            if col is not None:
-                cells = log.setdefault(family, {})
-                cells[(j, col)] = cells.get((j, col), 0.0) + value
-        elif shock.kind == "facility_outage":
-            row = facilities.loc[shock.facility]
-            col = model.index(str(row["iso3"]))
-            production = network.production.get(shock.stage)
-            national = (float(production[network.index(str(row["iso3"]))])
-                        if production is not None and network.has_country(str(row["iso3"]))
-                        else 0.0)
-            if col is not None and national > 0:
-                share = min(1.0, float(row["output_t"]) / national)
-                if float(row["output_t"]) > national * (1 + 1e-9):
-                    notes.append(f"{shock.id}: facility output {float(row['output_t']):,.0f} "
-                                 f"exceeds {row['iso3']}'s {shock.stage} production "
-                                 f"{national:,.0f} in {year}; capped at the whole production")
-                cells = fac.setdefault(shock.stage, {})
-                cells[(j, col)] = cells.get((j, col), 0.0) + share * shock.effective_size
-            hit = np.nonzero(mine["facility_id"].to_numpy() == shock.facility)[0]
-            outage[j, hit] += shock.effective_size
-        elif shock.kind == "sea_lane_closure":
-            if lanes is not None:
-                lanes[j, model.chokepoints.index(shock.chokepoint)] += value
-        elif shock.kind == "demand_shock":
-            demand[j] += float(np.log1p(shock.effective_size))
+        if shock.applies_to(commodity):
+            SHOCK_KINDS[shock.kind].compile(j, shock, ctx)
+    notes = ctx.notes
     return CompiledCommodity(commodity, model, _sparse_cells(log, J, n),
                              _sparse_cells(fac, J, n),
                              lanes if lanes is not None and lanes.any() else None,
