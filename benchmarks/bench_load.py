@@ -204,7 +204,7 @@ def _same(a: dict, b: dict) -> bool:
         np.allclose(a["check"], b["check"], rtol=1e-12, atol=0.0))
 
 
-def scale_table(scales: list[int], work: Path, base: Path, label: str, memory_gb: float,
+def scale_table(scales: list[int], work: Path, base: Path | None, label: str, memory_gb: float,
                 tasks: tuple[str, ...], seed: int,
                 baseline_tasks: tuple[str, ...] = SCALE_TASKS, keep: bool = False) -> bool:
     """Print load, GeoPolRisk grid and Monte Carlo at each scale, beside the baseline."""
@@ -229,8 +229,8 @@ def scale_table(scales: list[int], work: Path, base: Path, label: str, memory_gb
             commodities = sum(1 for _ in handle) - 1
         for task in tasks:
             ours = run_scale(ROOT / "src", task, folder, memory_gb)
-            theirs = (run_scale(base, task, folder, memory_gb) if task in baseline_tasks
-                      else {"error": "not run"})
+            theirs = (run_scale(base, task, folder, memory_gb)
+                      if task in baseline_tasks and base is not None else {"error": "not run"})
             both = "error" not in ours and "error" not in theirs
             same = _same(ours, theirs) if both else None
             ok &= same is not False
@@ -286,8 +286,11 @@ def main() -> None:
             if args.baseline_src is not None:
                 base, label = args.baseline_src.resolve(), str(args.baseline_src)
             else:
-                base = baseline_src(args.baseline_commit, Path(tmp))
-                label = f"commit {args.baseline_commit}"
+                try:
+                    base = baseline_src(args.baseline_commit, Path(tmp))
+                    label = f"commit {args.baseline_commit}"
+                except (subprocess.CalledProcessError, OSError):  # e.g. a shallow clone
+                    base, label = None, f"none (commit {args.baseline_commit} not found)"
             work = args.work or Path(tmp) / "data"
             baseline_tasks = tuple(t for t in args.baseline_tasks.split(",") if t)
             ok = scale_table(scales, work, base, label, args.memory_gb, tasks, args.seed,
