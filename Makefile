@@ -16,7 +16,7 @@ report: $(STAMP)
 	$(BIN)/scrisk report --out out --lang en,ja
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 src tests
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder src tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py --scales 1,10

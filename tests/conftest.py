@@ -18,8 +18,8 @@ os.environ.setdefault("SCRISK_CACHE_DIR", tempfile.mkdtemp(prefix="scrisk-test-c
 
 
 @pytest.fixture(scope="session")
-def shipped():
-    """The shipped dataset, loaded once."""
+def shipped(_shipped_dataset_loaded_once):
+    """The shipped dataset, loaded once per worker (see the root ``conftest.py``)."""
     from scrisk.data.load import load_dataset
 
     return load_dataset()
@@ -45,3 +45,11 @@ def example_dir(tmp_path_factory):
 def example(example_dir):
     """The worked-example dataset, loaded."""
     return tiny.load_dataset(example_dir)
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """``cli("metrics", "concentration", ...)``: the CLI in-process (see ``cli_runner.py``)."""
+    from cli_runner import InProcessCli
+
+    return InProcessCli(monkeypatch, capsys)

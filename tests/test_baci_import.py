@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -173,17 +171,13 @@ def test_bad_header_and_wrong_year_are_reported(tmp_path):
     assert (failure.row, failure.column, failure.value) == (3, "t", "2021")
 
 
-def test_cli_import_and_user_error(release, tmp_path):
-    def run(*args):
-        return subprocess.run([sys.executable, "-c", "from scrisk.cli import main; main()",
-                               *args], capture_output=True, text=True, timeout=300)
-
-    done = run("data", "import-baci", str(release), "--out", str(tmp_path), "--years",
+def test_cli_import_and_user_error(release, tmp_path, cli):
+    done = cli("data", "import-baci", str(release), "--out", str(tmp_path), "--years",
                "2022-2023", "--format", "csv")
     assert done.returncode == 0, done.stderr
     summary = pd.read_csv(io.StringIO(done.stdout))
     assert "rows read" in set(summary["item"])
     assert (tmp_path / "minerals" / "trade.parquet").exists()
-    bad = run("data", "import-baci", str(tmp_path / "nothing"), "--out", str(tmp_path))
+    bad = cli("data", "import-baci", str(tmp_path / "nothing"), "--out", str(tmp_path))
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert "BACI HS92 release" in bad.stderr

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -34,11 +32,10 @@ def invoke(*args: str, columns: int = 120, **env: str):
     return result
 
 
-def run(*args: str, columns: int = 120) -> subprocess.CompletedProcess:
-    """Run the CLI as a user does (errors handled by ``main``)."""
-    return subprocess.run([sys.executable, "-c", "from scrisk.cli import main; main()", *args],
-                          capture_output=True, text=True, timeout=300,
-                          env={**__import__("os").environ, "COLUMNS": str(columns)})
+@pytest.fixture
+def run(cli):
+    """Run the CLI as a user does (errors handled by ``main``), in-process."""
+    return lambda *args, columns=120: cli(*args, columns=columns)
 
 
 @pytest.fixture(scope="module")
@@ -123,13 +120,13 @@ def test_out_csv_and_json_hold_raw_values(tmp_path):
     assert abs(sum(row["share"] for row in partners) - 1) < 1e-9
 
 
-def test_out_with_an_unknown_extension_is_a_usage_error(tmp_path):
+def test_out_with_an_unknown_extension_is_a_usage_error(tmp_path, run):
     out = run("metrics", "concentration", "--out", str(tmp_path / "x.txt"))
     assert out.returncode == 2
     assert ".csv, .xlsx or .json" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_unknown_country_suggests_the_closest_without_listing_every_code():
+def test_unknown_country_suggests_the_closest_without_listing_every_code(run):
     out = run("metrics", "dependency", "--importer", "Japn", "--commodity", "copper")
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
@@ -138,26 +135,26 @@ def test_unknown_country_suggests_the_closest_without_listing_every_code():
     assert len(re.findall(r"\b[A-Z]{3}\b", out.stderr)) < 15  # not the 250 codes
 
 
-def test_unknown_japanese_country_suggests_japanese_matches():
+def test_unknown_japanese_country_suggests_japanese_matches(run):
     out = run("metrics", "dependency", "--importer", "コンゴ", "--commodity", "copper",
               "--lang", "ja")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "COD (コンゴ民主共和国)" in out.stderr and "COG (コンゴ共和国)" in out.stderr
 
 
-def test_a_group_where_one_country_is_expected_says_so():
+def test_a_group_where_one_country_is_expected_says_so(run):
     out = run("metrics", "dependency", "--importer", "EU27", "--commodity", "copper")
     assert out.returncode == 2
     assert "EU27 is a group of countries" in out.stderr
 
 
-def test_unknown_group_suggests_groups():
+def test_unknown_group_suggests_groups(run):
     out = run("metrics", "geopolrisk", "--importer", "G8", "--commodity", "copper")
     assert out.returncode == 2
     assert "Did you mean G7?" in out.stderr and "EU27" in out.stderr
 
 
-def test_unknown_japanese_commodity_suggests_the_closest():
+def test_unknown_japanese_commodity_suggests_the_closest(run):
     out = run("metrics", "geopolrisk", "--commodity", "コバル")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "Did you mean 'cobalt' (コバルト)?" in out.stderr
@@ -339,7 +336,7 @@ def test_scenario_run_in_japanese():
     assert "損失率 (%)" in result.stdout
 
 
-def test_validation_problems_go_to_the_out_file(tmp_path):
+def test_validation_problems_go_to_the_out_file(tmp_path, run):
     bad = Path(__file__).parent / "data" / "bad" / "share_out_of_range"
     out = run("data", "validate", "--data", str(bad), "--out", str(tmp_path / "problems.csv"))
     assert out.returncode == 1

@@ -7,9 +7,6 @@ shipped data.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
 import tiny
@@ -211,20 +208,15 @@ def test_current_stakes_exclude_sold_ones(shipped):
     assert not ((now["facility_id"] == "CU-CHL-SIERRAGORDA") & (now["owner_iso3"] == "JPN")).any()
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from scrisk.cli import main; main()", *args],
-                          capture_output=True, text=True, timeout=300)
-
-
-def test_cli_year_2023_shows_published_beside_computed():
-    out = run("metrics", "self-sufficiency", "--year", "2023", "--basis", "both")
+def test_cli_year_2023_shows_published_beside_computed(cli):
+    out = cli("metrics", "self-sufficiency", "--year", "2023", "--basis", "both")
     assert out.returncode == 0, out.stderr
     assert "published 34%" in out.stdout and "lead" in out.stdout
     assert "2023" in out.stdout
 
 
-def test_cli_rejects_a_year_without_demand_data():
-    out = run("metrics", "self-sufficiency", "--year", "2031")
+def test_cli_rejects_a_year_without_demand_data(cli):
+    out = cli("metrics", "self-sufficiency", "--year", "2031")
     assert out.returncode != 0
     assert "trajectory" in out.stderr and "Traceback" not in out.stderr
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -219,17 +216,12 @@ def test_old_overlay_gets_contained_tonnes(tmp_path, shipped_trade):
                                fin["quantity_t"].to_numpy() * 0.72)
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from scrisk.cli import main; main()", *args],
-                          capture_output=True, text=True, timeout=300)
-
-
-def test_check_trade_cli():
-    done = run("data", "check-trade", "--year", "2021", "--commodity", "copper",
+def test_check_trade_cli(cli):
+    done = cli("data", "check-trade", "--year", "2021", "--commodity", "copper",
                "--format", "csv")
     assert done.returncode == 0, done.stderr
     listed = pd.read_csv(__import__("io").StringIO(done.stdout), keep_default_na=False)
     assert {"CHL"} <= set(listed["exporter"]) and set(listed["year"]) == {2021}
     assert set(listed["rule"]) <= {"unit_value", "exporter_break", "missing_quantity"}
-    bad = run("data", "check-trade", "--commodity", "unobtainium")
+    bad = cli("data", "check-trade", "--commodity", "unobtainium")
     assert bad.returncode != 0 and "Traceback" not in bad.stderr

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -104,10 +102,8 @@ def test_plot_returns_axes(tiny_traj):
     assert "base metals, with portfolio" in labels
 
 
-def test_cli_trajectory_json():
-    out = subprocess.run([sys.executable, "-c", "from scrisk.cli import main; main()",
-                          "metrics", "trajectory", "--projects", "CAND-CU-PER-ZAFRANAL",
-                          "--format", "json"], capture_output=True, text=True, timeout=300)
+def test_cli_trajectory_json(cli):
+    out = cli("metrics", "trajectory", "--projects", "CAND-CU-PER-ZAFRANAL", "--format", "json")
     assert out.returncode == 0, out.stderr
     payload = json.loads(out.stdout)
     copper = payload["series"]["copper"]
