@@ -377,6 +377,8 @@ def fake_report(monkeypatch, html: str = "<html>report</html>") -> None:
     data = SimpleNamespace(importer="JPN", year=2024, fingerprint=EVIL[3])
     monkeypatch.setattr(tables, "report_data", lambda *a, **k: data)
     monkeypatch.setattr(render, "render_html", lambda *a, **k: (html, [table], []))
+    monkeypatch.setattr(render, "render_reports", lambda data, dataset, langs, *a, **k: {
+        lang: (html, [table], []) for lang in langs})
 
 
 @pytest.mark.parametrize("name", ["$\\frac{1}{0$", "Côte d'Ivoire $x^2_y$", "a_b^c $", "$$"])
