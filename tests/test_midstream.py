@@ -7,7 +7,6 @@ import pytest
 
 from scrisk.exceptions import UnknownChoiceError
 from scrisk.metrics import midstream as ms
-from scrisk.network import LI_PER_LCE
 from tests import tiny
 from tests.cli_runner import run_cli
 
@@ -18,34 +17,7 @@ NMC811 = pd.Series({"NMC811": 1.0})
 @pytest.fixture(scope="module")
 def ds(tmp_path_factory):
     """Tiny dataset + a cathode share table (CHN 60 t, JPN 40 t CAM) and Japan's capacity."""
-    frames = tiny.tables()
-    frames["midstream_shares"] = pd.DataFrame({
-        "stage": "cathode", "variant": "all", "measure": "production",
-        "iso3": ["CHN", "JPN"], "year": 2022, "share": [0.6, 0.4], "world_total": 100.0,
-        "unit": "t CAM", "source": SRC, "quality": "reported", "note": ""})
-    frames["midstream_content"] = pd.DataFrame({
-        "stage": "cathode", "chemistry": "NMC811", "commodity": ["cobalt", "lithium"],
-        "t_per_t": [0.1, 0.07], "product_unit": "t CAM", "contained_unit": ["t Co", "t Li"],
-        "source": SRC, "note": ""})
-    lithium = frames["commodities"].iloc[[1]].assign(
-        commodity="lithium", name_en="Lithium", name_ja="リチウム", wmd_table="Lithium",
-        gpr_reference_id="Lithium", hs_mining=None, hs_refining=None, hs_gpr=None, eol_rir=0.0)
-    frames["commodities"] = pd.concat([frames["commodities"], lithium], ignore_index=True)
-    intensity = frames["battery_intensity"]  # NMC811's LCE row made to match its 0.1 kg Li
-    intensity.loc[(intensity.chemistry == "NMC811") & (intensity.material == "lithium_lce"),
-                  "kg_per_kwh"] = 0.1 / LI_PER_LCE
-    frames["battery_intensity"] = pd.concat([intensity, pd.DataFrame({
-        "chemistry": ["NMC811"], "material": ["lithium"], "kg_per_kwh": [0.1], "basis": "test",
-        "source": SRC, "note": ""})], ignore_index=True)
-    frames["midstream_capacity"] = pd.DataFrame({
-        "stage": "cell", "iso3": "JPN", "year": [2022, 2028, 2028],
-        "capacity": [20.0, 120.0, 100.0], "unit": "GWh",
-        "status": ["operating", "certified_plans", "operating"], "source": SRC,
-        "quality": "reported", "note": ""})
-    frames["policy_targets"] = pd.concat([frames["policy_targets"], pd.DataFrame({
-        "target_id": ["cells2030"], "iso3": ["JPN"],
-        "metric": ["battery_manufacturing_capacity_domestic"], "value": [150.0],
-        "unit": ["GWh/year"], "year": [2030], "source": SRC, "note": ""})], ignore_index=True)
+    frames = tiny.midstream_tables()
     frames["midstream_shares"] = pd.concat([frames["midstream_shares"], pd.DataFrame({
         "stage": "cell", "variant": "all", "measure": "capacity", "iso3": ["CHN", "ROW"],
         "year": 2022, "share": [0.6, 0.4], "world_total": 100.0, "unit": "GWh", "source": SRC,

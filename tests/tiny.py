@@ -14,6 +14,7 @@ import pandas as pd
 
 from scrisk.data.load import Dataset, load_dataset
 from scrisk.data.schemas import SCHEMAS
+from scrisk.network import LI_PER_LCE
 
 SRC = "tiny test data"
 
@@ -171,7 +172,10 @@ def midstream_tables() -> dict[str, pd.DataFrame]:
         commodity="lithium", name_en="Lithium", name_ja="リチウム", wmd_table="Lithium",
         gpr_reference_id="Lithium", hs_mining=None, hs_refining=None, hs_gpr=None, eol_rir=0.0)
     frames["commodities"] = pd.concat([frames["commodities"], lithium], ignore_index=True)
-    frames["battery_intensity"] = pd.concat([frames["battery_intensity"], pd.DataFrame({
+    intensity = frames["battery_intensity"]  # NMC811's LCE row made to match its 0.1 kg Li
+    intensity.loc[(intensity.chemistry == "NMC811") & (intensity.material == "lithium_lce"),
+                  "kg_per_kwh"] = 0.1 / LI_PER_LCE
+    frames["battery_intensity"] = pd.concat([intensity, pd.DataFrame({
         "chemistry": ["NMC811"], "material": ["lithium"], "kg_per_kwh": [0.1], "basis": "test",
         "source": SRC, "note": ""})], ignore_index=True)
     frames["midstream_capacity"] = pd.DataFrame({
