@@ -266,19 +266,12 @@ def _midstream_chokepoints(ds, importer: str, stage: str, year: int | None, thre
     """Print `scrisk chokepoints --stage`: every number from midstream_chokepoints."""
     from scrisk.cli.output import status
     from scrisk.disruption.midstream import midstream_chokepoints
-    from scrisk.metrics.midstream import check_stage
 
     chosen = (view or ChokepointView.all).value
     if chosen not in MIDSTREAM_VIEWS:
         raise typer.BadParameter(f"{chosen!r} is not a view of --stage; choose one of "
                                  f"{', '.join(MIDSTREAM_VIEWS)}", param_hint="--view")
-    check_stage(stage)
-    if stage == "cell" and quantity is not None:
-        raise typer.BadParameter("--stage cell takes --gwh, not --quantity",
-                                 param_hint="--quantity")
-    if stage != "cell" and gwh is not None:
-        raise typer.BadParameter(f"--stage {stage} takes --quantity (t product), not --gwh",
-                                 param_hint="--gwh")
+    _check_stage_amount(stage, quantity, gwh)
     with status(f"ranking chokepoints of the {stage} stage"):
         result = midstream_chokepoints(ds, importer, stage, year, scenario=battery_scenario,
                                        quantity=quantity, gwh=gwh, threshold=threshold)
@@ -450,7 +443,6 @@ def scenario_midstream(
     """
     from scrisk.disruption.midstream import midstream_scenario
     from scrisk.disruption.scenarios import check_battery_scenario, load_scenario
-    from scrisk.metrics.midstream import check_stage
 
     if view not in ("all", "losses", "elements"):
         raise typer.BadParameter(f"{view!r}: choose all, losses or elements",
@@ -458,13 +450,7 @@ def scenario_midstream(
     ds = load(data)
     scenario = load_scenario(file, ds)
     check_battery_scenario(ds, battery_scenario)
-    check_stage(stage)
-    if stage == "cell" and quantity is not None:
-        raise typer.BadParameter("--stage cell takes --gwh, not --quantity",
-                                 param_hint="--quantity")
-    if stage != "cell" and gwh is not None:
-        raise typer.BadParameter(f"--stage {stage} takes --quantity (t product), not --gwh",
-                                 param_hint="--gwh")
+    _check_stage_amount(stage, quantity, gwh)
     from scrisk.cli.options import parse_pairs
 
     cuts = parse_pairs(cut, "--cut")
@@ -484,3 +470,16 @@ def scenario_midstream(
         "elements": (f"Contained element lost under the scenario ({label})", result.elements),
     }
     _emit_views(views, view, fmt, "losses", result.notes)
+
+
+def _check_stage_amount(stage: str, quantity: float | None, gwh: float | None) -> None:
+    """A midstream stage and its amount option: cells take --gwh, materials --quantity."""
+    from scrisk.metrics.midstream import check_stage
+
+    check_stage(stage)
+    if stage == "cell" and quantity is not None:
+        raise typer.BadParameter("--stage cell takes --gwh, not --quantity",
+                                 param_hint="--quantity")
+    if stage != "cell" and gwh is not None:
+        raise typer.BadParameter(f"--stage {stage} takes --quantity (t product), not --gwh",
+                                 param_hint="--gwh")
