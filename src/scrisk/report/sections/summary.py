@@ -31,6 +31,13 @@ def _trend_key(prefix: str, change) -> str:
     return f"{prefix}_up" if change > 0 else f"{prefix}_down"
 
 
+def _concentration_key(row) -> str:
+    """The sentence of a concentration finding: no comparison when it has no earlier year."""
+    if not _present(row.first_year) or int(row.first_year) >= int(row.year):
+        return "exec.conc_single"
+    return _trend_key("exec.conc", row.change)
+
+
 def _in_sentence(builder, name: str) -> str:
     """A commodity or material name inside an English sentence is written in lower case."""
     return name[:1].lower() + name[1:] if builder.lang == "en" else name
@@ -53,7 +60,7 @@ def finding_text(builder, row) -> str:
     stage = t(f"stage.{row.stage}")
     if builder.lang == "en":
         stage = stage.lower()
-    return t(_trend_key("exec.conc", row.change), country=loc.country(row.iso3),
+    return t(_concentration_key(row), country=loc.country(row.iso3),
              value=cat.pct(row.value), stage=stage,
              commodity=_in_sentence(builder, loc.commodity(row.commodity)),
              year=row.year, first=cat.pct(row.first_value), first_year=row.first_year)
