@@ -44,3 +44,15 @@ def test_data_folder_error_keeps_the_hint(tmp_path, monkeypatch, capsys):
     code, _, err = run_cli(monkeypatch, capsys, "data", "summary", "--data",
                            str(tmp_path / "overlay"))
     assert code == 1 and "production.extra.csv" in err and HINT in err
+
+
+def test_one_view_keeps_its_notes(monkeypatch, capsys):
+    # a fallback behind the numbers (refining output held from the 2023 shares) is said
+    # next to them, also when only one view is printed
+    code, out, _ = run_cli(monkeypatch, capsys, "metrics", "restrictions", "--commodity",
+                           "copper", "--view", "summary")
+    assert code == 0
+    assert "note: copper: refining output of 2018-2022 uses the published shares of 2023" in out
+    code, out, err = run_cli(monkeypatch, capsys, "metrics", "restrictions", "--commodity",
+                             "copper", "--view", "summary", "--format", "csv")
+    assert code == 0 and "note:" not in out and "published shares of 2023" in err

@@ -96,6 +96,8 @@ def _emit_views(views: dict, chosen: str, fmt: OutputFormat, default: str,
     if chosen != "all":
         title, frame = views[chosen]
         _section(frame, fmt, title, show.get(chosen))
+        if fmt is not OutputFormat.json:  # the caveats of one view too (JSON: --view all)
+            _print_notes(notes, to_stderr=fmt is OutputFormat.csv)
         return
     if fmt in (OutputFormat.csv, OutputFormat.json):
         from scrisk.cli.output import keep_for_file
@@ -114,11 +116,16 @@ def _emit_views(views: dict, chosen: str, fmt: OutputFormat, default: str,
         return
     for key, (title, frame) in views.items():
         _section(frame, fmt, title, show.get(key))
+    _print_notes(notes)
+
+
+def _print_notes(notes: tuple[str, ...], to_stderr: bool = False) -> None:
+    """The data gaps and assumptions behind the numbers, after them (stderr beside a CSV)."""
     from scrisk.cli.output import current
     from scrisk.i18n_cli import message
 
     for note in notes:
-        typer.echo(f"{message('note', current().lang)}: {note}")
+        typer.echo(f"{message('note', current().lang)}: {note}", err=to_stderr)
 
 
 @app.command("chokepoints")

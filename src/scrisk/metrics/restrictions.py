@@ -217,6 +217,7 @@ def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = No
     notes: list[str] = []
     counted: dict[str, set[int]] = {}
     flowing: set[str] = set()
+    held: dict[tuple[str, str], list[int]] = {}  # (commodity, network note) -> years
     in_force = {year: _records(measures_in_force(dataset, year)) for year in years}
     for commodity in commodities:
         measure_stages = set(inventory.loc[inventory["commodity"] == commodity, "stage"])
@@ -224,6 +225,10 @@ def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = No
             anywhere = [r for r in in_force[year] if r.commodity == commodity]  # for links
             active = [r for r in anywhere if covers(r.scope_list, importer)]
             model = flow_model(dataset, commodity, year)
+            for note in model.network.notes:  # output held from another year's shares
+                if "uses the published shares of" in note:
+                    held.setdefault((commodity, note.replace(f" of {year} ", " of ")),
+                                    []).append(year)
             headline = headline_stage(model, importer)
             if opts.stage is not None:
                 stages = [opts.stage]
@@ -241,6 +246,11 @@ def restriction_shares(dataset: Dataset, options: RestrictionOptions | None = No
     for r in measures.itertuples(index=False):
         if r.data_note:
             notes.append(f"{r.measure_id}: {r.data_note}")
+    for (commodity, note), held_years in held.items():
+        span = (f"{held_years[0]}" if len(held_years) == 1
+                else f"{min(held_years)}-{max(held_years)}")
+        notes.append(f"{commodity}: {note.replace(' output of ', f' output of {span} ')} "
+                     "(no publication for those years: the output is held from it)")
     if len(table) and (table["crossed_t"] > 0).any():
         notes.append("crossed share: untraced feed (untraced:*) and re-exports beyond a pool "
                      "(unattributed) have no known path and never count as crossed, so where "
