@@ -42,6 +42,8 @@ DataOption = Annotated[
                  "ones); they replace or extend the shipped files."),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+CountryImporterOption = Annotated[str, typer.Option(
+    "--importer", help="Importer: ISO3 code, English or Japanese name (JPN, Japan, 日本).")]
 
 
 def table_command(func=None, *, groups: bool = False, resolve: bool = True):

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load, table_command
+from scrisk.cli import (
+    CountryImporterOption,
+    DataOption,
+    FormatOption,
+    OutputFormat,
+    app,
+    emit,
+    load,
+    table_command,
+)
 from scrisk.cli.options import MAX_RUNS, SeedOption
 
 scenario_app = typer.Typer(help="Validate and run disruption scenarios (docs/scenarios.md).",
@@ -131,9 +140,7 @@ def _print_notes(notes: tuple[str, ...], to_stderr: bool = False) -> None:
 @app.command("chokepoints")
 @table_command
 def chokepoints_cmd(
-    importer: Annotated[str, typer.Option(
-        "--importer", help="Importer: ISO3 code, English or Japanese name (JPN, Japan, 日本).")]
-    = "JPN",
+    importer: CountryImporterOption = "JPN",
     commodity: Annotated[str | None, typer.Option(
         "--commodity", help="One commodity (slug, English or Japanese name): its detailed "
         "tables. Default: every commodity, ranked together.")] = None,

@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from scrisk.cli import DataOption, FormatOption, OutputFormat, app, emit, load, table_command
+from scrisk.cli import (
+    CountryImporterOption,
+    DataOption,
+    FormatOption,
+    OutputFormat,
+    app,
+    emit,
+    load,
+    table_command,
+)
 from scrisk.cli.options import MAX_FRONTIER_POINTS
 from scrisk.exceptions import DataValidationError
 
@@ -35,8 +44,7 @@ BatteryScenarioOption = Annotated[str, typer.Option(
     "--battery-scenario", help="Chemistry-mix scenario of battery_scenarios.csv.")]
 GrowthOption = Annotated[float, typer.Option(
     "--demand-growth", help="Yearly growth of base-metal demand to the target year (0.01 = 1 %).")]
-ImporterOption = Annotated[str, typer.Option(
-    "--importer", help="Importer: ISO3 code, English or Japanese name (JPN, Japan, 日本).")]
+ImporterOption = CountryImporterOption
 
 
 class RobustMode(StrEnum):

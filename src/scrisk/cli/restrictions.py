@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from scrisk.cli import DataOption, FormatOption, OutputFormat, emit, load, table_command
+from scrisk.cli import (
+    CountryImporterOption,
+    DataOption,
+    FormatOption,
+    OutputFormat,
+    emit,
+    load,
+    table_command,
+)
 from scrisk.cli.disruption import scenario_app
 from scrisk.cli.metrics import metrics_app
 
@@ -28,9 +36,7 @@ class RestrictionView(StrEnum):
 @metrics_app.command("restrictions")
 @table_command
 def restrictions_cmd(
-    importer: Annotated[str, typer.Option(
-        "--importer", help="Importer: ISO3 code, English or Japanese name (JPN, Japan, 日本).")]
-    = "JPN",
+    importer: CountryImporterOption = "JPN",
     commodity: Annotated[str | None, typer.Option(
         "--commodity", help="One commodity (default: every commodity the inventory names).")]
     = None,
