@@ -53,6 +53,7 @@ from scrisk.report.tables import (
     SectionStatus,
     report_data,
 )
+from scrisk.threads import single_blas_thread
 
 FILENAME = "scrisk_report_{importer}_{year}_{lang}"
 FONT_FAMILY = "scrisk-ja"
@@ -296,6 +297,7 @@ def _draw_png(job: tuple[Callable[..., object], str, str, dict]) -> bytes:
 SLOW_CHARTS = ("choropleth", "target_path_chart", "criticality_matrix", "flow_diagram")
 
 
+@single_blas_thread()
 def draw_figures(pending: Sequence[tuple[Figure, Callable[..., object], dict]],
                  lang: str | Sequence[str], workers: int | None = None) -> None:
     """Draw every pending chart into its :class:`Figure` (PNG and data URI).

@@ -33,6 +33,7 @@ import pandas as pd
 
 from scrisk.data.load import Dataset
 from scrisk.exceptions import ScriskError, UnknownChoiceError
+from scrisk.threads import single_blas_thread
 
 DETAIL_GROUPS = ("base_metal", "battery")
 SECTIONS = ("summary", "commodities", "self_sufficiency", "battery", "restrictions", "scenarios",
@@ -898,6 +899,7 @@ def data_fingerprint(dataset: Dataset) -> tuple[str, tuple[str, ...]]:
 # --------------------------------------------------------------------------- everything
 
 
+@single_blas_thread()
 def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None,
                 commodities: Iterable[str] | None = None, *, gwh: float | None = None,
                 target_year: int = 2030, budget_oku_yen: float | None = None,
