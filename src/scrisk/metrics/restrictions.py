@@ -512,6 +512,8 @@ def _restricted_matrix(model, stage: str,
     net = model.network
     F = model.arrays[stage].matrix.tocsr()
     n = F.shape[0]
+    if not entries:
+        return scipy.sparse.csr_array((n, n))
     keep = scipy.sparse.lil_array((n, n))
     for exporter, scope in entries:
         if not net.has_country(exporter):
@@ -541,7 +543,7 @@ def _crossed_shares(model, last: int,
         shares = np.zeros(n)
         pools = a.pool
         live = a.live
-        if live.size:
+        if live.size and rhs[live].any():  # else nothing crossed reaches a live pool: zeros
             sub = scipy.sparse.diags_array(a.traced_exports[live]) @ U[live][:, live]
             M = (scipy.sparse.diags_array(pools[live]) - sub.T).tocsc()
             with warnings.catch_warnings():

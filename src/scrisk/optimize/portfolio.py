@@ -388,6 +388,7 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
                        self_sufficiency_basis: str | None = None,
                        options: PortfolioOptions | None = None,
                        battery_path=None,
+                       problem: PortfolioProblem | None = None,
                        **fields) -> PortfolioResult:
     """Choose which candidate projects to back, and at what stake.
 
@@ -408,6 +409,10 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
         The targets; see :func:`scrisk.optimize.problem.build_problem` (``battery_path``: a
         demand path whose needs in ``target_year`` replace ``battery_gwh``).
     options : PortfolioOptions, optional
+    problem : PortfolioProblem, optional
+        Reuse a problem already built from ``dataset`` (e.g. by
+        :func:`scrisk.optimize.problem.build_problem` for a scoring and a
+        frontier too); the target parameters are then not used.
     **fields
         Fields of :class:`PortfolioOptions` (``budgets``, ``commodities``,
         ``max_country_share``, ``robust``, ``time_limit_s``, ...).
@@ -444,7 +449,7 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
                              battery_coverage_target=battery_coverage_target,
                              demand_growth=demand_growth, target_weights=target_weights,
                              self_sufficiency_basis=self_sufficiency_basis,
-                             battery_path=battery_path)
+                             battery_path=battery_path, problem=problem)
     return solve_portfolio(problem, options=opts, started=started)
 
 
@@ -454,13 +459,16 @@ PROBLEM_PARAMETERS = ("iso3", "self_sufficiency_target", "self_sufficiency_mode"
                       "battery_path")
 
 
-def _prepare(dataset, target_year: int, opts: PortfolioOptions, **problem_parameters
+def _prepare(dataset, target_year: int, opts: PortfolioOptions,
+             problem: PortfolioProblem | None = None, **problem_parameters
              ) -> tuple[PortfolioProblem, PortfolioOptions]:
     """The problem of a dataset, and the options with scenario files read and groups checked.
 
-    ``problem_parameters`` are those of :func:`build_problem` (``PROBLEM_PARAMETERS``).
+    ``problem_parameters`` are those of :func:`build_problem` (``PROBLEM_PARAMETERS``),
+    used unless a ``problem`` already built from ``dataset`` is given.
     """
-    problem = build_problem(dataset, target_year, **problem_parameters)
+    if problem is None:
+        problem = build_problem(dataset, target_year, **problem_parameters)
     groups = set(dataset.country_groups["group"])
     for group in (*opts.exclude_groups, *opts.group_cost_penalty):
         if group not in groups:

@@ -458,8 +458,18 @@ def build_problem(dataset, target_year: int = 2030, *, iso3: str = "JPN",
             raise PortfolioParameterError(
                 f"no base metal has demand data for {iso3} in consumption.csv; "
                 "use self_sufficiency_mode='none'")
-        ss = self_sufficiency(dataset, iso3, basis=self_sufficiency_basis, commodities=chosen)
+        # only each metal's latest row is used: the latest demand year (every metal has a row
+        # there, its demand carried from its own latest year); all years if one is missing
+        rows = cons.loc[(cons["iso3"] == iso3) & cons["commodity"].isin(chosen)
+                        & cons["demand_t"].notna(), "year"]
+        ss = self_sufficiency(dataset, iso3, years=[int(rows.max())],
+                              basis=self_sufficiency_basis, commodities=chosen)
         ss = ss.loc[ss["commodity"].isin(chosen)]
+        if set(ss["commodity"]) != set(chosen) or \
+                ss[["demand_t", "recycling_t"]].isna().to_numpy().any():
+            ss = self_sufficiency(dataset, iso3, basis=self_sufficiency_basis,
+                                  commodities=chosen)
+            ss = ss.loc[ss["commodity"].isin(chosen)]
         latest = ss.sort_values("year").groupby("commodity").last()
         years_ahead = (target_year - latest["year"]).clip(lower=0)
         demand = latest["demand_t"] * (1.0 + demand_growth) ** years_ahead

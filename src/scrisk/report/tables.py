@@ -616,11 +616,13 @@ def portfolio_parts(dataset: Dataset, importer: str, target_year: int, gwh: floa
     cons = dataset.consumption
     if not ((cons["iso3"] == importer) & cons["demand_t"].notna()).any():
         options["self_sufficiency_mode"] = "none"  # no demand data: battery targets only
+    # the three parts share one problem (candidates, targets, current supply): built once here
+    shared = _shared_problem(dataset, target_year, options)
     scores = _optional_call(
         status, "candidates", "score_candidates",
         "scrisk.optimize.score_candidates(dataset, target_year, iso3=...) "
         "-> CandidateScores with .table",
-        lambda score: pd.DataFrame(score(dataset, target_year, **options).table))
+        lambda score: pd.DataFrame(score(dataset, target_year, **options, **shared).table))
     solve = {"workers": workers, "seed": seed, "time_limit_s": time_limit_s}
     portfolio = _optional_call(
         status, "portfolio", "optimize_portfolio",
@@ -628,15 +630,30 @@ def portfolio_parts(dataset: Dataset, importer: str, target_year: int, gwh: floa
         "target_year, iso3=..., workers=..., seed=...) -> PortfolioResult",
         lambda optimize: _portfolio_tables(
             optimize(dataset, "policy" if policy_budget else budget, target_year, **options,
-                     **solve)))
+                     **shared, **solve)))
+    budgets = sorted({round(budget * f, 6) for f in frontier_fractions})
     frontier = _optional_call(
         status, "frontier", "portfolio_frontier",
         "scrisk.optimize.portfolio_frontier(dataset, budgets, target_year, "
         "...) -> FrontierResult with .table, .headline, .target_value",
-        lambda sweep: _frontier_table(sweep(
-            dataset, sorted({round(budget * f, 6) for f in frontier_fractions}), target_year,
-            **options, **solve)))
+        lambda sweep: _frontier_table(
+            sweep(shared["problem"], budgets, target_year, **solve) if shared else
+            sweep(dataset, budgets, target_year, **options, **solve)))
     return scores, portfolio, frontier, status
+
+
+def _shared_problem(dataset: Dataset, target_year: int, options: dict) -> dict:
+    """``{"problem": build_problem(...)}`` for the portfolio parts, or ``{}``.
+
+    Empty when the build fails or the function is missing: each part then
+    builds (and reports the failure) itself, as it would alone.
+    """
+    try:
+        from scrisk.optimize.problem import build_problem
+
+        return {"problem": build_problem(dataset, target_year, **options)}
+    except COMPUTE_ERRORS:
+        return {}
 
 
 def _optional_call(status: dict[str, SectionStatus], key: str, name: str, call: str,
