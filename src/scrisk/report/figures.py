@@ -142,13 +142,32 @@ def report_style(lang: str = "en") -> Iterator[None]:
         yield
 
 
-def _axes(ax, figsize: tuple[float, float]):
+# Room around the plot area for tick labels, a legend beside it, the title and the source
+# note. Charts are laid out once, by these fixed margins, instead of by a layout engine
+# that measures every text on each pass; the PNG is then cropped to what was drawn
+# (render.figure_png), so room left unused costs only blank pixels.
+MARGIN_IN = {"left": 3.4, "right": 3.6, "bottom": 1.7, "top": 0.8}
+# The plot area is the chart's nominal size less the room its labels take beside it,
+# in inches (width, height), chosen so that the cropped PNG keeps about the nominal size:
+# "legend" for a legend right of the plot, "plain" for axis labels only, "bare" for a
+# chart without axes (flow diagram, map).
+PLOT_INSET_IN = {"legend": (2.9, 0.75), "plain": (1.8, 0.6), "bare": (0.25, 0.3)}
+
+
+def _axes(ax, figsize: tuple[float, float], room: str = "legend"):
+    """``ax``, or new Axes whose plot area is ``figsize`` less ``PLOT_INSET_IN[room]``."""
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
 
-    _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
+    inset_w, inset_h = PLOT_INSET_IN[room]
+    width = max(1.0, figsize[0] - inset_w)
+    height = max(0.25, figsize[1] - inset_h)
+    fig_w = width + MARGIN_IN["left"] + MARGIN_IN["right"]
+    fig_h = height + MARGIN_IN["bottom"] + MARGIN_IN["top"]
+    fig = plt.figure(figsize=(fig_w, fig_h))
+    return fig.add_axes((MARGIN_IN["left"] / fig_w, MARGIN_IN["bottom"] / fig_h,
+                         width / fig_w, height / fig_h))
 
 
 def close(ax) -> None:
@@ -158,28 +177,63 @@ def close(ax) -> None:
     plt.close(ax.figure)
 
 
+SOURCE_FONT_SIZE = 6.5
+
+
 def add_source(ax, text: str | None, lang: str = "en") -> None:
-    """Print ``Source: ...`` under the axes (below the x-axis label)."""
+    """Print ``Source: ...`` under the axes (below the x-axis label), wrapped to their width."""
     if not text:
         return
     label = catalogue(lang)("fig.source", source=text)
-    # matplotlib measures wrapped text as mathtext whenever it holds two "$", whatever
-    # parse_math says: escaped dollars are measured and printed as plain "$"
-    ax.annotate(escape_dollars(label), xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label),
-                xytext=(0, -6), textcoords="offset points", ha="left", va="top",
-                fontsize=6.5, color="#444444", wrap=True, annotation_clip=False,
-                parse_math=True)
+    box = ax.get_position()
+    width_pt = 72.0 * box.width * ax.figure.get_figwidth()
+    ax.annotate(wrap_text(label, width_pt / SOURCE_FONT_SIZE), xy=(0, 0),
+                xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -6),
+                textcoords="offset points", ha="left", va="top", fontsize=SOURCE_FONT_SIZE,
+                color="#444444", annotation_clip=False, parse_math=False)
 
 
-def escape_dollars(text: str) -> str:
-    r"""Text with every ``$`` escaped, for a Text that has to parse mathtext (wrapped text).
+def wrap_text(text: str, width_em: float) -> str:
+    """``text`` broken into lines of at most ``width_em`` em (font sizes), at spaces.
+
+    Widths are estimated, never measured: a full-width character (Japanese)
+    counts 1 em, any other 0.6 em, a little more than the average of the
+    report's Latin font, so that a line never runs past its width. Full-width
+    text may break between any two characters; a word longer than a line
+    keeps a line of its own.
 
     Examples
     --------
-    >>> escape_dollars("US$ 5 and $x$")
-    'US\\$ 5 and \\$x\\$'
+    >>> print(wrap_text("Source: USGS Mineral Commodity Summaries 2024", 12))
+    Source: USGS Mineral
+    Commodity Summaries
+    2024
+    >>> wrap_text("出典：経済産業省", 4).splitlines()
+    ['出典：経', '済産業省']
     """
-    return str(text).replace("\\$", "$").replace("$", "\\$")
+    import re
+    import unicodedata
+
+    def width(token: str) -> float:
+        return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in token)
+
+    # words of narrow characters, single full-width characters, and the spaces between
+    tokens = re.findall(r"\s+|[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3"
+                        r"\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]+|\S", text)
+    lines, line, used = [], "", 0.0
+    for token in tokens:
+        if token.isspace():
+            if line:
+                line, used = line + " ", used + 0.6
+            continue
+        size = width(token)
+        if line.strip() and used + size > width_em:
+            lines.append(line.rstrip())
+            line, used = "", 0.0
+        line, used = line + token, used + size
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 _LEGEND_RIGHT = {"loc": "center left", "bbox_to_anchor": (1.01, 0.5)}
@@ -222,24 +276,43 @@ def place_labels(ax, labels, x, y, *, fontsize: float = 5.5, force: bool = False
     Labels are placed greedily (:data:`LABEL_SPOTS`, nearest first). A point
     with no free spot keeps its marker unnamed, or with ``force`` gets its
     label at the nearest spot anyway (a chart whose every point must be named).
+    Each label is measured once; its box at every spot follows from its size
+    and alignment (unrotated text), so trying a spot draws nothing.
     """
+    from matplotlib.transforms import Bbox
+
     renderer = ax.figure.canvas.get_renderer()
-    placed = []
+    to_pixels = ax.transData
+    per_point = ax.figure.dpi / 72.0
+    placed: list[Bbox] = []
     for label, px, py in zip(labels, x, y, strict=True):
-        for dx, dy, ha, va in LABEL_SPOTS:
-            text = ax.annotate(label, (px, py), xytext=(dx, dy), textcoords="offset points",
-                               fontsize=fontsize, color="#222222", zorder=6, ha=ha, va=va)
-            box = text.get_window_extent(renderer).padded(1.0)
+        probe = ax.text(0, 0, label, fontsize=fontsize)
+        size = probe.get_window_extent(renderer)
+        probe.remove()
+        width, height = size.width, size.height
+        anchor_x, anchor_y = to_pixels.transform((px, py))
+        chosen = None
+        for spot in LABEL_SPOTS:
+            dx, dy, ha, va = spot
+            left = anchor_x + dx * per_point - width * {"left": 0.0, "center": 0.5,
+                                                          "right": 1.0}[ha]
+            bottom = anchor_y + dy * per_point - height * {"bottom": 0.0, "center": 0.5,
+                                                             "top": 1.0}[va]
+            box = Bbox.from_bounds(left, bottom, width, height).padded(1.0)
             if not any(box.overlaps(other) for other in placed):
+                chosen = spot
                 placed.append(box)
                 break
-            text.remove()
-        else:
-            if force:
-                dx, dy, ha, va = LABEL_SPOTS[0]
-                text = ax.annotate(label, (px, py), xytext=(dx, dy), textcoords="offset points",
-                                   fontsize=fontsize, color="#222222", zorder=6, ha=ha, va=va)
-                placed.append(text.get_window_extent(renderer))
+        if chosen is None and force:
+            chosen = LABEL_SPOTS[0]
+            dx, dy, _, _ = chosen
+            placed.append(Bbox.from_bounds(anchor_x + dx * per_point,
+                                           anchor_y + dy * per_point, width, height))
+        if chosen is not None:
+            dx, dy, ha, va = chosen
+            ax.annotate(label, (px, py), xytext=(dx, dy), textcoords="offset points",
+                        fontsize=fontsize, color="#222222", zorder=6, ha=ha, va=va,
+                        annotation_clip=False)
 
 
 def _name(names: Mapping[str, str] | None, code: str, lang: str) -> str:
@@ -693,12 +766,12 @@ def flow_diagram(flows: pd.DataFrame, ax=None, *, lang: str = "en", importer: st
     -------
     matplotlib.axes.Axes
     """
-    from matplotlib.patches import PathPatch, Rectangle
-    from matplotlib.path import Path as MplPath
+    from matplotlib.collections import PathCollection
+    from matplotlib.patches import Rectangle
 
     cat = catalogue(lang)
     with report_style(lang):
-        ax = _axes(ax, (7.2, 4.2))
+        ax = _axes(ax, (7.2, 4.2), room="bare")
         data = flows.loc[flows["share"] > 0].copy()
         keep_o = set(top_with_other(data.groupby("origin")["share"].sum(), top).index)
         keep_v = set(top_with_other(data.groupby("via")["share"].sum(), top).index)
@@ -732,6 +805,7 @@ def flow_diagram(flows: pd.DataFrame, ax=None, *, lang: str = "en", importer: st
         out_off = {c: left[c][0] + left[c][1] for c in left}
         in_off = {c: mid[c][0] + mid[c][1] for c in mid}
         mid_scale = 1.0 - gap * max(0, len(mid) - 1)
+        bands, band_colours = [], []
         ordered = data.assign(
             o_rank=data["origin"].map({c: i for i, c in enumerate(left)}),
             v_rank=data["via"].map({c: i for i, c in enumerate(mid)})).sort_values(
@@ -743,26 +817,31 @@ def flow_diagram(flows: pd.DataFrame, ax=None, *, lang: str = "en", importer: st
             out_off[row.origin] -= h_out
             y_in_top = in_off[row.via]
             in_off[row.via] -= h_in
-            _band(ax, x0 + w, y_out_top, y_out_top - h_out, x1, y_in_top, y_in_top - h_in,
-                  colours[row.origin], PathPatch, MplPath)
+            bands.append(_band(x0 + w, y_out_top, y_out_top - h_out, x1, y_in_top,
+                               y_in_top - h_in))
+            band_colours.append(colours[row.origin])
         # middle -> importer
         y_imp_top = 1.0
         right_h = 1.0
+        totals = {"origin": data.groupby("origin")["share"].sum(),
+                  "via": data.groupby("via")["share"].sum()}
         for code in mid:
             y, h = mid[code]
-            share = float(data.loc[data["via"] == code, "share"].sum())
-            h_out = share * right_h
-            _band(ax, x1 + w, y + h, y, x2, y_imp_top, y_imp_top - h_out, "#8fa8c0", PathPatch,
-                  MplPath)
+            h_out = float(totals["via"][code]) * right_h
+            bands.append(_band(x1 + w, y + h, y, x2, y_imp_top, y_imp_top - h_out))
+            band_colours.append("#8fa8c0")
             y_imp_top -= h_out
+        # one collection, drawn band by band in this order (as separate patches would be),
+        # without working out the extent of each curve: the limits are set below
+        ax.add_collection(PathCollection(bands, facecolors=band_colours, alpha=0.55,
+                                         edgecolors="none"), autolim=False)
         for pos, x, heading in ((left, x0, cat("fig.flow.origin")),
                                 (mid, x1, via_label or cat("fig.flow.via"))):
             for code, (y, h) in pos.items():
                 ax.add_patch(Rectangle((x, y), w, h, color=colours.get(code, "#4d4d4d")
                                        if pos is left else "#4d4d4d", linewidth=0))
                 if h > 0.012:
-                    share = float(data.loc[data["origin" if pos is left else "via"] == code,
-                                           "share"].sum())
+                    share = float(totals["origin" if pos is left else "via"][code])
                     ax.text(x - 0.01 if pos is left else x + w + 0.01, y + h / 2,
                             f"{_name(names, code, lang)} {100 * share:.0f}%",
                             ha="right" if pos is left else "left", va="center", fontsize=7.5)
@@ -785,15 +864,16 @@ def flow_diagram(flows: pd.DataFrame, ax=None, *, lang: str = "en", importer: st
     return ax
 
 
-def _band(ax, xa, ya_top, ya_bot, xb, yb_top, yb_bot, colour, PathPatch, MplPath) -> None:
-    """A smooth band from (xa, ya_bot..ya_top) to (xb, yb_bot..yb_top)."""
+def _band(xa, ya_top, ya_bot, xb, yb_top, yb_bot):
+    """The path of a smooth band from (xa, ya_bot..ya_top) to (xb, yb_bot..yb_top)."""
+    from matplotlib.path import Path as MplPath
+
     xm = (xa + xb) / 2
     verts = [(xa, ya_top), (xm, ya_top), (xm, yb_top), (xb, yb_top), (xb, yb_bot),
              (xm, yb_bot), (xm, ya_bot), (xa, ya_bot), (xa, ya_top)]
     codes = [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4, MplPath.LINETO,
              MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4, MplPath.CLOSEPOLY]
-    ax.add_patch(PathPatch(MplPath(verts, codes), facecolor=colour, alpha=0.55,
-                           edgecolor="none"))
+    return MplPath(verts, codes)
 
 
 def bar_chart(values: pd.Series, ax=None, *, lang: str = "en", xlabel: str = "",
@@ -805,7 +885,7 @@ def bar_chart(values: pd.Series, ax=None, *, lang: str = "en", xlabel: str = "",
     matplotlib.axes.Axes
     """
     with report_style(lang):
-        ax = _axes(ax, (6.4, 0.6 + 0.28 * max(1, len(values))))
+        ax = _axes(ax, (6.4, 0.6 + 0.28 * max(1, len(values))), room="plain")
         data = values.sort_values(ascending=True, kind="stable")
         scale = 100.0 if percent else 1.0
         ax.barh(range(len(data)), scale * data.to_numpy(dtype=float), color=OKABE_ITO[0])

@@ -136,15 +136,14 @@ def choropleth(values: pd.Series, ax=None, *, lang: str = "en", title: str | Non
     """
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
-    from matplotlib.collections import PatchCollection, PathCollection
+    from matplotlib.collections import PathCollection
     from matplotlib.colors import Normalize
-    from matplotlib.patches import PathPatch
 
     cat = catalogue(lang)
     crs = projection()
     codes, paths = _paths(str(path or countries_path()), crs)
     with report_style(lang):
-        ax = _axes(ax, (8.0, 4.3))
+        ax = _axes(ax, (8.7, 4.6), room="bare")
         data = values.astype(float)
         data = data[data >= (NO_DATA_BELOW if percent else 0.0) + 1e-15]
         top = float(vmax if vmax is not None else (data.max() if len(data) else 1.0)) or 1.0
@@ -156,9 +155,8 @@ def choropleth(values: pd.Series, ax=None, *, lang: str = "en", title: str | Non
         cmap = colour_map
         faces = [colour_map(norm(data[c])) if c in data.index else NO_DATA_COLOUR
                  for c in codes]
-        patches = PatchCollection([PathPatch(p) for p in paths], facecolors=faces,
-                                  edgecolors="white", linewidths=0.3)
-        ax.add_collection(patches)
+        ax.add_collection(PathCollection(paths, facecolors=faces, edgecolors="white",
+                                         linewidths=0.3))
         if highlight is not None and highlight in codes:
             own = paths[codes.index(highlight)]
             ax.add_collection(PathCollection([own], facecolors="none", edgecolors="black",
@@ -199,10 +197,16 @@ def _label_points(ax, labels, x, y, fontsize: float = 5.5) -> None:
 def _project(lon: np.ndarray, lat: np.ndarray, crs: str | None) -> tuple[np.ndarray, np.ndarray]:
     if crs is None:
         return lon, lat
+    x, y = _transformer(crs).transform(lon, lat)
+    return np.asarray(x), np.asarray(y)
+
+
+@cache
+def _transformer(crs: str):
+    """Longitude/latitude to ``crs``, made once per process (tens of milliseconds each)."""
     from pyproj import Transformer
 
-    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
-    return np.asarray(x), np.asarray(y)
+    return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
 def _percent_formatter():

@@ -249,35 +249,40 @@ def figure_png(ax, dpi: int = 110, pad: float = 0.08) -> bytes:
 
     The figure is drawn once and cropped to what it drew plus ``pad`` inches
     (the box of its non-white pixels: what ``bbox_inches="tight"`` gives,
-    without its second drawing pass and without measuring every text again);
-    the colours are reduced to a 256-colour palette, which keeps the size of
-    the HTML down and is lossless for flat-coloured charts.
+    without its second drawing pass and without measuring every text again;
+    the report's charts leave wide blank margins for this, see
+    :data:`scrisk.report.figures.MARGIN_IN`); the colours are reduced to a
+    256-colour palette, which keeps the size of the HTML down and is lossless
+    for flat-coloured charts.
     """
     import matplotlib
-    from matplotlib.text import Text
-    from PIL import Image, ImageChops
+    from PIL import Image
 
     fig = ax.figure
     fig.set_dpi(dpi)
     # text from data is printed as written, never parsed as mathtext ("$", "^", "_"),
     # including tick labels made while drawing
-    for text in fig.findobj(Text):
-        if not text.get_wrap():  # wrapped text is escaped instead (figures.add_source)
-            text.set_parse_math(False)
+    for text in _texts(fig):
+        text.set_parse_math(False)
     with matplotlib.rc_context({"text.parse_math": False}):
         fig.canvas.draw()
-    width, height = fig.canvas.get_width_height()
-    image = Image.frombuffer("RGBA", (width, height), bytes(fig.canvas.buffer_rgba()),
-                             "raw", "RGBA", 0, 1)
+    rgba = np.asarray(fig.canvas.buffer_rgba())
     fg.close(ax)
-    white = Image.new("RGB", image.size, "white")
-    white.paste(image, mask=image.getchannel("A"))
-    drawn = ImageChops.difference(white, Image.new("RGB", image.size, "white")).getbbox()
-    if drawn is not None:
+    if (rgba[..., 3] != 255).any():  # a transparent background: composite it on white
+        weight = rgba[..., 3:4].astype(np.uint16)
+        rgb = ((rgba[..., :3] * weight + 255 * (255 - weight) + 127) // 255).astype(np.uint8)
+        rgba = np.concatenate([rgb, np.full_like(rgb[..., :1], 255)], axis=2)
+    # the box of the pixels that are not white, one 32-bit comparison per pixel
+    drawn = np.ascontiguousarray(rgba).view(np.uint32)[..., 0] != np.uint32(0xFFFFFFFF)
+    rows = np.flatnonzero(drawn.any(axis=1))
+    if len(rows):
+        cols = np.flatnonzero(drawn[rows[0]:rows[-1] + 1].any(axis=0))
         margin = int(round(pad * dpi))
-        left, top = max(0, drawn[0] - margin), max(0, drawn[1] - margin)
-        right, bottom = min(width, drawn[2] + margin), min(height, drawn[3] + margin)
-        white = white.crop((left, top, right, bottom))
+        height, width = drawn.shape
+        rgba = rgba[max(0, rows[0] - margin):min(height, rows[-1] + 1 + margin),
+                    max(0, cols[0] - margin):min(width, cols[-1] + 1 + margin)]
+    rgb = rgba[..., :3]
+    white = Image.fromarray(np.ascontiguousarray(rgb), "RGB")
     # the fast octree palette and zlib level 6: about 5x quicker than median cut with
     # optimize=True, files about as small, and lossless enough for flat-coloured charts
     small = white.quantize(colors=256, method=Image.Quantize.FASTOCTREE,
@@ -285,6 +290,30 @@ def figure_png(ax, dpi: int = 110, pad: float = 0.08) -> bytes:
     out = io.BytesIO()
     small.save(out, format="PNG", compress_level=6)
     return out.getvalue()
+
+
+def _texts(fig):
+    """Every Text of ``fig``, without making the ticks an axis has not made yet.
+
+    ``Figure.findobj`` asks each axis for its ticks, which creates them (a
+    third of the time of a map, whose axes are hidden); ticks made later,
+    while drawing, take ``text.parse_math`` from the rc context of the draw.
+    """
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    stack = [fig]
+    while stack:
+        artist = stack.pop()
+        if isinstance(artist, Text):
+            yield artist
+        if isinstance(artist, Axis):
+            stack += [artist.label, artist.offsetText]
+            for name in ("majorTicks", "minorTicks"):
+                for tick in artist.__dict__.get(name, ()):  # only ticks already made
+                    stack += [tick.label1, tick.label2]
+            continue
+        stack += artist.get_children()
 
 
 def _draw_png(job: tuple[Callable[..., object], str, str, dict]) -> bytes:
