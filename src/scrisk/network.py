@@ -74,6 +74,12 @@ def as_csr(matrix, n: int) -> scipy.sparse.csr_array:
     return out
 
 
+class _CanonicalTrade(dict):
+    """Stage -> trade CSR that :func:`build_network` made canonical (sorted, summed,
+    no diagonal, no stored zeros), so :class:`SupplyNetwork` need not redo
+    :func:`as_csr`. Private: other callers' matrices are always copied."""
+
+
 class DenseView(Mapping):
     """Stage -> dense ``(n, n)`` array of a sparse mapping, built on first access.
 
@@ -169,7 +175,11 @@ class SupplyNetwork:
             if isinstance(given, DenseView):
                 sparse[name] = given._sparse
                 continue
-            stored = MappingProxyType({s: as_csr(m, n) for s, m in given.items()})
+            if isinstance(given, _CanonicalTrade):
+                # built by build_network: already canonical CSR, no diagonal, no zeros
+                stored = MappingProxyType(dict(given))
+            else:
+                stored = MappingProxyType({s: as_csr(m, n) for s, m in given.items()})
             for matrix in stored.values():
                 for part in (matrix.data, matrix.indices, matrix.indptr):
                     part.setflags(write=False)
@@ -353,8 +363,13 @@ def facility_contained(dataset: Dataset, commodity: str, quantity: float, unit: 
     >>> round(facility_contained(load_dataset(), "lithium", 1000.0, "t LCE"), 1)
     187.9
     """
-    contained, factor = contained_unit(dataset, commodity)
-    mining_unit = str(dataset.select("commodities", commodity=commodity)["mining_unit"].iloc[0])
+    info = _commodity_info(dataset).get(commodity)
+    if info is None:  # not a commodity of the data: let the lookup say so
+        contained, factor = contained_unit(dataset, commodity)
+        mining_unit = str(dataset.select("commodities", commodity=commodity)["mining_unit"]
+                          .iloc[0])
+    else:
+        contained, factor, mining_unit = info
     key = str(unit).strip()
     symbol = contained.split(" ", 1)[-1]
     if key in (contained, "t", f"t {commodity}", f"t {symbol}") or \
@@ -404,24 +419,27 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
     trade = _prepared(dataset, "trade").get((commodity, int(year)))
     feed = _prepared(dataset, "feed_trade").get((commodity, int(year)))
 
-    parts = [prod["iso3"]] if prod is not None else []
+    # countries as integer codes into the dataset's sorted country names: sorting and
+    # looking up integers gives the same order and positions as the names themselves
+    names = _country_names(dataset)
+    parts = [prod["iso3_code"]] if prod is not None else []
     for block in (trade, feed):
         if block is not None:
-            parts += [block["exporter"], block["importer"]]
-    picked_shares: dict[str, pd.DataFrame] = {}
+            parts += [block["exporter_code"], block["importer_code"]]
+    picked_shares: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}
     for stage in STAGES[1:]:
-        rows = _shares_for(dataset, commodity, stage, year)
-        if not rows.empty:
-            picked_shares[stage] = rows
-            parts.append(rows["iso3"].astype(str).to_numpy())
-    countries = tuple(np.unique(np.concatenate(parts)).tolist()) if parts else ()
+        picked = _shares_for(dataset, commodity, stage, year)
+        if picked is not None:
+            picked_shares[stage] = picked
+            parts.append(picked[1])
+    codes = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    countries = tuple(names[codes].tolist())
     index = {c: i for i, c in enumerate(countries)}
     n = len(countries)
-    sorted_names = np.asarray(countries, dtype=object)
 
-    flows: dict[str, scipy.sparse.csr_array] = {}
-    gross: dict[str, scipy.sparse.csr_array] = {}
-    values: dict[str, scipy.sparse.csr_array] = {}
+    flows: dict[str, scipy.sparse.csr_array] = _CanonicalTrade()
+    gross: dict[str, scipy.sparse.csr_array] = _CanonicalTrade()
+    values: dict[str, scipy.sparse.csr_array] = _CanonicalTrade()
     for k, stage in enumerate(STAGES):
         blocks = [blk for blk in (trade, feed) if blk is not None and (blk["stage"] == k).any()]
         if not blocks:
@@ -429,14 +447,16 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
         exp, imp, columns = [], [], {"contained_t": [], "gross_t": [], "value_kusd": []}
         for blk in blocks:
             sel = blk["stage"] == k
-            exp.append(np.searchsorted(sorted_names, blk["exporter"][sel]))
-            imp.append(np.searchsorted(sorted_names, blk["importer"][sel]))
+            exp.append(np.searchsorted(codes, blk["exporter_code"][sel]))
+            imp.append(np.searchsorted(codes, blk["importer_code"][sel]))
             for key, parts in columns.items():
                 parts.append(blk[key][sel])
         exp_i, imp_i = np.concatenate(exp), np.concatenate(imp)
         off = exp_i != imp_i      # a country's shipments to itself are not trade
         # duplicates are summed, in row order, as the dense accumulation did
-        built = [_summed(exp_i[off], imp_i[off], np.concatenate(parts)[off], n)
+        flat = exp_i[off].astype(np.int64) * n + imp_i[off].astype(np.int64)
+        keys, inverse = np.unique(flat, return_inverse=True)
+        built = [_summed_canonical(keys, inverse, np.concatenate(parts)[off], n)
                  for parts in columns.values()]
         flows[stage], gross[stage], values[stage] = built
 
@@ -448,17 +468,17 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
             vec = np.zeros(n)
             for u in sorted(set(prod["unit"][sel])):
                 part = sel & (prod["unit"] == u)
-                np.add.at(vec, np.searchsorted(sorted_names, prod["iso3"][part]),
+                np.add.at(vec, np.searchsorted(codes, prod["iso3_code"][part]),
                           to_contained(prod["quantity"][part], u, unit, mining_unit,
                                        mining_factor))
             production[stage], basis[stage] = vec, "statistics"
         elif stage in picked_shares:
-            rows = picked_shares[stage]
+            rows, share_codes = picked_shares[stage]
             vec = np.zeros(n)
             amount = to_contained(rows["quantity"].to_numpy(dtype=float),
                                   str(rows["unit"].iloc[0]), unit, mining_unit, mining_factor)
             amount = np.nan_to_num(amount, nan=0.0)
-            np.add.at(vec, positions(rows["iso3"], index), amount)
+            np.add.at(vec, np.searchsorted(codes, share_codes), amount)
             vec = _fill_unlisted(vec, flows.get(stage), index, notes, stage)
             production[stage], basis[stage] = vec, "shares"
             share_year = int(rows["year"].iloc[0])
@@ -472,8 +492,7 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
             notes.append(f"{stage} output has no statistic: taken as each country's net "
                          f"exports of the stage")
     return SupplyNetwork(commodity, int(year), countries, MappingProxyType(production),
-                         MappingProxyType(flows), MappingProxyType(gross),
-                         MappingProxyType(values), unit, MappingProxyType(basis),
+                         flows, gross, values, unit, MappingProxyType(basis),
                          tuple(notes))
 
 
@@ -490,14 +509,26 @@ def default_year(dataset: Dataset) -> int:
     return common[-1] if common else dataset.years("production")[-1]
 
 
-def _summed(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, n: int
-            ) -> scipy.sparse.csr_array:
-    """CSR ``(n, n)`` with duplicate coordinates summed in row order (as ``np.add.at``)."""
-    flat = rows.astype(np.int64) * n + cols.astype(np.int64)
-    keys, inverse = np.unique(flat, return_inverse=True)
+def _summed_canonical(keys: np.ndarray, inverse: np.ndarray, data, n: int
+                      ) -> scipy.sparse.csr_array:
+    """Canonical CSR ``(n, n)`` of the flat keys ``row * n + col`` (sorted, unique).
+
+    Rows sharing a key are summed in row order (as ``np.add.at``); entries
+    that sum to zero are not stored: the matrix :func:`as_csr` would make.
+    """
     sums = np.zeros(keys.size)
     np.add.at(sums, inverse, np.asarray(data, dtype=float))
-    return scipy.sparse.csr_array((sums, (keys // n, keys % n)), shape=(n, n))
+    keep = sums != 0
+    kept, sums = keys[keep], sums[keep]
+    rows = kept // n
+    index_dtype = np.int32 if max(n, kept.size) < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(n + 1, dtype=index_dtype)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    out = scipy.sparse.csr_array((sums, (kept % n).astype(index_dtype), indptr),
+                                 shape=(n, n))
+    out.has_sorted_indices = True
+    out.has_canonical_format = True
+    return out
 
 
 def _row_sums(matrix) -> np.ndarray:
@@ -529,28 +560,70 @@ def _fill_unlisted(vec: np.ndarray, flows, index: Mapping[str, int],
     return out
 
 
-def _shares_for(dataset: Dataset, commodity: str, stage: str, year: int) -> pd.DataFrame:
-    """Published output (share x world total) of one stage: latest year not after ``year``."""
+def _shares_for(dataset: Dataset, commodity: str, stage: str, year: int
+                ) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """Published output (share x world total) of one stage: latest year not after ``year``.
+
+    Returns the rows and their countries' codes (:func:`_country_names`), or
+    ``None`` when no table with a world total exists.
+    """
     cache = dataset.__dict__.setdefault("_share_rows", {})
     key = (commodity, stage)
     if key not in cache:
         shares = dataset.select("processing_shares", commodity=commodity)
         rows = shares.loc[shares["stage"] == stage]
-        cache[key] = {int(y): grp.assign(quantity=grp["share"].astype(float)
-                                          * grp["world_total"].astype(float))
-                      for y, grp in rows.groupby("year")}
+        by_year = {int(y): grp.assign(quantity=grp["share"].astype(float)
+                                      * grp["world_total"].astype(float))
+                   for y, grp in rows.groupby("year")}
+        # only tables with a world total give quantities: a share of a niche product (e.g.
+        # battery-grade manganese sulphate) cannot be scaled by the metal's mine output
+        by_year = {y: g for y, g in by_year.items() if g["world_total"].notna().all()}
+        names = _country_names(dataset)
+        cache[key] = {y: (g, _codes_of(names, _text(g["iso3"])))
+                      for y, g in sorted(by_year.items())}
     by_year = cache[key]
     if not by_year:
-        return pd.DataFrame(columns=["iso3", "year", "unit", "quantity"])
-    # tables with a world total give quantities; the others only when no such table exists
-    # only tables with a world total give quantities: a share of a niche product (e.g.
-    # battery-grade manganese sulphate) cannot be scaled by the metal's mine output
-    by_year = {y: g for y, g in by_year.items() if g["world_total"].notna().all()}
-    if not by_year:
-        return pd.DataFrame(columns=["iso3", "year", "unit", "quantity"])
-    years = sorted(by_year)
+        return None
+    years = list(by_year)
     usable = [y for y in years if y <= year]
     return by_year[usable[-1] if usable else years[0]]
+
+
+def _country_names(dataset: Dataset) -> np.ndarray:
+    """Every country code of the tables networks read, sorted (built once per dataset)."""
+    names = dataset.__dict__.get("_network_country_names")
+    if names is None:
+        parts = [_text(dataset.production["iso3"])]
+        for table in ("trade", "feed_trade"):
+            if table in dataset.table_names:
+                frame = dataset[table]
+                parts += [_text(frame["exporter"]),
+                          _text(frame["importer"])]
+        if "processing_shares" in dataset.table_names:
+            parts.append(_text(dataset.processing_shares["iso3"]))
+        names = np.unique(pd.unique(np.concatenate(parts)))
+        names.setflags(write=False)
+        dataset.__dict__["_network_country_names"] = names
+    return names
+
+
+def _text(column: pd.Series) -> np.ndarray:
+    """A column as an object array of ``str`` (``astype(str)``), from the categories if any.
+
+    Large tables keep their text as categories: converting the few categories
+    instead of every row gives the same strings.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        if codes.size == 0 or codes.min() >= 0:
+            labels = pd.Series(column.cat.categories).astype(str).to_numpy(dtype=object)
+            return labels[codes]
+    return column.astype(str).to_numpy(dtype=object)
+
+
+def _codes_of(names: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Positions of country codes in the sorted ``names`` (every value is there)."""
+    return pd.Index(names).get_indexer(values).astype(np.int64)
 
 
 def _commodity_info(dataset: Dataset) -> dict:
@@ -573,15 +646,17 @@ def _prepared_production(dataset: Dataset) -> dict:
         return cache
     frame = dataset.production
     stage_code = {s: k for k, s in enumerate(STAGES)}
-    stage = frame["stage"].astype(str).map(stage_code).fillna(-1).to_numpy(dtype=np.int64)
-    iso3 = frame["iso3"].astype(str).to_numpy(dtype=object)
+    stage = pd.Series(_text(frame["stage"])).map(stage_code).fillna(-1).to_numpy(dtype=np.int64)
+    iso3 = _text(frame["iso3"])
     qty = pd.to_numeric(frame["quantity"], errors="coerce").fillna(0.0).to_numpy(float)
-    unit = frame["unit"].astype(str).to_numpy(dtype=object)
-    groups = pd.DataFrame({"c": frame["commodity"].astype(str).to_numpy(dtype=object),
+    unit = _text(frame["unit"])
+    groups = pd.DataFrame({"c": _text(frame["commodity"]),
                            "y": frame["year"].to_numpy(dtype=np.int64)}).groupby(
         ["c", "y"], sort=False).indices
-    cache = {(str(c), int(y)): {"stage": stage[r], "iso3": iso3[r], "quantity": qty[r],
-                                "unit": unit[r]} for (c, y), r in groups.items()}
+    codes = _codes_of(_country_names(dataset), iso3)
+    cache = {(str(c), int(y)): {"stage": stage[r], "iso3": iso3[r], "iso3_code": codes[r],
+                                "quantity": qty[r], "unit": unit[r]}
+             for (c, y), r in groups.items()}
     dataset.__dict__["_prepared_production"] = cache
     return cache
 
@@ -604,7 +679,7 @@ def _prepared(dataset: Dataset, table: str) -> dict:
         cache[table] = out
         return out
     stage_code = {s: k for k, s in enumerate(STAGES)}
-    stage = frame["stage"].astype(str).map(stage_code).fillna(-1).to_numpy(dtype=np.int64)
+    stage = pd.Series(_text(frame["stage"])).map(stage_code).fillna(-1).to_numpy(dtype=np.int64)
     gross = pd.to_numeric(frame["gross_t" if table == "feed_trade" else "quantity_t"],
                           errors="coerce").fillna(0.0).to_numpy(dtype=float)
     if "contained_t" in frame.columns and frame["contained_t"].notna().any():
@@ -615,14 +690,19 @@ def _prepared(dataset: Dataset, table: str) -> dict:
         contained = gross.copy()
     value = (pd.to_numeric(frame["value_kusd"], errors="coerce").fillna(0.0).to_numpy(float)
              if "value_kusd" in frame.columns else np.zeros(len(frame)))
-    exporter = frame["exporter"].astype(str).to_numpy(dtype=object)
-    importer = frame["importer"].astype(str).to_numpy(dtype=object)
-    keys = frame["commodity"].astype(str).to_numpy(dtype=object)
+    exporter = _text(frame["exporter"])
+    importer = _text(frame["importer"])
+    keys = _text(frame["commodity"])
     years = frame["year"].to_numpy(dtype=np.int64)
     groups = pd.DataFrame({"c": keys, "y": years}).groupby(["c", "y"], sort=False).indices
+    names = _country_names(dataset)
+    exporter_code, importer_code = _codes_of(names, exporter), _codes_of(names, importer)
     for (com, yr), rows in groups.items():
         out[(str(com), int(yr))] = {"stage": stage[rows], "exporter": exporter[rows],
-                                    "importer": importer[rows], "contained_t": contained[rows],
+                                    "importer": importer[rows],
+                                    "exporter_code": exporter_code[rows],
+                                    "importer_code": importer_code[rows],
+                                    "contained_t": contained[rows],
                                     "gross_t": gross[rows], "value_kusd": value[rows]}
     cache[table] = out
     return out

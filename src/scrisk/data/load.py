@@ -122,10 +122,22 @@ class Dataset:
             groups = frame.groupby(list(keys), sort=False, observed=True).indices
             cache[(table, keys)] = groups
         wanted = tuple(equals[k] for k in keys)
-        rows = groups.get(wanted if len(keys) > 1 else wanted[0])
-        if rows is None:
-            return frame.iloc[0:0].copy(deep=False)
-        return frame.iloc[rows].copy(deep=False)
+        # the selected rows are kept too (each row at most once per set of columns, so
+        # bounded by the table): taking rows of text columns costs more than the lookup
+        taken = self.__dict__.setdefault("_select_rows", {})
+        key = (table, keys, wanted)
+        try:
+            found = taken.get(key)
+        except TypeError:  # an unhashable value: look it up without keeping the result
+            found, key = None, None
+        if found is None:
+            rows = groups.get(wanted if len(keys) > 1 else wanted[0])
+            if rows is None:
+                return frame.iloc[0:0].copy(deep=False)
+            found = frame.iloc[rows]
+            if key is not None:
+                taken[key] = found
+        return found.copy(deep=False)
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -149,7 +161,13 @@ class Dataset:
 
     def years(self, table: str = "production") -> tuple[int, ...]:
         """Sorted distinct years present in a table."""
-        return tuple(sorted(int(y) for y in self._tables[table]["year"].unique()))
+        # asked once per network and check: the tables never change, so held once per table
+        cache = self.__dict__.setdefault("_years_cache", {})
+        years = cache.get(table)
+        if years is None:
+            years = tuple(sorted(int(y) for y in self._tables[table]["year"].unique()))
+            cache[table] = years
+        return years
 
     def check_commodity(self, commodity: str) -> str:
         """Return ``commodity`` if it is a slug of the data, else raise with the closest choices.
