@@ -182,6 +182,7 @@ class FlowModel:
         self._lu: dict = {}  # factorisations of the untouched stage systems, reused by shocks
         self._woodbury: dict = {}  # stage -> (exporter -> column, columns of M^-1 U)
         self._columns: dict = {}  # (stage, importer) -> F[:, importer], dense
+        self._by_origin: dict = {}  # (importer, stage) -> supply_by_origin, solved once
         arrays: dict[str, StageArrays] = {}
         carry_mass = np.zeros(n)
         # only masses are needed here: the origin shares are linear in them and solved on demand
@@ -394,10 +395,18 @@ class FlowModel:
         total = self.supply(importer, stage)
         if total <= 0:
             return pd.Series(dtype="float64", name="mined_t")
-        row = self.composition_rows(stage, [self.network.index(importer)])[0] * total
-        series = pd.Series(row, index=pd.Index(self.labels, name="origin"), name="mined_t")
-        series = series[series > total * 1e-12]
-        return series.sort_values(ascending=False, kind="stable")
+        # asked many times per report (exposure, notes, chokepoints): solved once per
+        # importer and stage (and way of solving: the rows of a solved composition, once
+        # it exists, differ from the backward solve in the last digits); callers get a copy
+        key = (importer, stage, self._forward_done())
+        series = self._by_origin.get(key)
+        if series is None:
+            row = self.composition_rows(stage, [self.network.index(importer)])[0] * total
+            series = pd.Series(row, index=pd.Index(self.labels, name="origin"), name="mined_t")
+            series = series[series > total * 1e-12]
+            series = series.sort_values(ascending=False, kind="stable")
+            self._by_origin[key] = series
+        return series.copy()
 
     def origin_shares(self, stage: str) -> pd.DataFrame:
         """``(countries x labels)`` origin shares of every pool of a stage."""

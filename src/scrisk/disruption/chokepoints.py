@@ -146,7 +146,7 @@ def chokepoints(dataset: Dataset, importer: str = "JPN",
         commodities = [dataset.check_commodity(commodity)]
     else:
         commodities = [dataset.check_commodity(c) for c in commodity]
-    routes = SeaRoutes.from_dataset(dataset) if importer == ROUTE_DESTINATION else None
+    routes = _routes(dataset) if importer == ROUTE_DESTINATION else None
     names = _names(dataset)
     notes: list[str] = []
     if routes is None:
@@ -189,7 +189,27 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns]
 
 
+def _routes(dataset: Dataset) -> SeaRoutes:
+    """The dataset's sea routes, read once per dataset (the report asks per commodity)."""
+    routes = dataset.__dict__.get("_chokepoint_routes")
+    if routes is None:
+        routes = SeaRoutes.from_dataset(dataset)
+        for array in (routes.route_region, routes.route_share, routes.incidence):
+            array.setflags(write=False)
+        dataset.__dict__["_chokepoint_routes"] = routes
+    return routes
+
+
 def _names(dataset: Dataset) -> dict[str, str]:
+    """ISO3, chokepoint and facility id -> display name (built once per dataset; a copy)."""
+    names = dataset.__dict__.get("_chokepoint_names")
+    if names is None:
+        names = _read_names(dataset)
+        dataset.__dict__["_chokepoint_names"] = names
+    return dict(names)
+
+
+def _read_names(dataset: Dataset) -> dict[str, str]:
     table = dataset.countries
     names = dict(zip(table["iso3"], table["name_en"], strict=True))
     chokes = dataset.chokepoints
