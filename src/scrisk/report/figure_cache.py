@@ -2,8 +2,9 @@
 
 The key of a chart is a SHA-256 over everything that decides its pixels: the
 drawing function, the language, the source note, the data given to it
-(DataFrames and arrays by their values), the source of the scrisk package and
-the versions of matplotlib and Pillow. A changed number, label or line of code
+(DataFrames and arrays by their values), the source of ``scrisk.report`` (the
+drawing code and catalogues), the shipped country outlines and the versions of
+matplotlib and Pillow. A changed number, label or line of code
 gives another key; nothing is ever invalidated by hand.
 
 The cache holds PNG bytes only (checked by their signature when read), which
@@ -57,16 +58,25 @@ def cache_dir() -> Path | None:
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Hash of the scrisk sources, catalogues and the drawing libraries' versions."""
+    """Hash of the drawing code, catalogues, map outlines and drawing libraries' versions.
+
+    Only ``scrisk/report`` draws: the numbers a chart shows reach it as
+    arguments, which are part of its key, so a change elsewhere in scrisk
+    keeps the cache. The country outlines are read by the maps themselves.
+    """
     import matplotlib
     import PIL
 
-    root = Path(__file__).resolve().parents[1]
+    from scrisk.report.maps import countries_path
+
+    root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         if path.suffix in (".py", ".toml", ".json", ".mplstyle") and path.is_file():
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
+    outlines = countries_path()
+    digest.update(outlines.read_bytes() if outlines.is_file() else b"no outlines")
     digest.update(f"matplotlib {matplotlib.__version__} pillow {PIL.__version__}".encode())
     return digest.hexdigest()
 

@@ -325,10 +325,20 @@ def _draw_png(job: tuple[Callable[..., object], str, str, dict]) -> bytes:
 # out first so that the workers finish together instead of one drawing a map at the end
 SLOW_CHARTS = ("choropleth", "target_path_chart", "criticality_matrix", "flow_diagram")
 
+# the work of one drawing pool: a forked worker inherits it and is sent only an index, so
+# that no chart's data is pickled
+_POOL_WORK: list[tuple[Callable, tuple]] = []
+
+
+def _run_pool_work(index: int):
+    fn, args = _POOL_WORK[index]
+    return fn(*args)
+
 
 @single_blas_thread()
 def draw_figures(pending: Sequence[tuple[Figure, Callable[..., object], dict]],
-                 lang: str | Sequence[str], workers: int | None = None) -> None:
+                 lang: str | Sequence[str], workers: int | None = None,
+                 fonts: Sequence[str] = ()) -> list[str]:
     """Draw every pending chart into its :class:`Figure` (PNG and data URI).
 
     ``lang`` is the language of every chart, or one language per chart (the
@@ -339,6 +349,10 @@ def draw_figures(pending: Sequence[tuple[Figure, Callable[..., object], dict]],
     drawn by forked worker processes (same code, same fonts, so the same
     bytes), the slowest kinds first; elsewhere (no ``fork``, one CPU) one
     after the other.
+
+    ``fonts`` are page texts whose embedded font (:func:`font_face_css`) is
+    made by the same workers, first, as it takes as long as a few charts;
+    their CSS is returned in the same order.
     """
     import multiprocessing
 
@@ -350,29 +364,36 @@ def draw_figures(pending: Sequence[tuple[Figure, Callable[..., object], dict]],
     keys = [figure_cache.figure_key(*job) for job in jobs]
     pngs: list[bytes | None] = [figure_cache.load(key) for key in keys]
     todo = [i for i, png in enumerate(pngs) if png is None]
+    # fonts first, then the slow kinds of chart, else page order (a stable sort)
+    work = [(font_face_css, (text,)) for text in fonts] + [
+        (_draw_png, (jobs[i],)) for i in sorted(
+            todo, key=lambda i: getattr(jobs[i][0], "__name__", "") not in SLOW_CHARTS)]
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
-    drawn: dict[int, bytes] | None = None
-    if workers > 1 and len(todo) >= 6 and "fork" in multiprocessing.get_all_start_methods():
+    results: list | None = None
+    if workers > 1 and len(work) >= 6 and "fork" in multiprocessing.get_all_start_methods():
         from concurrent.futures import ProcessPoolExecutor
 
-        order = sorted(todo, key=lambda i: getattr(jobs[i][0], "__name__", "")
-                       not in SLOW_CHARTS)  # stable: slow kinds first, else page order
+        _POOL_WORK[:] = work
         try:
             with ProcessPoolExecutor(max_workers=workers,
                                      mp_context=multiprocessing.get_context("fork")) as pool:
-                drawn = dict(zip(order, pool.map(_draw_png, [jobs[i] for i in order]),
-                                 strict=True))
+                results = list(pool.map(_run_pool_work, range(len(work))))
         except (OSError, RuntimeError):  # no processes allowed here: draw in this one
-            drawn = None
-    if drawn is None:
-        drawn = {i: _draw_png(jobs[i]) for i in todo}
-    for i in todo:
-        pngs[i] = drawn[i]
-        figure_cache.store(keys[i], drawn[i])
+            results = None
+        finally:
+            _POOL_WORK.clear()
+    if results is None:
+        results = [fn(*args) for fn, args in work]
+    css, drawn = results[:len(fonts)], results[len(fonts):]
+    order = sorted(todo, key=lambda i: getattr(jobs[i][0], "__name__", "") not in SLOW_CHARTS)
+    for i, png in zip(order, drawn, strict=True):
+        pngs[i] = png
+        figure_cache.store(keys[i], png)
     for (fig, _, _), png in zip(pending, pngs, strict=True):
         fig.png = png
         fig.uri = data_uri(png)
+    return css
 
 
 def data_uri(png: bytes) -> str:
@@ -650,24 +671,28 @@ def render_reports(data: ReportData, dataset: Dataset, langs: Sequence[str],
         builder = Builder(data, dataset, lang)
         builder.interactive = interactive
         builders[lang] = (builder, builder.build())
+    # the text of each page is known before its charts are drawn: its font subset is
+    # made by the drawing workers beside the charts
+    texts = [_visible_text(_render(builder, context)) for builder, context in builders.values()]
     pending = [(job, lang) for lang, (builder, _) in builders.items() for job in builder.pending]
-    draw_figures([job for job, _ in pending], [lang for _, lang in pending])
-    return {lang: _page(builder, context) for lang, (builder, context) in builders.items()}
+    fonts = draw_figures([job for job, _ in pending], [lang for _, lang in pending], fonts=texts)
+    return {lang: (_render(builder, context, font_css, final=True), builder.tables,
+                   builder.figures)
+            for (lang, (builder, context)), font_css in zip(builders.items(), fonts,
+                                                               strict=True)}
 
 
-def _page(builder: Builder, context: dict) -> tuple[str, list[Table], list[Figure]]:
-    """The HTML of a built report whose charts are drawn."""
+def _render(builder: Builder, context: dict, font_css: str = "", final: bool = False) -> str:
+    """The HTML of a built report; a draft (no font, no chart script) unless ``final``."""
     context["interactive_hint"] = builder.t("exec.interactive_hint")
     template = _environment().get_template("report.html.j2")
-    draft = template.render(**context, font_css="", font_family=FONT_FAMILY, vega_bundle="")
     bundle = ""
-    if any(f.spec for f in builder.figures):
+    if final and any(f.spec for f in builder.figures):
         from scrisk.report.interactive import vega_bundle
 
         bundle = vega_bundle()
-    html = template.render(**context, font_css=font_face_css(_visible_text(draft)),
-                           font_family=FONT_FAMILY, vega_bundle=bundle)
-    return html, builder.tables, builder.figures
+    return template.render(**context, font_css=font_css, font_family=FONT_FAMILY,
+                           vega_bundle=bundle)
 
 
 def _visible_text(html: str) -> str:

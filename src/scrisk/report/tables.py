@@ -182,6 +182,10 @@ class ReportData:
         path in the target year (empty when unavailable).
     company : CompanyRisk or None
         :func:`scrisk.metrics.company.company_risk` of the ``--company`` file.
+    restrictions : RestrictionShares or None
+        :func:`restriction_data` (export-restriction shares of the importer's supply).
+    mine_shares : pandas.DataFrame
+        :func:`mine_share_years` of the detailed commodities (the map's year menu).
     """
 
     importer: str
@@ -220,6 +224,7 @@ class ReportData:
     demand: pd.DataFrame = field(default_factory=pd.DataFrame)
     company: object = None
     restrictions: object = None  # scrisk.metrics.restrictions.RestrictionShares
+    mine_shares: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # --------------------------------------------------------------------------- options
@@ -1086,6 +1091,7 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
             home=importer, scenarios=tuple(files)))
     families, citations = provenance_tables(dataset)
     fingerprint, files = data_fingerprint(dataset)
+    mine_shares = mine_share_years(dataset, tuple(details))
     return ReportData(
         importer=importer, year=year, years=years, commodities=tuple(details),
         overview=tuple(overview), headline=headline, criticality=criticality, details=details,
@@ -1098,7 +1104,32 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
                 "draws": draws, "sections": tuple(s for s in SECTIONS if s in wanted)},
         appendix=appendix, findings=findings, trend=trend, import_value=values,
         disruptions=disruptions, ssr_path=path, trajectory=trajectory, midstream=midstream,
-        demand=demand, company=company_risk_table, restrictions=restrictions)
+        demand=demand, company=company_risk_table, restrictions=restrictions,
+        mine_shares=mine_shares)
+
+
+def mine_share_years(dataset: Dataset, commodities: Sequence[str]) -> pd.DataFrame:
+    """Mine shares of every country, year held and commodity (``ROW`` and zeros left out).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``iso3, share, commodity, year``, by commodity then year.
+    """
+    from scrisk.metrics.concentration import stage_shares
+
+    parts = []
+    for commodity in commodities:
+        for year in dataset.years("production"):
+            share = stage_shares(dataset, commodity, "mining", year)
+            share = share.loc[(share > 0) & ~share.index.isin(["ROW"])]
+            if len(share):
+                parts.append(pd.DataFrame({"iso3": share.index.astype(str),
+                                           "share": share.to_numpy(dtype=float),
+                                           "commodity": commodity, "year": int(year)}))
+    if not parts:
+        return pd.DataFrame(columns=["iso3", "share", "commodity", "year"])
+    return pd.concat(parts, ignore_index=True)
 
 
 def midstream_tables(dataset: Dataset, importer: str) -> dict[str, object] | None:

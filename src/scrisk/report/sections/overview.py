@@ -71,7 +71,11 @@ def _overview_figures(builder) -> list[dict]:
         frame = frame.loc[~frame["iso3"].isin([UNATTRIBUTED, fg.OTHER, "ROW"])]
         frame = frame.assign(commodity_name=[loc.commodity(c) for c in frame["commodity"]],
                              name=[loc.country(c) for c in frame["iso3"]])
-        yearly = _mine_shares_by_year(builder.ds, list(data.details), loc)
+        yearly = data.mine_shares
+        if len(yearly):
+            yearly = yearly.assign(
+                commodity_name=[loc.commodity(c) for c in yearly["commodity"]],
+                name=[loc.country(c) for c in yearly["iso3"]])
         spec = iv.share_map(yearly if len(yearly) else frame,
                             choosers={"commodity_name": t("exec.choose_commodity"),
                                       **({"year": t("fig.year")} if len(yearly) else {})},
@@ -86,26 +90,6 @@ def _overview_figures(builder) -> list[dict]:
             legend_label=t("fig.map_production.legend"), highlight=data.importer,
             title=loc.commodity(first["commodity"].iloc[0]))})
     return blocks
-
-def _mine_shares_by_year(ds, commodities: list[str], loc) -> pd.DataFrame:
-    """Mine shares of every country, commodity and year held (for the map's year menu)."""
-    from scrisk.metrics.concentration import stage_shares
-
-    parts = []
-    for commodity in commodities:
-        for year in ds.years("production"):
-            share = stage_shares(ds, commodity, "mining", year)
-            share = share.loc[(share > 0) & ~share.index.isin(["ROW"])]
-            if len(share):
-                parts.append(pd.DataFrame({"iso3": share.index.astype(str),
-                                           "share": share.to_numpy(dtype=float),
-                                           "commodity": commodity, "year": int(year)}))
-    if not parts:
-        return pd.DataFrame(columns=["iso3", "share", "commodity", "year"])
-    frame = pd.concat(parts, ignore_index=True)
-    return frame.assign(commodity_name=[loc.commodity(c) for c in frame["commodity"]],
-                        name=[loc.country(c) for c in frame["iso3"]])
-
 
 def appendix_section(builder) -> dict[str, object]:
     data, t = builder.data, builder.t
