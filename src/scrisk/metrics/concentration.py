@@ -86,17 +86,15 @@ def stage_shares(dataset: Dataset, commodity: str | None, stage: str, year: int,
         from scrisk.metrics.midstream import stage_shares as midstream_shares
 
         return midstream_shares(dataset, stage, year, variant=variant)
-    prod = dataset.production
-    rows = prod.loc[(prod["commodity"] == commodity) & (prod["stage"] == stage)
-                    & (prod["year"] == year)]
+    # indexed lookups (built once per dataset) instead of masking whole tables per call
+    rows = dataset.select("production", commodity=commodity, stage=stage, year=year)
     if not rows.empty:
         by_country = rows.groupby("iso3")["quantity"].sum()
         total = by_country.sum()
         out = (by_country / total if total > 0 else by_country * 0).rename("share")
         out.attrs["share_year"] = int(year)
         return out
-    shares = dataset.processing_shares
-    shares = shares.loc[(shares["commodity"] == commodity) & (shares["stage"] == stage)]
+    shares = dataset.select("processing_shares", commodity=commodity, stage=stage)
     if shares.empty:
         return pd.Series(dtype="float64", name="share")
     published = sorted(int(y) for y in shares["year"].unique())
@@ -112,21 +110,34 @@ def stage_shares(dataset: Dataset, commodity: str | None, stage: str, year: int,
 def concentration_of(shares: pd.Series, wgi: pd.Series | None = None, scale: float = 1.0
                      ) -> dict[str, object]:
     """Concentration figures of one share vector (aggregate rows excluded from sums)."""
-    real = shares.drop([c for c in AGGREGATE_CODES if c in shares.index])
-    ordered = real.sort_values(ascending=False, kind="stable")
-    value = hhi(ordered.to_numpy(), scale)
+    # plain arrays: this runs once per commodity, stage and year of every table
+    codes = shares.index
+    values = shares.to_numpy(dtype=float)
+    keep = ~codes.isin(AGGREGATE_CODES)
+    if not keep.all():
+        codes, values = codes[keep], values[keep]
+    # descending, ties in their given order (as a stable descending sort_values)
+    order = np.argsort(-values, kind="stable")
+    ordered = values[order]
+    value = hhi(ordered, scale)
+    top3 = ordered[:3]
     out: dict[str, object] = {
-        "n_countries": int((ordered > 0).sum()),
+        "n_countries": int(np.count_nonzero(ordered > 0)),
         "hhi": value,
-        "top1_iso3": str(ordered.index[0]) if len(ordered) else None,
-        "top1_share": float(ordered.iloc[0]) if len(ordered) else np.nan,
-        "top3_share": float(ordered.iloc[:3].sum()),
+        "top1_iso3": str(codes[order[0]]) if len(ordered) else None,
+        "top1_share": float(ordered[0]) if len(ordered) else np.nan,
+        "top3_share": float(np.sum(np.where(np.isnan(top3), 0.0, top3))),
         "effective_suppliers": scale / value if value > 0 else np.nan,
     }
     if wgi is not None:
-        scaled = ordered.index.map(lambda c: wgi_scaled(wgi[c]) if c in wgi.index
-                                   else MISSING_WGI_SCALED).to_numpy(dtype=float)
-        out["gov_hhi"] = float(np.sum(ordered.to_numpy() ** 2 * scaled))
+        # a country missing from the governance table counts as MISSING_WGI_SCALED
+        at = wgi.index.get_indexer(codes[order])
+        held = wgi.to_numpy(dtype=float)[at] if len(wgi) else np.zeros(len(at))
+        scaled = np.where(at >= 0, wgi_scaled(held), MISSING_WGI_SCALED)
+        weighted = ordered ** 2 * scaled
+        # shares held as Python objects were summed left to right (not pairwise): kept so
+        out["gov_hhi"] = float(sum(weighted.tolist()) if shares.dtype == object
+                               else np.sum(weighted))
     return out
 
 
@@ -160,9 +171,14 @@ def concentration(dataset: Dataset, commodity: str | None = None, stage: str | N
     if stage in MIDSTREAM_STAGES:
         return midstream_concentration(dataset, stage, year, scale)
     commodities = [dataset.check_commodity(commodity)] if commodity else dataset.commodities_list
-    stages = [stage] if stage else ["mining", "refining"]
-    prod_years = dataset.years("production")
-    years = [dataset.check_year(year)] if year is not None else list(prod_years)
+    return _concentration(dataset, commodities, [stage] if stage else ["mining", "refining"],
+                          [dataset.check_year(year)] if year is not None
+                          else list(dataset.years("production")), scale)
+
+
+def _concentration(dataset: Dataset, commodities: Sequence[str], stages: Sequence[str],
+                   years: Sequence[int], scale: float = 1.0) -> pd.DataFrame:
+    """:func:`concentration` rows of several commodities (year, commodity, stage order)."""
     rows = []
     for y in years:
         wgi = latest_wgi(dataset, y)

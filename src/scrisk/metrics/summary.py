@@ -88,16 +88,20 @@ def concentration_trend(dataset: Dataset, commodities: Iterable[str],
     >>> t.loc[t["stage"] == "mining", "top1_iso3"].tolist()
     ['COD', 'COD']
     """
-    from scrisk.metrics.concentration import concentration
+    from scrisk.metrics.concentration import _concentration
 
-    parts = [concentration(dataset, commodity, None, None) for commodity in commodities]
+    wanted = [dataset.check_commodity(c) for c in commodities]
     columns = ["commodity", "stage", "year", "top1_iso3", "top1_share", "hhi", "share_year"]
-    if not parts:
+    if not wanted:
         return pd.DataFrame(columns=columns)
-    table = pd.concat(parts, ignore_index=True)
-    table = table.loc[table["stage"].isin(list(stages))]
+    # the rows of concentration(dataset, commodity) of each commodity, computed in one
+    # pass over the wanted years and stages only (one governance lookup per year)
+    kept_years = list(dataset.years("production"))
     if years is not None:
-        table = table.loc[table["year"].isin(list(years))]
+        chosen = set(years)
+        kept_years = [y for y in kept_years if y in chosen]
+    table = _concentration(dataset, wanted, [s for s in ("mining", "refining") if s in stages],
+                           kept_years)
     return table[columns].sort_values(["commodity", "stage", "year"], ignore_index=True)
 
 
