@@ -112,17 +112,29 @@ def output_in_year(dataset: Dataset, year: int | None = None) -> pd.DataFrame:
     yearly = _optional_table(dataset, "facility_output")
     if yearly is None or yearly.empty:
         return table
-    yearly = yearly.loc[yearly["facility_id"].isin(table.index)].copy()
+    # per facility the row of the nearest year; a tie prefers the earlier year (no peeking
+    # at the future). Rows are unique per facility and year (the table's key).
+    at = table.index.get_indexer(yearly["facility_id"])
+    known = at >= 0
+    if not known.any():
+        return table
+    at = at[known]
+    years = yearly["year"].to_numpy(dtype=np.int64)[known]
     # no year: each facility's latest reported year stands for "now"
-    wanted = int(year) if year is not None else int(yearly["year"].max()) + 1
-    yearly["distance"] = (yearly["year"].astype(int) - wanted).abs()
-    # nearest year; a tie prefers the earlier year (no peeking at the future)
-    yearly = yearly.sort_values(["facility_id", "distance", "year"], kind="stable")
-    nearest = yearly.groupby("facility_id").first()
-    table.loc[nearest.index, "output_t"] = nearest["output_t"].astype(float).to_numpy()
-    table.loc[nearest.index, "output_year"] = nearest["year"].astype("Int64").to_numpy()
-    table.loc[nearest.index, "output_source"] = np.where(
-        nearest["distance"].to_numpy() == 0, "year", "nearest")
+    wanted = int(year) if year is not None else int(years.max()) + 1
+    distance = np.abs(years - wanted)
+    order = np.lexsort((years, distance, at))
+    _, first = np.unique(at[order], return_index=True)
+    pick = order[first]
+    output_t = table["output_t"].to_numpy(dtype=float, copy=True)
+    output_t[at[pick]] = yearly["output_t"].to_numpy(dtype=float)[known][pick]
+    output_year = table["output_year"].array.copy()
+    output_year[at[pick]] = years[pick]
+    source = table["output_source"].to_numpy(dtype=object, copy=True)
+    source[at[pick]] = np.where(distance[pick] == 0, "year", "nearest")
+    table["output_t"] = output_t
+    table["output_year"] = output_year
+    table["output_source"] = pd.array(source, dtype=table["output_source"].dtype)
     return table
 
 
@@ -273,6 +285,19 @@ def procurement_share(dataset: Dataset, importer: str, commodity: str, year: int
         share.attrs.update(trade_year=None, metal_from="none")
         return share
     nearest = min(years, key=lambda y: (abs(y - year), y))
+    # every year maps to one trade year (those after the data to the last one): each share
+    # vector is computed once per dataset (a dataset is not changed after load)
+    key = (importer, commodity, nearest, stage)
+    cache = dataset.__dict__.setdefault("_procurement_share", {})
+    if key not in cache:
+        cache[key] = _procurement_share(dataset, importer, commodity, nearest, stage)
+    share = cache[key].copy()
+    share.attrs = dict(cache[key].attrs)
+    return share
+
+
+def _procurement_share(dataset: Dataset, importer: str, commodity: str, nearest: int,
+                       stage: str) -> pd.Series:
     rows, metal_from = _contained_trade(dataset, commodity, nearest, stage)
     exports = rows.groupby("exporter", observed=True)["contained"].sum()
     to_importer = rows.loc[rows["importer"] == importer].groupby(
@@ -428,16 +453,19 @@ def _resolve_basis(basis: str, share_basis: str) -> tuple[str, str]:
 
 def _carry(frame: pd.DataFrame, column: str, year: int) -> tuple[float, int | None]:
     """Value of ``column`` in ``year``, else of the nearest earlier year, else the nearest one."""
-    held = frame.loc[frame[column].notna(), ["year", column]]
-    if held.empty:
+    values = frame[column].to_numpy(dtype=float, na_value=np.nan)
+    held = ~np.isnan(values)
+    if not held.any():
         return float("nan"), None
-    exact = held.loc[held["year"] == year]
+    values, years = values[held], frame["year"].to_numpy()[held]
+    exact = np.flatnonzero(years == year)
     if len(exact):
-        return float(exact[column].iloc[0]), year
-    earlier = held.loc[held["year"] < year]
-    pick = earlier.loc[earlier["year"].idxmax()] if len(earlier) else held.loc[
-        (held["year"] - year).abs().idxmin()]
-    return float(pick[column]), int(pick["year"])
+        return float(values[exact[0]]), year
+    earlier = np.flatnonzero(years < year)
+    # the first of the latest earlier year, else the first of the nearest year
+    pick = earlier[np.argmax(years[earlier])] if len(earlier) else np.argmin(
+        np.abs(years - year))
+    return float(values[pick]), int(years[pick])
 
 
 def demand_and_recycling(dataset: Dataset, iso3: str, commodity: str,
@@ -454,8 +482,7 @@ def demand_and_recycling(dataset: Dataset, iso3: str, commodity: str,
     >>> demand_and_recycling(load_dataset(), "JPN", "copper", 2019)["demand_t"]
     1001537.0
     """
-    cons = dataset.consumption
-    rows = cons.loc[(cons["iso3"] == iso3) & (cons["commodity"] == commodity)]
+    rows = dataset.select("consumption", iso3=iso3, commodity=commodity)
     demand, demand_year = _carry(rows, "demand_t", year)
     recycling, recycling_year = _carry(rows, "recycling_t", year)
     flags = []
@@ -470,8 +497,8 @@ def demand_and_recycling(dataset: Dataset, iso3: str, commodity: str,
         flags.append(f"recycling_from_{recycling_year}")
     estimated = False
     if demand_year is not None and "quality" in rows:
-        quality = rows.loc[rows["year"] == demand_year, "quality"]
-        estimated = bool(len(quality)) and str(quality.iloc[0]) == "estimated"
+        same = np.flatnonzero(rows["year"].to_numpy() == demand_year)
+        estimated = bool(len(same)) and str(rows["quality"].iloc[same[0]]) == "estimated"
         if estimated:
             flags.append("demand_estimated")
     return {"demand_t": demand, "recycling_t": recycling, "demand_year": demand_year,
