@@ -120,18 +120,10 @@ def battery_needs(dataset: Dataset, gwh: float = 150.0, scenario: str | None = N
         mix = chemistry_mix(dataset, scenario)
     if abs(float(mix.sum()) - 1.0) > 1e-6:
         raise ValueError(f"chemistry shares must sum to 1, got {float(mix.sum()):.6g}")
-    intensity = dataset.battery_intensity.pivot_table(
-        index="material", columns="chemistry", values="kg_per_kwh", aggfunc="sum", fill_value=0.0)
+    intensity = _intensity(dataset)
     unknown = sorted(set(mix.index) - set(intensity.columns))
     if unknown:
         raise UnknownChoiceError("chemistry", unknown[0], intensity.columns)
-    # one lithium need in two units that can never disagree: LCE (the unit of the
-    # calibration and of every target) and contained Li = LCE x LI_PER_LCE; a table of
-    # Li rows only gets its LCE from them
-    if "lithium_lce" in intensity.index:
-        intensity.loc["lithium"] = intensity.loc["lithium_lce"] * LI_PER_LCE
-    elif "lithium" in intensity.index:
-        intensity.loc["lithium_lce"] = intensity.loc["lithium"] / LI_PER_LCE
     parts = intensity[list(mix.index)] * mix.to_numpy() * gwh * TONNES_PER_GWH_PER_KG_PER_KWH
     factor = pd.Series(1.0, index=parts.index)
     if basis == "calibrated":
@@ -144,6 +136,28 @@ def battery_needs(dataset: Dataset, gwh: float = 150.0, scenario: str | None = N
     table["yield_factor"] = factor
     table = table.reset_index().rename_axis(columns=None)
     return table.sort_values("material", ignore_index=True)
+
+
+def _intensity(dataset: Dataset) -> pd.DataFrame:
+    """Material x chemistry kg/kWh of ``battery_intensity.csv``, with both lithium rows.
+
+    Built once per dataset (a dataset is not changed after load): demand paths ask
+    for the needs of every year's mix.
+    """
+    cache = dataset.__dict__
+    if "_battery_intensity" not in cache:
+        intensity = dataset.battery_intensity.pivot_table(
+            index="material", columns="chemistry", values="kg_per_kwh", aggfunc="sum",
+            fill_value=0.0)
+        # one lithium need in two units that can never disagree: LCE (the unit of the
+        # calibration and of every target) and contained Li = LCE x LI_PER_LCE; a table of
+        # Li rows only gets its LCE from them
+        if "lithium_lce" in intensity.index:
+            intensity.loc["lithium"] = intensity.loc["lithium_lce"] * LI_PER_LCE
+        elif "lithium" in intensity.index:
+            intensity.loc["lithium_lce"] = intensity.loc["lithium"] / LI_PER_LCE
+        cache["_battery_intensity"] = intensity
+    return cache["_battery_intensity"].copy()
 
 
 def battery_coverage(dataset: Dataset, gwh: float = 150.0, scenario: str | None = None,

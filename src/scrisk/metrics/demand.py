@@ -601,8 +601,13 @@ def demand_needs(dataset: Dataset, path: DemandPath, basis: str = DEFAULT_BASIS)
     gwh = demand_gwh(path).set_index("year")
     copper = copper_intensity(dataset)
     parts = []
+    per_mix: dict[tuple, pd.Series] = {}  # years with the same chemistry mix: computed once
     for year in path.years:
-        per_gwh = needs_per_gwh(dataset, path.chemistry.loc[year], basis)
+        mix = path.chemistry.loc[year]
+        key = tuple(mix.items())
+        if key not in per_mix:
+            per_mix[key] = needs_per_gwh(dataset, mix, basis)
+        per_gwh = per_mix[key]
         block = pd.DataFrame({"material": list(MATERIALS)})
         for level, suffix in zip(LEVELS, ("_low", "", "_high"), strict=True):
             g = float(gwh.loc[year, f"gwh{suffix}"])
@@ -698,7 +703,12 @@ def demand_coverage(dataset: Dataset, path: DemandPath, portfolio=None,
     >>> sorted(cov["material"].unique())
     ['cobalt', 'graphite', 'lithium_lce', 'manganese', 'nickel']
     """
-    needs = demand_needs(dataset, path, basis)
+    return _demand_coverage(dataset, path, portfolio, iso3, demand_needs(dataset, path, basis))
+
+
+def _demand_coverage(dataset: Dataset, path: DemandPath, portfolio, iso3: str | None,
+                     needs: pd.DataFrame) -> pd.DataFrame:
+    """:func:`demand_coverage` of the path's :func:`demand_needs` ``needs``."""
     needs = needs.loc[needs["material"].isin(list(CATHODE_ANODE))].reset_index(drop=True)
     secured = secured_battery_supply(dataset, iso3 or path.iso3)
     extra = portfolio_supply(dataset, portfolio, path.years)
@@ -746,6 +756,12 @@ def target_comparison(dataset: Dataset, path: DemandPath, year: int = 2030,
         from scrisk.exceptions import UnknownChoiceError
 
         raise UnknownChoiceError("year of the demand path", year, path.years)
+    return _target_comparison(dataset, path, year, basis, demand_needs(dataset, path, basis))
+
+
+def _target_comparison(dataset: Dataset, path: DemandPath, year: int, basis: str,
+                       needs: pd.DataFrame) -> pd.DataFrame:
+    """:func:`target_comparison` of the path's :func:`demand_needs` ``needs`` (on ``basis``)."""
     targets = dataset.policy_targets
     jpn = targets.loc[targets["iso3"] == path.iso3]
 
@@ -760,7 +776,6 @@ def target_comparison(dataset: Dataset, path: DemandPath, year: int = 2030,
         material = row.target_id.removeprefix("battery_material_need_")
         official["lithium_lce" if material == "lithium" else material] = float(row.value)
     gwh = demand_gwh(path).set_index("year").loc[year]
-    needs = demand_needs(dataset, path, basis)
     needs = needs.loc[needs["year"] == year].set_index("material")
     per_gwh = needs_per_gwh(dataset, path.chemistry.loc[year], basis)
     copper = copper_intensity(dataset)["central"]

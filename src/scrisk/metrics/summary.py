@@ -355,19 +355,27 @@ def demand_outlook(dataset: Dataset, path, target_year: int = 2030, portfolio=No
     >>> t["material"].tolist()[:2]
     ['battery_gwh', 'lithium_lce']
     """
+    from scrisk.exceptions import UnknownChoiceError
     from scrisk.metrics.demand import (
         CATHODE_ANODE,
+        DEFAULT_BASIS,
         DemandPath,
-        demand_coverage,
+        _demand_coverage,
+        _target_comparison,
         demand_gwh,
+        demand_needs,
         load_path,
-        target_comparison,
     )
 
     if not isinstance(path, DemandPath):
         path = load_path(path, dataset)
-    compare = target_comparison(dataset, path, target_year).set_index("material")
-    cover = demand_coverage(dataset, path, portfolio, iso3)
+    if target_year not in path.years:  # as target_comparison checks it
+        raise UnknownChoiceError("year of the demand path", target_year, path.years)
+    # target_comparison and demand_coverage of the same needs, computed once
+    needs = demand_needs(dataset, path, DEFAULT_BASIS)
+    compare = _target_comparison(dataset, path, target_year, DEFAULT_BASIS,
+                                 needs).set_index("material")
+    cover = _demand_coverage(dataset, path, portfolio, iso3, needs)
     cover = cover.loc[cover["year"] == target_year].set_index("material")
     rows = [{"material": "battery_gwh", "need_low_t": compare.at["battery_gwh", "path_low"],
              "need_t": compare.at["battery_gwh", "path_central"],
