@@ -28,6 +28,7 @@ import os
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -189,11 +190,14 @@ class Localiser:
         cols = [c for c in cols if c.column in frame.columns]
         book = [c for c in cols if c.where in ("both", "xlsx")]
         page = [c for c in cols if c.where in ("both", "html")]
-        excel = pd.DataFrame({i: [self.value(c.kind, v) for v in frame[c.column]]
+        # columns as lists: iterating a column of Arrow-backed text value by value is slow
+        values = {c.column: frame[c.column].tolist() for c in cols}
+        excel = pd.DataFrame({i: [self.value(c.kind, v) for v in values[c.column]]
                               for i, c in enumerate(book)}, index=range(len(frame)))
         excel.columns = _unique([self.header(c.header) for c in book])
         cells = [[self.cell(c.kind, v) for c, v in zip(page, row, strict=True)]
-                 for row in frame[[c.column for c in page]].itertuples(index=False, name=None)]
+                 for row in zip(*(values[c.column] for c in page), strict=True)] \
+            if page else [[] for _ in range(len(frame))]
         numeric = [c.kind in ("pct", "pp", "num", "num1", "sig", "int", "year", "tonnes")
                    for c in page]
         headers = [self.header(c.header) for c in page]
@@ -579,6 +583,7 @@ class Builder:
 # --------------------------------------------------------------------------- HTML
 
 
+@cache
 def _environment():
     import jinja2
 
