@@ -76,13 +76,13 @@ def stakes_in_year(dataset: Dataset, year: int | None = None) -> pd.DataFrame:
     owners = dataset.ownership
     if "valid_to" not in owners:  # data written before stakes were dated
         return owners
-    start = owners["valid_from"].astype("Float64")
-    end = owners["valid_to"].astype("Float64")
+    start = owners["valid_from"].to_numpy(dtype=float, na_value=np.nan)
+    end = owners["valid_to"].to_numpy(dtype=float, na_value=np.nan)
     if year is None:
-        keep = end.isna()
+        keep = np.isnan(end)
     else:
-        keep = (start.isna() | (start <= year)) & (end.isna() | (end >= year))
-    return owners.loc[keep.fillna(False).to_numpy(dtype=bool)]
+        keep = (np.isnan(start) | (start <= year)) & (np.isnan(end) | (end >= year))
+    return owners.loc[keep]
 
 
 def output_in_year(dataset: Dataset, year: int | None = None) -> pd.DataFrame:
@@ -188,6 +188,16 @@ def secured_shares(dataset: Dataset, iso3: str = "JPN", basis: str = "offtake_or
     >>> bool((table["secured_share"] <= 1).all())
     True
     """
+    # computed once per dataset and question: the report asks for the same table once per
+    # chemistry scenario of the battery coverage (a dataset is not changed after load)
+    key = (iso3, basis, year)
+    cache = dataset.__dict__.setdefault("_secured_shares", {})
+    if key not in cache:
+        cache[key] = _secured_shares(dataset, iso3, basis, year)
+    return cache[key].copy()
+
+
+def _secured_shares(dataset: Dataset, iso3: str, basis: str, year: int | None) -> pd.DataFrame:
     owners = stakes_in_year(dataset, year)
     owners = owners.loc[owners["owner_iso3"] == iso3]
     share = _share_of(owners, basis)
@@ -279,16 +289,19 @@ def procurement_share(dataset: Dataset, importer: str, commodity: str, year: int
     >>> bool(0 < share["CHL"] < 1)
     True
     """
-    years = dataset.years("trade")
-    if not years:
+    # every year maps to one trade year (those after the data to the last one): each share
+    # vector is computed once per dataset (a dataset is not changed after load)
+    nearest_of = dataset.__dict__.setdefault("_nearest_trade_year", {})
+    if year not in nearest_of:
+        years = dataset.years("trade")
+        nearest_of[year] = min(years, key=lambda y: (abs(y - year), y)) if years else None
+    nearest = nearest_of[year]
+    if nearest is None:
         share = pd.Series(dtype=float)
         share.attrs.update(trade_year=None, metal_from="none")
         return share
-    nearest = min(years, key=lambda y: (abs(y - year), y))
-    # every year maps to one trade year (those after the data to the last one): each share
-    # vector is computed once per dataset (a dataset is not changed after load)
-    key = (importer, commodity, nearest, stage)
     cache = dataset.__dict__.setdefault("_procurement_share", {})
+    key = (importer, commodity, nearest, stage)
     if key not in cache:
         cache[key] = _procurement_share(dataset, importer, commodity, nearest, stage)
     share = cache[key].copy()
@@ -365,17 +378,21 @@ def secured_supply(dataset: Dataset, iso3: str = "JPN", year: int | None = None,
 
 def _secured_supply(dataset: Dataset, iso3: str, year: int | None,
                     commodities: Iterable[str] | None, share_basis: str) -> pd.DataFrame:
+    # arrays looked up by position: this runs once per year of every trajectory
     owners = stakes_in_year(dataset, year)
-    owners = owners.loc[owners["owner_iso3"] == iso3].copy()
+    owners = owners.loc[(owners["owner_iso3"] == iso3).to_numpy(dtype=bool)]
     fac = dataset.facilities.set_index("facility_id")
-    owners = owners.loc[owners["facility_id"].isin(fac.index)]
-    owners["commodity"] = owners["facility_id"].map(fac["commodity"])
-    owners["stage"] = owners["facility_id"].map(fac["stage"])
-    owners = owners.loc[owners["stage"] == MINE_STAGE]
+    fac_commodity = fac["commodity"].to_numpy(dtype=object)
+    at = fac.index.get_indexer(owners["facility_id"])
+    keep = at >= 0
+    keep &= fac["stage"].to_numpy(dtype=object)[at] == MINE_STAGE
     if commodities is not None:
-        owners = owners.loc[owners["commodity"].isin(list(commodities))]
-    owners["share"] = _share_of(owners, share_basis).to_numpy()
-    owners["offtake_disclosed"] = owners["offtake_share"].notna().to_numpy()
+        wanted = set(commodities)
+        keep &= np.array([c in wanted for c in fac_commodity[at]], dtype=bool)
+    owners, at = owners.loc[keep], at[keep]
+    commodity = fac_commodity[at]
+    share = _share_of(owners, share_basis).to_numpy(dtype=float)
+    disclosed = owners["offtake_share"].notna().to_numpy(dtype=bool)
     columns = ["facility_id", "commodity", "iso3", "output_t", "output_year", "output_source",
                "secured_share", "entitled_t", "procured_share", "procured_t", "offtake_t"]
     if owners.empty:
@@ -384,36 +401,35 @@ def _secured_supply(dataset: Dataset, iso3: str, year: int | None,
     when = int(year) if year is not None else max(dataset.years("trade") or [0])
     attrs: dict[str, dict] = {}
     shares: dict[str, pd.Series] = {}
-    for metal in sorted(set(owners["commodity"])):
-        share = procurement_share(dataset, iso3, metal, when)
-        shares[metal] = share
-        attrs[metal] = dict(share.attrs)
-    owners["country"] = owners["facility_id"].map(fac["iso3"]).astype(str)
+    for metal in sorted(set(commodity)):
+        share_of_metal = procurement_share(dataset, iso3, metal, when)
+        shares[metal] = share_of_metal
+        attrs[metal] = dict(share_of_metal.attrs)
+    fac_iso3 = fac["iso3"].astype(str).to_numpy(dtype=object)
     country_share = np.array([float(shares[m].get(c, 0.0)) for m, c in
-                              zip(owners["commodity"], owners["country"], strict=True)])
-    owners["delivered"] = np.where(owners["offtake_disclosed"], 1.0, country_share)
-    grouped = owners.groupby("facility_id", sort=True)
-    secured = grouped["share"].sum().clip(upper=1.0)
-    raw = grouped["share"].sum()
+                              zip(commodity, fac_iso3[at], strict=True)])
+    delivered_each = np.where(disclosed, 1.0, country_share)
+    ids = owners["facility_id"].to_numpy(dtype=object)
+    raw = pd.Series(share).groupby(ids, sort=True).sum()
+    secured = raw.clip(upper=1.0)
     # the cap at 1 scales every owner's part alike
     scale = (secured / raw.where(raw > 0, 1.0)).fillna(0.0)
-    owners["part"] = owners["share"] * owners["facility_id"].map(scale)
-    delivered = (owners["part"] * owners["delivered"]).groupby(owners["facility_id"]).sum()
-    offtake = (owners["part"] * owners["offtake_disclosed"]).groupby(owners["facility_id"]).sum()
-    table = pd.DataFrame({"facility_id": secured.index})
-    table["commodity"] = table["facility_id"].map(fac["commodity"]).to_numpy()
-    table["iso3"] = table["facility_id"].map(fac["iso3"]).astype(str).to_numpy()
-    out = output.reindex(secured.index)
-    table["output_t"] = out["output_t"].to_numpy(dtype=float)
-    table["output_year"] = out["output_year"].to_numpy()
-    table["output_source"] = out["output_source"].to_numpy()
-    table["secured_share"] = secured.to_numpy()
-    table["entitled_t"] = table["secured_share"] * table["output_t"]
+    part = share * scale.to_numpy()[raw.index.get_indexer(ids)]
+    delivered = pd.Series(part * delivered_each).groupby(ids, sort=True).sum()
+    offtake = pd.Series(part * disclosed).groupby(ids, sort=True).sum()
+    held = fac.index.get_indexer(raw.index)
+    out = output.reindex(raw.index)
+    output_t = out["output_t"].to_numpy(dtype=float)
+    secured_share = secured.to_numpy()
+    entitled_t = secured_share * output_t
     with np.errstate(invalid="ignore", divide="ignore"):
-        blend = np.where(secured.to_numpy() > 0, delivered.to_numpy() / secured.to_numpy(), 0.0)
-    table["procured_share"] = blend
-    table["procured_t"] = table["entitled_t"] * table["procured_share"]
-    table["offtake_t"] = offtake.to_numpy() * table["output_t"]
+        blend = np.where(secured_share > 0, delivered.to_numpy() / secured_share, 0.0)
+    table = pd.DataFrame({
+        "facility_id": raw.index, "commodity": fac_commodity[held], "iso3": fac_iso3[held],
+        "output_t": output_t, "output_year": out["output_year"].to_numpy(),
+        "output_source": out["output_source"].to_numpy(), "secured_share": secured_share,
+        "entitled_t": entitled_t, "procured_share": blend, "procured_t": entitled_t * blend,
+        "offtake_t": offtake.to_numpy() * output_t})
     table = table.sort_values(["commodity", "entitled_t"], ascending=[True, False],
                               ignore_index=True, kind="stable")
     table.attrs["trade"] = attrs
@@ -577,14 +593,19 @@ def self_sufficiency(dataset: Dataset, iso3: str = "JPN", years: Iterable[int] |
     for year in years:
         mines = secured_supply(dataset, iso3, year, wanted, share_basis)
         trade = mines.attrs.get("trade", {})
+        # plain arrays, masked per metal (sums as Series.sum: NaN counts as 0)
+        mine_metal = mines["commodity"].to_numpy(dtype=object)
+        mine_source = mines["output_source"].to_numpy(dtype=object)
+        mine_entitled = mines["entitled_t"].to_numpy(dtype=float)
+        mine_procured = mines["procured_t"].to_numpy(dtype=float)
         for metal in wanted:
             need = demand_and_recycling(dataset, iso3, metal, year)
             if need["demand_year"] is None:
                 continue  # no demand for this metal in any year: nothing to divide by
-            part = mines.loc[mines["commodity"] == metal]
+            part = mine_metal == metal
             flags = list(need["flags"])
-            nearest = int((part["output_source"] == "nearest").sum())
-            undated = int((part["output_source"] == "undated").sum())
+            nearest = int(np.count_nonzero(mine_source[part] == "nearest"))
+            undated = int(np.count_nonzero(mine_source[part] == "undated"))
             if nearest:
                 flags.append(f"output_nearest:{nearest}")
             if undated:
@@ -597,11 +618,11 @@ def self_sufficiency(dataset: Dataset, iso3: str = "JPN", years: Iterable[int] |
             rows.append({
                 "commodity": metal, "year": year, "demand_t": need["demand_t"],
                 "recycling_t": need["recycling_t"],
-                "entitled_t": float(part["entitled_t"].sum()),
-                "procured_t": float(part["procured_t"].sum()),
+                "entitled_t": _nansum(mine_entitled[part]),
+                "procured_t": _nansum(mine_procured[part]),
                 "published": published.get((metal, year), np.nan),
                 "flag": ";".join(flags),
-                "note": _note(need, len(part)),
+                "note": _note(need, int(np.count_nonzero(part))),
             })
     table = pd.DataFrame(rows, columns=["commodity", "year", "demand_t", "recycling_t",
                                         "entitled_t", "procured_t", "published", "flag",
@@ -628,6 +649,11 @@ def self_sufficiency(dataset: Dataset, iso3: str = "JPN", years: Iterable[int] |
     table = table.sort_values(["year", "commodity"], key=lambda s: s.map(order)
                               if s.name == "commodity" else s, ignore_index=True, kind="stable")
     return table[RESULT_COLUMNS]
+
+
+def _nansum(values: np.ndarray) -> float:
+    """Sum as :meth:`pandas.Series.sum` takes it (missing values count as 0)."""
+    return float(np.where(np.isnan(values), 0.0, values).sum())
 
 
 def _note(need: dict, mines: int) -> str:

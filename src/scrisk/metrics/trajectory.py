@@ -28,6 +28,7 @@ from scrisk.metrics.self_sufficiency import (
     DEFAULT_BASIS,
     PUBLISHED_METRIC,
     TARGET_METRIC,
+    _nansum,
     demand_and_recycling,
     secured_supply,
 )
@@ -209,6 +210,11 @@ def trajectory(dataset: Dataset, portfolio: Sequence[str] | pd.DataFrame | None 
     for year in sorted({int(y) for y in years}):
         mines = secured_supply(dataset, iso3, year, wanted)
         extra = project_tonnes(counted, year) if len(counted) else pd.Series(dtype=float)
+        # plain arrays, masked per metal (sums as Series.sum: NaN counts as 0)
+        mine_metal = mines["commodity"].to_numpy(dtype=object)
+        mine_late = mines["output_source"].to_numpy(dtype=object) == "nearest"
+        mine_t = mines["procured_t" if basis == "procured" else "entitled_t"].to_numpy(
+            dtype=float)
         for metal in wanted:
             need = demand_and_recycling(dataset, iso3, metal, year)
             if need["demand_year"] is None:
@@ -223,12 +229,12 @@ def trajectory(dataset: Dataset, portfolio: Sequence[str] | pd.DataFrame | None 
                     source = f"grown_from_{base}_at_{growth:g}"
                 else:
                     source = f"held_flat_from_{base}"
-            part = mines.loc[mines["commodity"] == metal]
-            existing = float(part["procured_t" if basis == "procured" else "entitled_t"].sum())
+            part = mine_metal == metal
+            existing = _nansum(mine_t[part])
             portfolio_t = float(extra[counted["commodity"].to_numpy() == metal].sum()) \
                 if len(counted) else 0.0
-            late = int((part["output_source"] == "nearest").sum())
-            note = f"{len(part)} mine(s) held"
+            late = int(np.count_nonzero(mine_late[part]))
+            note = f"{int(np.count_nonzero(part))} mine(s) held"
             if late:
                 note += f"; {late} at their nearest reported year's output"
             rows.append({"year": year, "commodity": metal, "demand_t": demand,
