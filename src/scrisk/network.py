@@ -318,7 +318,12 @@ def contained_unit(dataset: Dataset, commodity: str) -> tuple[str, float]:
     >>> contained_unit(load_dataset(), "copper")[0]
     't Cu'
     """
-    row = dataset.select("commodities", commodity=commodity).iloc[0]
+    return _contained_of_row(dataset.select("commodities", commodity=commodity).iloc[0],
+                             commodity)
+
+
+def _contained_of_row(row, commodity: str) -> tuple[str, float]:
+    """:func:`contained_unit` of one ``commodities`` row (a Series or a dict of its values)."""
     unit = row.get("contained_unit")
     factor = row.get("contained_factor")
     if unit is None or pd.isna(unit) or str(unit).strip() == "":
@@ -426,12 +431,12 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
     for block in (trade, feed):
         if block is not None:
             parts += [block["exporter_code"], block["importer_code"]]
-    picked_shares: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}
+    picked_shares: dict[str, tuple[np.ndarray, str, int, np.ndarray]] = {}
     for stage in STAGES[1:]:
         picked = _shares_for(dataset, commodity, stage, year)
         if picked is not None:
             picked_shares[stage] = picked
-            parts.append(picked[1])
+            parts.append(picked[3])
     codes = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     countries = tuple(names[codes].tolist())
     index = {c: i for i, c in enumerate(countries)}
@@ -473,15 +478,13 @@ def build_network(dataset: Dataset, commodity: str, year: int) -> SupplyNetwork:
                                        mining_factor))
             production[stage], basis[stage] = vec, "statistics"
         elif stage in picked_shares:
-            rows, share_codes = picked_shares[stage]
+            quantity, share_unit, share_year, share_codes = picked_shares[stage]
             vec = np.zeros(n)
-            amount = to_contained(rows["quantity"].to_numpy(dtype=float),
-                                  str(rows["unit"].iloc[0]), unit, mining_unit, mining_factor)
+            amount = to_contained(quantity, share_unit, unit, mining_unit, mining_factor)
             amount = np.nan_to_num(amount, nan=0.0)
             np.add.at(vec, np.searchsorted(codes, share_codes), amount)
             vec = _fill_unlisted(vec, flows.get(stage), index, notes, stage)
             production[stage], basis[stage] = vec, "shares"
-            share_year = int(rows["year"].iloc[0])
             if share_year != year:
                 notes.append(f"{stage} output of {year} uses the published shares of "
                              f"{share_year}")
@@ -561,32 +564,50 @@ def _fill_unlisted(vec: np.ndarray, flows, index: Mapping[str, int],
 
 
 def _shares_for(dataset: Dataset, commodity: str, stage: str, year: int
-                ) -> tuple[pd.DataFrame, np.ndarray] | None:
+                ) -> tuple[np.ndarray, str, int, np.ndarray] | None:
     """Published output (share x world total) of one stage: latest year not after ``year``.
 
-    Returns the rows and their countries' codes (:func:`_country_names`), or
-    ``None`` when no table with a world total exists.
+    Returns the quantities, the unit of the first row, the share year and the
+    countries' codes (:func:`_country_names`), rows in table order; ``None``
+    when no table with a world total exists.
     """
-    cache = dataset.__dict__.setdefault("_share_rows", {})
-    key = (commodity, stage)
-    if key not in cache:
-        shares = dataset.select("processing_shares", commodity=commodity)
-        rows = shares.loc[shares["stage"] == stage]
-        by_year = {int(y): grp.assign(quantity=grp["share"].astype(float)
-                                      * grp["world_total"].astype(float))
-                   for y, grp in rows.groupby("year")}
-        # only tables with a world total give quantities: a share of a niche product (e.g.
-        # battery-grade manganese sulphate) cannot be scaled by the metal's mine output
-        by_year = {y: g for y, g in by_year.items() if g["world_total"].notna().all()}
-        names = _country_names(dataset)
-        cache[key] = {y: (g, _codes_of(names, _text(g["iso3"])))
-                      for y, g in sorted(by_year.items())}
-    by_year = cache[key]
+    cache = dataset.__dict__.get("_share_rows")
+    if cache is None:
+        cache = _share_tables(dataset)
+        dataset.__dict__["_share_rows"] = cache
+    by_year = cache.get((commodity, stage))
     if not by_year:
         return None
     years = list(by_year)
     usable = [y for y in years if y <= year]
     return by_year[usable[-1] if usable else years[0]]
+
+
+def _share_tables(dataset: Dataset) -> dict:
+    """(commodity, stage) -> {year: (quantity, unit, year, codes)}, years ascending."""
+    if "processing_shares" not in dataset.table_names:
+        return {}
+    frame = dataset.processing_shares
+    commodity = _text(frame["commodity"])
+    stage = _text(frame["stage"])
+    years = frame["year"].to_numpy()
+    share = frame["share"].astype(float).to_numpy()
+    total = frame["world_total"].astype(float).to_numpy()
+    units = frame["unit"].to_numpy(dtype=object)
+    codes = _codes_of(_country_names(dataset), _text(frame["iso3"]))
+    groups: dict = {}
+    for k in range(len(frame)):
+        groups.setdefault((commodity[k], stage[k], int(years[k])), []).append(k)
+    out: dict = {}
+    for (com, stg, yr), rows in sorted(groups.items(), key=lambda item: item[0][2]):
+        rows = np.asarray(rows, dtype=np.int64)
+        # only tables with a world total give quantities: a share of a niche product (e.g.
+        # battery-grade manganese sulphate) cannot be scaled by the metal's mine output
+        if np.isnan(total[rows]).any():
+            continue
+        out.setdefault((com, stg), {})[yr] = (share[rows] * total[rows], str(units[rows[0]]),
+                                              yr, codes[rows])
+    return out
 
 
 def _country_names(dataset: Dataset) -> np.ndarray:
@@ -626,15 +647,28 @@ def _codes_of(names: np.ndarray, values: np.ndarray) -> np.ndarray:
     return pd.Index(names).get_indexer(values).astype(np.int64)
 
 
+def _column_codes(names: np.ndarray, column: pd.Series) -> np.ndarray:
+    """:func:`_codes_of` a text column, looked up once per category when it has categories."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        if codes.size == 0 or codes.min() >= 0:
+            labels = pd.Series(column.cat.categories).astype(str).to_numpy(dtype=object)
+            return _codes_of(names, labels)[codes]
+    return _codes_of(names, _text(column))
+
+
 def _commodity_info(dataset: Dataset) -> dict:
     """Commodity -> (contained unit, factor from the mining unit, mining unit), cached."""
     cache = dataset.__dict__.get("_commodity_info")
     if cache is None:
         cache = {}
-        for com in dataset.commodities_list:
-            unit, factor = contained_unit(dataset, com)
-            mining = str(dataset.select("commodities", commodity=com)["mining_unit"].iloc[0])
-            cache[com] = (unit, factor, mining)
+        # one pass over the rows as dicts: a row Series per commodity costs more than the rest
+        for row in dataset.commodities.to_dict("records"):
+            com = row["commodity"]
+            if com in cache:  # the first row of a commodity, as select(...).iloc[0]
+                continue
+            unit, factor = _contained_of_row(row, com)
+            cache[com] = (unit, factor, str(row["mining_unit"]))
         dataset.__dict__["_commodity_info"] = cache
     return cache
 
@@ -696,7 +730,8 @@ def _prepared(dataset: Dataset, table: str) -> dict:
     years = frame["year"].to_numpy(dtype=np.int64)
     groups = pd.DataFrame({"c": keys, "y": years}).groupby(["c", "y"], sort=False).indices
     names = _country_names(dataset)
-    exporter_code, importer_code = _codes_of(names, exporter), _codes_of(names, importer)
+    exporter_code = _column_codes(names, frame["exporter"])
+    importer_code = _column_codes(names, frame["importer"])
     for (com, yr), rows in groups.items():
         out[(str(com), int(yr))] = {"stage": stage[rows], "exporter": exporter[rows],
                                     "importer": importer[rows],
