@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from scrisk.data.load import load_dataset
 from scrisk.disruption.chokepoints import chokepoints
 from scrisk.disruption.example import example_network, example_route_tables
-from scrisk.disruption.montecarlo import monte_carlo
+from scrisk.disruption.montecarlo import monte_carlo, run_and_monte_carlo
 from scrisk.disruption.scenarios import (
     Scenario,
     Shock,
@@ -294,6 +294,31 @@ def test_monte_carlo_progress_callback(toy):
     monte_carlo(toy, _scenario(TAIWAN), runs=1_000, seed=0, chunk=300, gwh=0.1,
                 battery_scenario="toy", progress=lambda done, total: seen.append((done, total)))
     assert seen == [(300, 1000), (600, 1000), (900, 1000), (1000, 1000)]
+
+
+@pytest.mark.parametrize("stream_above", [8, 0])
+def test_run_and_monte_carlo_is_the_two_calls(toy, monkeypatch, stream_above):
+    import scrisk.disruption.montecarlo as montecarlo
+
+    monkeypatch.setattr(montecarlo, "STREAM_ABOVE", stream_above)  # 0: the streamed order
+    scenario = _scenario(Shock("idn", "export_ban", 1.0, probability=0.5, country="IDN",
+                               commodity="nickel", stage="mining"),
+                         Shock("tw", "sea_lane_closure", 1.0, probability=0.25,
+                               chokepoint="taiwan_strait"),
+                         Shock("ml", "sea_lane_closure", 0.5, probability=0.4,
+                               chokepoint="malacca"))
+    kwargs = {"gwh": 0.1, "battery_scenario": "toy"}
+    det, mc = run_and_monte_carlo(toy, scenario, 600, 4, **kwargs)
+    det_alone = run_scenario(toy, scenario, **kwargs)
+    mc_alone = monte_carlo(toy, scenario, 600, 4, **kwargs)
+    for part in ("supply", "by_origin", "self_sufficiency", "battery", "shocks"):
+        pd.testing.assert_frame_equal(getattr(det, part), getattr(det_alone, part), rtol=1e-12)
+    for part in ("losses", "coverage", "shocks"):
+        pd.testing.assert_frame_equal(getattr(mc, part), getattr(mc_alone, part), rtol=1e-12)
+    assert det.notes == det_alone.notes and mc.notes == mc_alone.notes
+    assert mc.samples.keys() == mc_alone.samples.keys()
+    for key, values in mc_alone.samples.items():
+        np.testing.assert_allclose(mc.samples[key], values, rtol=1e-12, atol=1e-9)
 
 
 # ----------------------------------------------------------------- validation

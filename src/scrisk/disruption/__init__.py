@@ -8,7 +8,8 @@
   refiners behind them.
 * :func:`load_scenario` reads and validates a scenario file
   (``docs/scenarios.md``); :func:`run_scenario` applies its shocks;
-  :func:`monte_carlo` samples them by their probabilities.
+  :func:`monte_carlo` samples them by their probabilities;
+  :func:`run_and_monte_carlo` does both at the cost of about one.
 * :class:`SupplyModel` is the array engine underneath: a batch of scenarios
   is a matrix of surviving shares, evaluated with matrix products.
 
@@ -38,6 +39,7 @@ _PUBLIC = {
     "parse_scenario": "scrisk.disruption.scenarios",
     "run_scenario": "scrisk.disruption.scenarios",
     "monte_carlo": "scrisk.disruption.montecarlo",
+    "run_and_monte_carlo": "scrisk.disruption.montecarlo",
     "MonteCarloResult": "scrisk.disruption.montecarlo",
     "SupplyModel": "scrisk.disruption.engine",
     "Evaluation": "scrisk.disruption.engine",

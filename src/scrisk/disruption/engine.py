@@ -651,23 +651,24 @@ class SupplyModel:
         route = self.route_survival(gates.lanes[:1])
         production, export, link = self._scenario(gates, 0, route)
         after = self.flow.evaluate(production, export, link, self.importer, by_label=True)
-        rows = []
-        for stage in self.flow.stages:
+        labels = self.flow.labels
+        stages, origins, before_t, after_t = [], [], [], []
+        for stage in self.flow.stages:  # upstream first; largest origin first within a stage
             supply = self.supply[stage]
             if supply <= 0:
                 continue
             before = self.flow.composition_rows(stage, [self._m])[0] * supply
             now = after[stage][self._m]
-            for k, label in enumerate(self.flow.labels):
-                if before[k] > 1e-9 * max(supply, 1.0):
-                    rows.append((stage, label, float(before[k]), float(now[k])))
-        table = pd.DataFrame(rows, columns=columns[:4])
+            held = np.nonzero(before > 1e-9 * max(supply, 1.0))[0].tolist()
+            held.sort(key=lambda k: (-before[k], labels[k]))
+            stages.extend([stage] * len(held))
+            origins.extend(labels[k] for k in held)
+            before_t.extend(float(before[k]) for k in held)
+            after_t.extend(float(now[k]) for k in held)
+        table = pd.DataFrame({"stage": stages, "origin": origins, "before_t": before_t,
+                              "after_t": after_t}, columns=columns[:4])
         table["loss_t"] = table["before_t"] - table["after_t"]
-        order = {s: i for i, s in enumerate(self.flow.stages)}
-        table["_o"] = table["stage"].map(order)
-        table = table.sort_values(["_o", "before_t", "origin"], ascending=[True, False, True],
-                                  kind="stable", ignore_index=True)
-        return table.drop(columns="_o")
+        return table
 
     # ----------------------------------------------------------------- single-element losses
 

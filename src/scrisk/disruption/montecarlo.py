@@ -31,10 +31,13 @@ import scipy.sparse
 from scrisk.data.load import Dataset
 from scrisk.data.schemas import STAGES
 from scrisk.disruption.scenarios import (
+    _SUPPLY_MODELS,
     DEFAULT_BATTERY_SCENARIO,
     DEFAULT_GWH,
     Runner,
     Scenario,
+    ScenarioResult,
+    run_with,
     unique_activity,
 )
 
@@ -227,6 +230,70 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
     >>> bool(row["p50_loss_t"] == 0 and row["p99_loss_t"] > 0), round(float(row["prob_loss"]), 2)
     (True, 0.25)
     """
+    _check(runs, chunk, coverage_threshold, substitution, sampler)
+    runner = Runner(dataset, scenario, year, gwh, battery_scenario, stream=True)
+    active = _draw(scenario, runs, seed, chunk, sampler)
+    return _sample(runner, active, seed, substitution, coverage_threshold, chunk, progress)
+
+
+def run_and_monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: int = 0,
+                        *, year: int | None = None, substitution: float = 0.0,
+                        gwh: float = DEFAULT_GWH,
+                        battery_scenario: str = DEFAULT_BATTERY_SCENARIO,
+                        coverage_threshold: float = DEFAULT_COVERAGE_THRESHOLD,
+                        chunk: int = DEFAULT_CHUNK, sampler: str = "uniform"
+                        ) -> tuple[ScenarioResult, MonteCarloResult]:
+    """The deterministic run and the Monte Carlo of one scenario, sharing their work.
+
+    The same results as :func:`scrisk.disruption.run_scenario` and
+    :func:`monte_carlo` called with these arguments (to rounding: a set of
+    shocks evaluated in another batch may differ in the last bits), at the
+    cost of about one of them: each commodity's model is built once, and
+    each distinct set of shocks (all of them, each one alone, none, each
+    pattern sampled) is evaluated once.
+
+    Parameters
+    ----------
+    dataset, scenario, runs, seed, year, substitution, gwh, battery_scenario,
+    coverage_threshold, chunk, sampler
+        As for :func:`monte_carlo` (and :func:`scrisk.disruption.run_scenario`).
+
+    Returns
+    -------
+    tuple of (ScenarioResult, MonteCarloResult)
+
+    Examples
+    --------
+    >>> from scrisk import load_dataset
+    >>> from scrisk.disruption.scenarios import Scenario, Shock
+    >>> closure = Scenario("Taiwan Strait", (Shock("t", "sea_lane_closure", 1.0, probability=0.25,
+    ...                    chokepoint="taiwan_strait", commodities=("graphite",)),), year=2023)
+    >>> det, mc = run_and_monte_carlo(load_dataset(), closure, runs=2_000, seed=1)
+    >>> bool(det.summary()["loss_share"].iloc[0] == mc.summary()["p99_loss_share"].iloc[0])
+    True
+    """
+    _check(runs, chunk, coverage_threshold, substitution, sampler)
+    runner = Runner(dataset, scenario, year, gwh, battery_scenario)
+    active = _draw(scenario, runs, seed, chunk, sampler)
+    runner.remember()
+    J = len(scenario.shocks)
+    # every set of shocks the two need, evaluated once per commodity in one batch
+    wanted = [scipy.sparse.csr_array(np.ones((1, J))), scipy.sparse.csr_array(np.eye(J)),
+              scipy.sparse.csr_array((1, J))]
+    if runs <= _PRIME_RUNS:
+        wanted.append(active)
+    runner.evaluate(scipy.sparse.vstack(wanted, format="csr"), substitution)
+    return (run_with(runner, substitution),
+            _sample(runner, active, seed, substitution, coverage_threshold, chunk, None))
+
+
+_PRIME_RUNS = 100_000
+"""Most runs whose sets of shocks :func:`run_and_monte_carlo` evaluates in its first batch
+(beyond, each chunk of runs evaluates its own, as in :func:`monte_carlo`)."""
+
+
+def _check(runs: int, chunk: int, coverage_threshold: float, substitution: float,
+           sampler: str) -> None:
     if runs < 1:
         raise ValueError(f"runs must be >= 1, got {runs}")
     if chunk < 1:
@@ -237,7 +304,11 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
         raise ValueError(f"substitution must be in [0, 1], got {substitution}")
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
-    runner = Runner(dataset, scenario, year, gwh, battery_scenario, stream=True)
+
+
+def _draw(scenario: Scenario, runs: int, seed: int, chunk: int,
+          sampler: str) -> scipy.sparse.csr_array:
+    """The activity matrix (runs x shocks) of a seed: which shocks happen in each run."""
     probabilities = np.array([s.probability for s in scenario.shocks], dtype=float)
     rng = np.random.Generator(np.random.PCG64(seed))
     draw = sample_active_uniform if sampler == "uniform" else sample_active_sparse
@@ -250,7 +321,15 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
             scipy.sparse.csr_array((0, probabilities.size))
     else:
         active = draw(rng, runs, probabilities)
-    active = scipy.sparse.csr_array(active)
+    return scipy.sparse.csr_array(active)
+
+
+def _sample(runner: Runner, active: scipy.sparse.csr_array, seed: int, substitution: float,
+            coverage_threshold: float, chunk: int,
+            progress: Callable[[int, int], None] | None) -> MonteCarloResult:
+    """Evaluate the sampled runs with a runner (streamed, or with every commodity compiled)."""
+    dataset, scenario = runner.dataset, runner.scenario
+    runs = active.shape[0]
     happened = np.asarray(active.sum(axis=0)).reshape(-1)
     losses: dict = {}
     models: dict = {}
@@ -259,27 +338,48 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
     coverage = {c: np.empty(runs) for c, _ in materials}
     covered = set()
     chunks = [slice(start, min(runs, start + chunk)) for start in range(0, runs, chunk)]
+    # the notes in the order a streamed run meets them (compiled, then battery stage)
+    notes: list[str] = []
+    staged: set[str] = set()
+
+    def battery_stage(commodity: str) -> None:
+        if commodity not in staged:
+            staged.add(commodity)
+            runner.battery_stage(commodity)
+            if commodity in runner.battery_notes:
+                notes.append(runner.battery_notes[commodity])
 
     def evaluate(commodity: str, compiled, part: slice) -> None:
         model = compiled.model
         unique, inverse = unique_activity(active[part])
-        res = runner.evaluate_commodity(compiled, unique, inverse, substitution)
+        res = runner.evaluate_known(compiled, unique, inverse, substitution)
         for stage in model.stages:
             losses[(commodity, stage)][part] = model.supply[stage] - res["after"][stage]
         if commodity in coverage:
+            battery_stage(commodity)
             supply = runner.battery_supply(commodity, {commodity: res}, part.stop - part.start)
             coverage[commodity][part] = supply / (runner.battery_need[commodity] * res["demand"])
             covered.add(commodity)
 
     def start(commodity: str):
-        compiled = runner.compile(commodity)
+        compiled = runner.compiled.get(commodity)
+        if compiled is None:
+            compiled = runner.compile(commodity)
+        notes.extend(compiled.notes)
         models[commodity] = _ModelSummary.of(compiled.model)
         for stage in compiled.model.stages:
             losses[(commodity, stage)] = np.empty(runs)
         return compiled
 
-    if len(runner.commodities) <= STREAM_ABOVE:
+    if len(runner.commodities) <= STREAM_ABOVE or len(runner.compiled) == len(
+            runner.commodities):
         compiled_all = {c: start(c) for c in runner.commodities}
+        if len(runner.commodities) > STREAM_ABOVE:  # notes in the order of a streamed run
+            notes.clear()
+            for c in runner.commodities:
+                notes.extend(compiled_all[c].notes)
+                if c in coverage:
+                    battery_stage(c)
         for part in chunks:
             for commodity, compiled in compiled_all.items():
                 evaluate(commodity, compiled, part)
@@ -289,8 +389,9 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
         # many commodities: one commodity's shock matrices, solver state and model at a time
         total, work = len(runner.commodities) * runs, 0
         cache = dataset.__dict__.setdefault(_FLOW_MODELS, {})
+        supply_models = dataset.__dict__.setdefault(_SUPPLY_MODELS, {})
         for commodity in runner.commodities:
-            held = set(cache)
+            held, held_models = set(cache), set(supply_models)
             compiled = start(commodity)
             for part in chunks:
                 evaluate(commodity, compiled, part)
@@ -301,8 +402,11 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
             del compiled
             for key in set(cache) - held:  # models built for this run only: not kept
                 del cache[key]
+            for key in set(supply_models) - held_models:
+                del supply_models[key]
     for commodity, _ in materials:
         if commodity not in covered:
+            battery_stage(commodity)
             coverage[commodity][:] = runner.battery_supply(commodity, None, runs) / \
                 runner.battery_need[commodity]
     order = {c: k for k, c in enumerate(runner.commodities)}
@@ -316,8 +420,7 @@ def monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000, seed: 
     samples = {f"{c}:{s}": v for (c, s), v in losses.items()}
     samples.update({f"coverage:{m}": coverage[c] for c, m in materials})
     return MonteCarloResult(scenario, runner.year, runs, seed, substitution, coverage_threshold,
-                            table, cover, shocks, MappingProxyType(samples),
-                            tuple(runner.notes))
+                            table, cover, shocks, MappingProxyType(samples), tuple(notes))
 
 
 _FLOW_MODELS = "_flow_models"

@@ -569,6 +569,38 @@ def _sparse_cells(families: dict, J: int, n: int) -> dict[str, scipy.sparse.csr_
     return out
 
 
+_SUPPLY_MODELS = "_scenario_supply_models"
+"""The dataset's supply models of scenario runs: (commodity, year, importer, routed) -> model."""
+
+
+def dataset_routes(dataset: Dataset) -> SeaRoutes:
+    """The dataset's sea routes to Japan, built once per dataset (the tables do not change)."""
+    routes = dataset.__dict__.get("_scenario_sea_routes")
+    if routes is None:
+        routes = dataset.__dict__["_scenario_sea_routes"] = SeaRoutes.from_dataset(dataset)
+    return routes
+
+
+def supply_model(dataset: Dataset, commodity: str, year: int, importer: str,
+                 routes: SeaRoutes | None) -> SupplyModel:
+    """The :class:`SupplyModel` of a commodity-year for an importer, shared by scenario runs.
+
+    Built once per dataset over the shared flow model (:func:`scrisk.origins.flow_model`)
+    when ``routes`` is ``None`` or :func:`dataset_routes`, so that the scenarios of a
+    report reuse each model and its solver state; other routes get a model of their own.
+    A model is rebuilt when its flow model has been dropped from the dataset's cache.
+    """
+    flow = flow_model(dataset, commodity, year)
+    if routes is not None and routes is not dataset.__dict__.get("_scenario_sea_routes"):
+        return SupplyModel(flow, importer, routes)
+    known = dataset.__dict__.setdefault(_SUPPLY_MODELS, {})
+    key = (commodity, int(year), importer, routes is not None)
+    model = known.get(key)
+    if model is None or model.flow is not flow:
+        model = known[key] = SupplyModel(flow, importer, routes)
+    return model
+
+
 def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year: int,
                       routes: SeaRoutes | None, secured: pd.DataFrame) -> CompiledCommodity:
     """Build the model of one commodity and the shock matrices of a scenario for it.
@@ -588,9 +620,8 @@ def compile_commodity(scenario: Scenario, dataset: Dataset, commodity: str, year
     -------
     CompiledCommodity
     """
-    flow = flow_model(dataset, commodity, year)
     mine = secured.loc[secured["commodity"] == commodity].reset_index(drop=True)
-    model = SupplyModel(flow, scenario.importer, routes)
+    model = supply_model(dataset, commodity, year, scenario.importer, routes)
     J, n = len(scenario.shocks), len(model.countries)
     log: dict[str, dict[tuple[int, int], float]] = {}
     fac: dict[str, dict[tuple[int, int], float]] = {}
@@ -683,7 +714,7 @@ class Runner:
                                        else default_year(dataset))
         self.notes: list[str] = []
         needs_routes = scenario.importer == ROUTE_DESTINATION
-        self.routes = SeaRoutes.from_dataset(dataset) if needs_routes else None
+        self.routes = dataset_routes(dataset) if needs_routes else None
         secured = secured_shares(dataset, scenario.importer, year=self.year)
         self.secured = secured.loc[secured["status"] == "operating"].reset_index(drop=True)
         self.commodities = tuple(scenario.commodities(dataset))
@@ -697,6 +728,9 @@ class Runner:
                              for c, mat in material_of.items()}
         self.material_of = dict(material_of)
         self._battery_stage: dict[str, str | None] = {}
+        self.battery_notes: dict[str, str] = {}  # commodity -> note of its battery stage
+        self._memo: dict | None = None  # see remember()
+        self._secured_of: dict | None = None  # see secured_by_stage()
 
     def compile(self, commodity: str) -> CompiledCommodity:
         """Compile one commodity (its notes join the run's notes); not kept by the runner.
@@ -723,9 +757,60 @@ class Runner:
         runs = inverse.size
         out: dict[str, dict] = {}
         for commodity in (commodities if commodities is not None else list(self.compiled)):
-            out[commodity] = self.evaluate_commodity(self.compiled[commodity], unique, inverse,
-                                                     substitution, keep_gates=runs == 1)
+            out[commodity] = self.evaluate_known(self.compiled[commodity], unique, inverse,
+                                                 substitution, keep_gates=runs == 1)
         return out
+
+    def remember(self) -> None:
+        """Keep the result of every distinct set of shocks evaluated from now on.
+
+        A deterministic run, the test of each shock alone and a Monte Carlo of
+        the same scenario then evaluate each set of shocks once (see
+        :meth:`evaluate_known`). Memory grows with the distinct sets evaluated.
+        """
+        if self._memo is None:
+            self._memo = {}
+
+    def evaluate_known(self, compiled: CompiledCommodity, unique, inverse: np.ndarray,
+                       substitution: float, keep_gates: bool = False) -> dict:
+        """:meth:`evaluate_commodity`, evaluating only the sets of shocks not met before.
+
+        Without :meth:`remember` this is :meth:`evaluate_commodity`. With it,
+        the rows of ``unique`` evaluated earlier (by any call, for the same
+        commodity and substitution) are read back and the others evaluated
+        in one batch.
+        """
+        if self._memo is None or unique.shape[0] == 0:
+            return self.evaluate_commodity(compiled, unique, inverse, substitution, keep_gates)
+        unique = as_activity(unique)
+        known = self._memo.setdefault((compiled.commodity, float(substitution)), {})
+        indices = unique.indices.astype(np.int64)
+        data = unique.data.astype(float)
+        keys = [(indices[a:b].tobytes(), data[a:b].tobytes())
+                for a, b in zip(unique.indptr[:-1], unique.indptr[1:], strict=True)]
+        first = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
+        missing = [i for key, i in first.items() if key not in known]
+        if missing:
+            res = self.evaluate_commodity(compiled, unique[missing], np.arange(len(missing)),
+                                          substitution)
+            for pos, i in enumerate(missing):
+                known[keys[i]] = ({s: v[pos] for s, v in res["after"].items()},
+                                  {s: v[pos] for s, v in res["substituted"].items()},
+                                  res["secured"][pos], res["demand"][pos])
+        rows = [known[key] for key in keys]
+        stages = list(rows[0][0]) if rows else []
+        secured = (np.vstack([r[2] for r in rows]) if rows
+                   else np.zeros((0, len(compiled.secured))))
+        return {
+            "after": {s: np.array([r[0][s] for r in rows])[inverse] for s in stages},
+            "substituted": {s: np.array([r[1][s] for r in rows])[inverse] for s in stages},
+            "secured": secured[inverse],
+            "demand": np.array([r[3] for r in rows], dtype=float)[inverse],
+            "gates": compiled.gates(unique)[0] if keep_gates and unique.shape[0] == 1
+            else None,
+        }
 
     @staticmethod
     def evaluate_commodity(compiled: CompiledCommodity, unique, inverse: np.ndarray,
@@ -745,15 +830,19 @@ class Runner:
     def secured_by_stage(self, commodity: str, secured_after: np.ndarray | None,
                          runs: int) -> dict[str, np.ndarray]:
         """Secured (equity) tonnes of one commodity by stage, ``(S,)`` each."""
-        table = self.secured.loc[self.secured["commodity"] == commodity]
         out = {}
+        if commodity in self.compiled and secured_after is not None:
+            stages = self.compiled[commodity].secured["stage"].to_numpy()
+            for stage in STAGES:
+                out[stage] = secured_after[:, stages == stage].sum(axis=1)
+            return out
+        if self._secured_of is None:  # each commodity's facilities: stages and tonnes
+            self._secured_of = {
+                str(c): (part["stage"].to_numpy(), part["secured_t"].to_numpy(dtype=float))
+                for c, part in self.secured.groupby("commodity", sort=False, observed=True)}
+        stages, tonnes = self._secured_of.get(commodity, (np.zeros(0), np.zeros(0)))
         for stage in STAGES:
-            if commodity in self.compiled and secured_after is not None:
-                mask = (self.compiled[commodity].secured["stage"] == stage).to_numpy()
-                out[stage] = secured_after[:, mask].sum(axis=1)
-            else:
-                out[stage] = np.full(runs, float(table.loc[table["stage"] == stage,
-                                                           "secured_t"].sum()))
+            out[stage] = np.full(runs, float(tonnes[stages == stage].sum()))
         return out
 
     def battery_secured(self, commodity: str, batch: dict | None, runs: int) -> np.ndarray:
@@ -783,9 +872,10 @@ class Runner:
         have = [s for s in model.stages if model.supply(self.scenario.importer, s) > 0]
         stage = listed if listed in have else (have[-1] if have else None)
         if listed is not None and stage != listed:
-            self.notes.append(f"{commodity}: no {listed} supply for {self.scenario.importer} "
-                              f"in the {self.year} data; battery coverage uses the {stage} "
-                              f"stage")
+            self.battery_notes[commodity] = (
+                f"{commodity}: no {listed} supply for {self.scenario.importer} in the "
+                f"{self.year} data; battery coverage uses the {stage} stage")
+            self.notes.append(self.battery_notes[commodity])
         self._battery_stage[commodity] = stage
         return stage
 
@@ -861,7 +951,12 @@ def run_scenario(dataset: Dataset, scenario: Scenario, *, year: int | None = Non
     """
     if not 0.0 <= substitution <= 1.0:
         raise ValueError(f"substitution must be in [0, 1], got {substitution}")
-    runner = Runner(dataset, scenario, year, gwh, battery_scenario)
+    return run_with(Runner(dataset, scenario, year, gwh, battery_scenario), substitution)
+
+
+def run_with(runner: Runner, substitution: float = 0.0) -> ScenarioResult:
+    """:func:`run_scenario` on a :class:`Runner` built already (every commodity compiled)."""
+    dataset, scenario = runner.dataset, runner.scenario
     J = len(scenario.shocks)
     active = np.ones((1, J))
     batch = runner.evaluate(active, substitution)
@@ -949,8 +1044,13 @@ def _self_sufficiency_table(runner: Runner, batch: dict) -> tuple[pd.DataFrame, 
     if year != runner.year:
         notes.append(f"self-sufficiency uses demand of {year}, the latest year held "
                      f"up to {runner.year}")
-    table = self_sufficiency(ds, importer, years=[year],
-                             commodities=sorted(set(cons["commodity"])))
+    # the same table for every scenario of an importer and year: computed once per dataset
+    # (a few rows; the dataset is immutable)
+    key = (importer, year, tuple(sorted(set(cons["commodity"]))))
+    known = ds.__dict__.setdefault("_scenario_self_sufficiency", {})
+    if key not in known:
+        known[key] = self_sufficiency(ds, importer, years=[year], commodities=list(key[2]))
+    table = known[key]
     rows = []
     for row in table.itertuples(index=False):
         if row.commodity == "base_metals":

@@ -389,6 +389,7 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
                        options: PortfolioOptions | None = None,
                        battery_path=None,
                        problem: PortfolioProblem | None = None,
+                       started: float | None = None,
                        **fields) -> PortfolioResult:
     """Choose which candidate projects to back, and at what stake.
 
@@ -413,6 +414,10 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
         Reuse a problem already built from ``dataset`` (e.g. by
         :func:`scrisk.optimize.problem.build_problem` for a scoring and a
         frontier too); the target parameters are then not used.
+    started : float, optional
+        :func:`time.monotonic` when the run began (default: now); with a
+        ``problem``, give the time its building began, so that the time limit
+        bounds it too as when the problem is built here.
     **fields
         Fields of :class:`PortfolioOptions` (``budgets``, ``commodities``,
         ``max_country_share``, ``robust``, ``time_limit_s``, ...).
@@ -440,7 +445,8 @@ def optimize_portfolio(dataset, budget_oku_yen: float | str | None = POLICY,
     """
     import time
 
-    started = time.monotonic()  # building the problem counts against the time limit too
+    # building the problem counts against the time limit too
+    started = time.monotonic() if started is None else started
     opts = PortfolioOptions.build(options, budget_oku_yen=budget_oku_yen, **fields)
     problem, opts = _prepare(dataset, target_year, opts, iso3=iso3,
                              self_sufficiency_target=self_sufficiency_target,

@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -441,8 +442,8 @@ def _describe(err: Exception, call: str) -> str:
 
 CHOKEPOINT_CALL = ("scrisk.disruption.chokepoints(dataset, importer, commodity, year, "
                    "structure=False) -> ChokepointResult with .sea_lanes")
-SCENARIO_CALL = ("scrisk.disruption.load_scenario(path, dataset), run_scenario(dataset, scenario, "
-                 "year=...) and monte_carlo(dataset, scenario, runs, seed, year=...)")
+SCENARIO_CALL = ("scrisk.disruption.load_scenario(path, dataset) and "
+                 "run_and_monte_carlo(dataset, scenario, runs, seed, year=...)")
 NO_CHOKEPOINT = "(no chokepoint)"
 UNROUTED = "(unrouted)"
 
@@ -558,8 +559,7 @@ def scenario_tables(dataset: Dataset, importer: str, year: int, seed: int, draws
     """Deterministic and Monte Carlo results of each scenario file (disruption module)."""
     try:
         from scrisk.disruption import load_scenario as load
-        from scrisk.disruption import monte_carlo as monte
-        from scrisk.disruption import run_scenario as run
+        from scrisk.disruption import run_and_monte_carlo as run_both
     except COMPUTE_ERRORS as err:  # the engine raised while importing: name the error
         return (), SectionStatus(False, "error", _describe(err, SCENARIO_CALL))
     if not files:
@@ -572,8 +572,8 @@ def scenario_tables(dataset: Dataset, importer: str, year: int, seed: int, draws
             continue
         # the same year as `scrisk scenario run FILE`: the file's own year, else the default
         run_year = scenario.year if scenario.year is not None else year
-        det = run(dataset, scenario, year=run_year, gwh=gwh)
-        mc = monte(dataset, scenario, draws, seed, year=run_year, gwh=gwh)
+        # the deterministic run and the Monte Carlo share models and evaluations
+        det, mc = run_both(dataset, scenario, draws, seed, year=run_year, gwh=gwh)
         table = pd.DataFrame(det.summary())[["commodity", "stage", "unit", "supply_t",
                                               "loss_share"]]
         mc_sum = pd.DataFrame(mc.summary())
@@ -621,8 +621,11 @@ def portfolio_parts(dataset: Dataset, importer: str, target_year: int, gwh: floa
     cons = dataset.consumption
     if not ((cons["iso3"] == importer) & cons["demand_t"].notna()).any():
         options["self_sufficiency_mode"] = "none"  # no demand data: battery targets only
-    # the three parts share one problem (candidates, targets, current supply): built once here
+    # the three parts share one problem (candidates, targets, current supply): built once here,
+    # its building counted against the portfolio's time limit as when optimize builds it
+    built = time.monotonic()
     shared = _shared_problem(dataset, target_year, options)
+    built = time.monotonic() - built
     scores = _optional_call(
         status, "candidates", "score_candidates",
         "scrisk.optimize.score_candidates(dataset, target_year, iso3=...) "
@@ -635,7 +638,8 @@ def portfolio_parts(dataset: Dataset, importer: str, target_year: int, gwh: floa
         "target_year, iso3=..., workers=..., seed=...) -> PortfolioResult",
         lambda optimize: _portfolio_tables(
             optimize(dataset, "policy" if policy_budget else budget, target_year, **options,
-                     **shared, **solve)))
+                     **shared, **({"started": time.monotonic() - built} if shared else {}),
+                     **solve)))
     budgets = sorted({round(budget * f, 6) for f in frontier_fractions})
     frontier = _optional_call(
         status, "frontier", "portfolio_frontier",
