@@ -329,14 +329,109 @@ def _draw_png(job: tuple[Callable[..., object], str, str, dict]) -> bytes:
 # out first so that the workers finish together instead of one drawing a map at the end
 SLOW_CHARTS = ("choropleth", "target_path_chart", "criticality_matrix", "flow_diagram")
 
-# the work of one drawing pool: a forked worker inherits it and is sent only an index, so
-# that no chart's data is pickled
-_POOL_WORK: list[tuple[Callable, tuple]] = []
+
+class ChartDrawing:
+    """Charts (and page fonts) made by a pool of forked workers while the pages are built.
+
+    Each chart is independent, and drawing them is most of the time spent
+    writing a report: with more than one CPU they go to forked worker
+    processes (same code, same fonts, so the same bytes as drawing them one
+    by one), each batch slowest kind first, as soon as a page has been built,
+    so that the next page is built while they are drawn. A chart whose
+    content hash is in the figure cache (:mod:`scrisk.report.figure_cache`)
+    is taken from it. Without ``fork`` or with one CPU, everything is made in
+    this process when :meth:`finish` is called.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        import multiprocessing
+
+        if workers is None:
+            workers = min(2, os.cpu_count() or 1)
+        self._pool = None
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            try:
+                self._pool = ProcessPoolExecutor(max_workers=workers,
+                                                 mp_context=multiprocessing.get_context("fork"))
+            except (OSError, RuntimeError):  # no processes allowed here: draw in this one
+                self._pool = None
+        self._charts: list[tuple[Figure, str | None, object]] = []
+        self._fonts: list[object] = []
+
+    def _submit(self, fn: Callable, *args):
+        if self._pool is not None:
+            try:
+                return self._pool.submit(fn, *args)
+            except (OSError, RuntimeError):  # a broken pool: the rest is made here
+                self._pool = None
+        return (fn, args)
+
+    @staticmethod
+    def _result(job):
+        if isinstance(job, tuple):
+            fn, args = job
+            return fn(*args)
+        try:
+            return job.result()
+        except (OSError, RuntimeError) as err:  # a worker died: made here instead
+            fn, args = getattr(job, "scrisk_job", (None, None))
+            if fn is None:
+                raise err
+            return fn(*args)
+
+    def font(self, text: str) -> None:
+        """Make the embedded font of a page text (:func:`font_face_css`)."""
+        self._fonts.append(self._tagged(font_face_css, (text,)))
+
+    def figures(self, pending: Sequence[tuple[Figure, Callable[..., object], dict]],
+                lang: str | Sequence[str]) -> None:
+        """Draw pending charts (one language, or one per chart), slowest kinds first."""
+        from scrisk.report import figure_cache
+
+        langs = [lang] * len(pending) if isinstance(lang, str) else list(lang)
+        jobs = [(draw, code, fig.source, kwargs)
+                for (fig, draw, kwargs), code in zip(pending, langs, strict=True)]
+        order = sorted(range(len(jobs)), key=lambda i: getattr(jobs[i][0], "__name__", "")
+                       not in SLOW_CHARTS)  # stable: slow kinds first, else page order
+        for i in order:
+            key = figure_cache.figure_key(*jobs[i])
+            png = figure_cache.load(key)
+            self._charts.append((pending[i][0], key, png if png is not None
+                                 else self._tagged(_draw_png, (jobs[i],))))
+
+    def _tagged(self, fn: Callable, args: tuple):
+        job = self._submit(fn, *args)
+        if not isinstance(job, tuple):
+            job.scrisk_job = (fn, args)  # to make it here if the worker dies
+        return job
+
+    def finish(self) -> list[str]:
+        """Wait for everything; fill each Figure's PNG and URI; the fonts' CSS in order."""
+        from scrisk.report import figure_cache
+
+        try:
+            css = [self._result(job) for job in self._fonts]
+            for fig, key, job in self._charts:
+                png = job if isinstance(job, bytes) else self._result(job)
+                if not isinstance(job, bytes):
+                    figure_cache.store(key, png)
+                fig.png = png
+                fig.uri = data_uri(png)
+        finally:
+            self.close()
+        return css
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
-def _run_pool_work(index: int):
-    fn, args = _POOL_WORK[index]
-    return fn(*args)
+def _draw_png(job: tuple[Callable[..., object], str, str, dict]) -> bytes:
+    draw, lang, source, kwargs = job
+    return figure_png(draw(lang=lang, source=source, **kwargs))
 
 
 @single_blas_thread()
@@ -345,59 +440,17 @@ def draw_figures(pending: Sequence[tuple[Figure, Callable[..., object], dict]],
                  fonts: Sequence[str] = ()) -> list[str]:
     """Draw every pending chart into its :class:`Figure` (PNG and data URI).
 
-    ``lang`` is the language of every chart, or one language per chart (the
-    charts of several reports drawn together). A chart whose content hash is
-    in the figure cache (:mod:`scrisk.report.figure_cache`) is taken from it.
-    Drawing the others is most of the time spent writing a report, and each
-    chart is independent: with several charts and more than one CPU they are
-    drawn by forked worker processes (same code, same fonts, so the same
-    bytes), the slowest kinds first; elsewhere (no ``fork``, one CPU) one
-    after the other.
-
-    ``fonts`` are page texts whose embedded font (:func:`font_face_css`) is
-    made by the same workers, first, as it takes as long as a few charts;
-    their CSS is returned in the same order.
+    ``lang`` is the language of every chart, or one language per chart. See
+    :class:`ChartDrawing`: in forked workers where possible, cached charts
+    taken from the figure cache. ``fonts`` are page texts whose embedded font
+    (:func:`font_face_css`) the same workers make; their CSS is returned in
+    the same order.
     """
-    import multiprocessing
-
-    from scrisk.report import figure_cache
-
-    langs = [lang] * len(pending) if isinstance(lang, str) else list(lang)
-    jobs = [(draw, code, fig.source, kwargs)
-            for (fig, draw, kwargs), code in zip(pending, langs, strict=True)]
-    keys = [figure_cache.figure_key(*job) for job in jobs]
-    pngs: list[bytes | None] = [figure_cache.load(key) for key in keys]
-    todo = [i for i, png in enumerate(pngs) if png is None]
-    # fonts first, then the slow kinds of chart, else page order (a stable sort)
-    work = [(font_face_css, (text,)) for text in fonts] + [
-        (_draw_png, (jobs[i],)) for i in sorted(
-            todo, key=lambda i: getattr(jobs[i][0], "__name__", "") not in SLOW_CHARTS)]
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1)
-    results: list | None = None
-    if workers > 1 and len(work) >= 6 and "fork" in multiprocessing.get_all_start_methods():
-        from concurrent.futures import ProcessPoolExecutor
-
-        _POOL_WORK[:] = work
-        try:
-            with ProcessPoolExecutor(max_workers=workers,
-                                     mp_context=multiprocessing.get_context("fork")) as pool:
-                results = list(pool.map(_run_pool_work, range(len(work))))
-        except (OSError, RuntimeError):  # no processes allowed here: draw in this one
-            results = None
-        finally:
-            _POOL_WORK.clear()
-    if results is None:
-        results = [fn(*args) for fn, args in work]
-    css, drawn = results[:len(fonts)], results[len(fonts):]
-    order = sorted(todo, key=lambda i: getattr(jobs[i][0], "__name__", "") not in SLOW_CHARTS)
-    for i, png in zip(order, drawn, strict=True):
-        pngs[i] = png
-        figure_cache.store(keys[i], png)
-    for (fig, _, _), png in zip(pending, pngs, strict=True):
-        fig.png = png
-        fig.uri = data_uri(png)
-    return css
+    drawing = ChartDrawing(workers)
+    for text in fonts:
+        drawing.font(text)
+    drawing.figures(pending, lang)
+    return drawing.finish()
 
 
 def data_uri(png: bytes) -> str:
@@ -667,20 +720,26 @@ def render_reports(data: ReportData, dataset: Dataset, langs: Sequence[str],
                    interactive: bool = True) -> dict[str, tuple[str, list[Table], list[Figure]]]:
     """:func:`render_html` for several languages, their charts drawn together.
 
-    The same numbers in every language; the charts of all languages go to one
-    pool of workers (see :func:`draw_figures`), which keeps both CPUs busy to
-    the end instead of waiting for the last chart of each language.
+    The same numbers in every language; the charts and font subsets of all
+    languages go to one pool of workers (:class:`ChartDrawing`) as soon as
+    each page is built, which keeps both CPUs busy to the end.
     """
     builders = {}
-    for lang in dict.fromkeys(langs):
-        builder = Builder(data, dataset, lang)
-        builder.interactive = interactive
-        builders[lang] = (builder, builder.build())
-    # the text of each page is known before its charts are drawn: its font subset is
-    # made by the drawing workers beside the charts
-    texts = [_visible_text(_render(builder, context)) for builder, context in builders.values()]
-    pending = [(job, lang) for lang, (builder, _) in builders.items() for job in builder.pending]
-    fonts = draw_figures([job for job, _ in pending], [lang for _, lang in pending], fonts=texts)
+    with single_blas_thread():
+        drawing = ChartDrawing()
+        try:
+            for lang in dict.fromkeys(langs):
+                builder = Builder(data, dataset, lang)
+                builder.interactive = interactive
+                context = builder.build()
+                builders[lang] = (builder, context)
+                # the page's text is known before its charts are drawn: its font subset
+                # and its charts go to the workers while the next page is built
+                drawing.font(_visible_text(_render(builder, context)))
+                drawing.figures(builder.pending, lang)
+            fonts = drawing.finish()
+        finally:
+            drawing.close()
     return {lang: (_render(builder, context, font_css, final=True), builder.tables,
                    builder.figures)
             for (lang, (builder, context)), font_css in zip(builders.items(), fonts,

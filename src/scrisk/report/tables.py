@@ -1044,6 +1044,40 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
     battery = battery_table(dataset, importer, gwh) if ("battery" in wanted or "summary"
                                                         in wanted) else pd.DataFrame()
     midstream = midstream_tables(dataset, importer) if "battery" in wanted else None
+    from scrisk.metrics.summary import (
+        POLICY_PRIORITY,
+        concentration_trend,
+        import_values,
+        key_findings,
+        rank_disruptions,
+        target_path,
+    )
+
+    # everything that needs no background result, while the workers run
+    priority = tuple(c for c in overview if c in POLICY_PRIORITY)
+    appendix = tuple(c for c in overview if c not in POLICY_PRIORITY)
+    trend_years = [y for y in years if y >= year - 6]
+    trend = concentration_trend(dataset, priority or overview, years=trend_years)
+    values = import_values(dataset, importer)
+    recent = ss.loc[ss["year"] >= min(trend_years)] if len(ss) and trend_years else ss
+    findings = key_findings(trend, self_sufficiency=recent if len(recent) else None,
+                            reported=reported, target=target, target_year=target_y,
+                            battery=_battery_focus(battery),
+                            priority=priority or overview)
+    path = pd.DataFrame()
+    if len(reported) and np.isfinite(target) and target_y:
+        last = reported.sort_values("year").iloc[-1]
+        path = target_path(float(last["ratio"]), int(last["year"]), target, int(target_y))
+    company_risk_table = None
+    if procurement is not None:
+        from scrisk.metrics.company import CompanyOptions, company_risk
+
+        company_risk_table = company_risk(dataset, procurement, CompanyOptions(
+            home=importer, scenarios=tuple(files)))
+    families, citations = provenance_tables(dataset)
+    fingerprint, data_files = data_fingerprint(dataset)
+    mine_shares = mine_share_years(dataset, tuple(details))
+
     scenario_results: tuple[ScenarioData, ...] = ()
     if "scenarios" in wanted:
         scenario_results, status["scenarios"] = background.result("scenarios")
@@ -1060,49 +1094,17 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
         if ("summary" in wanted and len(ss)) else pd.DataFrame()
     demand = demand_table(dataset, importer, portfolio, target_year) \
         if "summary" in wanted else pd.DataFrame()
-    from scrisk.metrics.summary import (
-        POLICY_PRIORITY,
-        concentration_trend,
-        import_values,
-        key_findings,
-        rank_disruptions,
-        target_path,
-    )
-
-    priority = tuple(c for c in overview if c in POLICY_PRIORITY)
-    appendix = tuple(c for c in overview if c not in POLICY_PRIORITY)
-    trend_years = [y for y in years if y >= year - 6]
-    trend = concentration_trend(dataset, priority or overview, years=trend_years)
-    values = import_values(dataset, importer)
-    recent = ss.loc[ss["year"] >= min(trend_years)] if len(ss) and trend_years else ss
-    findings = key_findings(trend, self_sufficiency=recent if len(recent) else None,
-                            reported=reported, target=target, target_year=target_y,
-                            battery=_battery_focus(battery),
-                            priority=priority or overview)
     results = [sc.table.assign(scenario=k) for k, sc in enumerate(scenario_results)]
     now_values = values.loc[values["year"] == year].set_index("commodity")["value_kusd"]
     disruptions = (rank_disruptions(pd.concat(results, ignore_index=True), now_values,
                                     priority or None) if results else pd.DataFrame())
-    path = pd.DataFrame()
-    if len(reported) and np.isfinite(target) and target_y:
-        last = reported.sort_values("year").iloc[-1]
-        path = target_path(float(last["ratio"]), int(last["year"]), target, int(target_y))
-    company_risk_table = None
-    if procurement is not None:
-        from scrisk.metrics.company import CompanyOptions, company_risk
-
-        company_risk_table = company_risk(dataset, procurement, CompanyOptions(
-            home=importer, scenarios=tuple(files)))
-    families, citations = provenance_tables(dataset)
-    fingerprint, files = data_fingerprint(dataset)
-    mine_shares = mine_share_years(dataset, tuple(details))
     return ReportData(
         importer=importer, year=year, years=years, commodities=tuple(details),
         overview=tuple(overview), headline=headline, criticality=criticality, details=details,
         self_sufficiency=ss, secured=secured, ssr_target=target, ssr_target_year=target_y,
         ssr_reported=reported, battery=battery, gwh=float(gwh), scenarios=scenario_results,
         candidates=scores, portfolio=portfolio, frontier=frontier, provenance=families,
-        citations=citations, status=status, fingerprint=fingerprint, files=files,
+        citations=citations, status=status, fingerprint=fingerprint, files=data_files,
         params={"importer": importer, "year": year, "target_year": target_year,
                 "gwh": float(gwh), "budget_oku_yen": float(budget_oku_yen), "seed": seed,
                 "draws": draws, "sections": tuple(s for s in SECTIONS if s in wanted)},
