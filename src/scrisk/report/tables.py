@@ -987,9 +987,6 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
     com = dataset.commodities.set_index("commodity")
     with_gpr = [c for c in overview if isinstance(com.at[c, "hs_gpr"], str)
                 and com.at[c, "hs_gpr"].strip()]
-    gpr = (geopolrisk_table(dataset, [importer], with_gpr, years) if with_gpr
-           else pd.DataFrame(columns=["importer", "commodity", "year", "hhi", "import_risk",
-                                      "score"]))
     if gwh is None:
         value, _ = policy_value(dataset, importer, "battery_manufacturing_capacity_domestic")
         gwh = value if np.isfinite(value) else DEFAULT_GWH
@@ -1025,6 +1022,9 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
         background.submit("portfolio", portfolio_parts, dataset, importer, target_year, gwh,
                           budget_oku_yen, seed, workers, time_limit_s, policy_budget)
     background.start()
+    gpr = (geopolrisk_table(dataset, [importer], with_gpr, years) if with_gpr
+           else pd.DataFrame(columns=["importer", "commodity", "year", "hhi", "import_risk",
+                                      "score"]))
     conc = concentration(dataset, None, None, year)
     conc = conc.loc[conc["commodity"].isin(list(overview))]
     details = {c: commodity_data(dataset, importer, c, year, gpr, conc) for c in detail}
