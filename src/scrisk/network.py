@@ -60,6 +60,22 @@ _UNIT_FACTORS = {
 
 def as_csr(matrix, n: int) -> scipy.sparse.csr_array:
     """An ``(n, n)`` matrix (dense or sparse) as a canonical CSR array without the diagonal."""
+    if scipy.sparse.issparse(matrix) and matrix.format == "csr" and matrix.shape == (n, n) \
+            and matrix.has_canonical_format:
+        # already sorted and summed (a sub-network of another network): only the diagonal
+        # and stored zeros to drop, the entries kept in their order
+        rows = np.repeat(np.arange(n), np.diff(matrix.indptr))
+        keep = (rows != matrix.indices) & (matrix.data != 0)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
+        index_dtype = np.int32 if max(n, int(indptr[-1])) < np.iinfo(np.int32).max \
+            else np.int64
+        out = scipy.sparse.csr_array((matrix.data[keep].astype(float),
+                                      matrix.indices[keep].astype(index_dtype),
+                                      indptr.astype(index_dtype)), shape=(n, n))
+        out.has_sorted_indices = True
+        out.has_canonical_format = True
+        return out
     if scipy.sparse.issparse(matrix):
         coo = scipy.sparse.coo_array(matrix, dtype=float)
     else:

@@ -881,7 +881,8 @@ def _stage_arrays(X: np.ndarray, F, feed: np.ndarray, tau: np.ndarray) -> StageA
     # exports beyond the pool, and inflow from unreached pools, have nothing behind them
     weight = 1.0 - a
     weight[~reached] += a[~reached]
-    inflow_u = F[:, live].T @ weight if live.size else np.zeros(0)
+    # every column, then the live ones: the same sums as slicing the columns first
+    inflow_u = (F.T @ weight)[live] if live.size else np.zeros(0)
     kept = np.clip(P - E, 0.0, None)
     for array in (X, P, E, a, reached, kept, feed, tau, live, dead, inflow_u):
         array.setflags(write=False)
