@@ -349,9 +349,9 @@ def _sample(runner: Runner, active: scipy.sparse.csr_array, seed: int, substitut
             if commodity in runner.battery_notes:
                 notes.append(runner.battery_notes[commodity])
 
-    def evaluate(commodity: str, compiled, part: slice) -> None:
+    def evaluate(commodity: str, compiled, part: slice, found: tuple | None = None) -> None:
         model = compiled.model
-        unique, inverse = unique_activity(active[part])
+        unique, inverse = found if found is not None else unique_activity(active[part])
         res = runner.evaluate_known(compiled, unique, inverse, substitution)
         for stage in model.stages:
             losses[(commodity, stage)][part] = model.supply[stage] - res["after"][stage]
@@ -381,8 +381,9 @@ def _sample(runner: Runner, active: scipy.sparse.csr_array, seed: int, substitut
                 if c in coverage:
                     battery_stage(c)
         for part in chunks:
+            found = unique_activity(active[part])  # the chunk's distinct sets of shocks, once
             for commodity, compiled in compiled_all.items():
-                evaluate(commodity, compiled, part)
+                evaluate(commodity, compiled, part, found)
             if progress is not None:
                 progress(part.stop, runs)
     else:

@@ -791,11 +791,14 @@ def target_costs(problem: PortfolioProblem, model: IntegerModel, fractions: np.n
         if excluded is not None and len(excluded) else pd.DataFrame(columns=["project_id",
                                                                            "reason"])
     achieved = targets.set_index("name")["achieved"] if len(targets) else pd.Series(dtype=float)
+    contributions = problem.contributions.loc[ids] if ids else None
+    cost = in_model["cost_oku_yen"].to_numpy(dtype=float)
+    late_commodity, late_stage = late["commodity"].to_numpy(), late["stage"].to_numpy()
+    late_full, late_unit = late["full_t"].tolist(), late["unit"].tolist()
+    left_commodity = left_out["project_id"].map(cand["commodity"])
     rows = []
     for t in problem.targets:
-        contrib = problem.contributions.loc[ids, t.name].to_numpy(dtype=float) if ids \
-            else np.zeros(0)
-        cost = in_model["cost_oku_yen"].to_numpy(dtype=float)
+        contrib = contributions[t.name].to_numpy(dtype=float) if ids else np.zeros(0)
         counts = contrib > 0
         baseline = problem.baseline_of(t.name)
         required = t.required_ratio * t.denominator_t
@@ -808,10 +811,11 @@ def target_costs(problem: PortfolioProblem, model: IntegerModel, fractions: np.n
         take = np.clip((needed - before) / tonnes, 0.0, 1.0) if len(tonnes) else tonnes
         to_reach = float((take * spend).sum())
         material = t.name.split(":", 1)[1] if t.kind == BATTERY else None
-        late_match = late.loc[late["commodity"].isin(t.commodities) & late["stage"].isin(
-            t.stages)]
-        late_t = float(sum(r.full_t * (_unit_factor(material, r.unit) or 0.0)
-                           for r in late_match.itertuples()))
+        late_match = np.isin(late_commodity, list(t.commodities)) & np.isin(late_stage,
+                                                                             list(t.stages))
+        late_t = float(sum(full * (_unit_factor(material, unit) or 0.0)
+                           for full, unit, match in zip(late_full, late_unit, late_match,
+                                                        strict=True) if match))
         commodities = sorted(set(t.commodities))
         if envelopes:
             touching = [e for e in envelopes if any(e.covers(c) for c in commodities)]
@@ -822,7 +826,7 @@ def target_costs(problem: PortfolioProblem, model: IntegerModel, fractions: np.n
         else:
             allowance = float("inf")
         reachable = available >= needed - 1e-9 and to_reach <= allowance + 1e-9
-        left = left_out.loc[left_out["project_id"].map(cand["commodity"]).isin(commodities)]
+        left = left_out.loc[left_commodity.isin(commodities)]
         pct = 100.0 / t.denominator_t
         done = float(achieved.get(t.name, np.nan)) >= 100 * t.required_ratio - MET_TOLERANCE_PP
         extra = []
@@ -894,20 +898,28 @@ def _mix(problem: PortfolioProblem, chosen: pd.DataFrame, model: IntegerModel
     thresholds = model.hhi_thresholds / 1000.0
     slopes = model.hhi_slopes / 1000.0
     penalty = 0.0
-    for commodity, part in frame.groupby("commodity", sort=True):
-        b, a = part["share_before"].to_numpy(), part["share_after"].to_numpy()
-        top_b = part.loc[part["share_before"].idxmax()] if part["before_t"].sum() > 0 else None
-        top_a = part.loc[part["share_after"].idxmax()]
+    # the rows of a commodity are contiguous (sorted by commodity): one slice each
+    names = frame["commodity"].tolist()
+    iso3 = frame["iso3"].tolist()
+    before_t, after_t = frame["before_t"].to_numpy(), frame["after_t"].to_numpy()
+    share_b, share_a = frame["share_before"].to_numpy(), frame["share_after"].to_numpy()
+    starts = [k for k in range(len(names)) if k == 0 or names[k] != names[k - 1]]
+    for start, stop in zip(starts, [*starts[1:], len(names)], strict=True):
+        commodity = names[start]
+        b, a = share_b[start:stop], share_a[start:stop]
+        held = before_t[start:stop].sum() > 0  # tonnes >= 0: the sign of any sum
+        top_b = start + int(np.argmax(b)) if held else None  # first largest, as idxmax
+        top_a = start + int(np.argmax(a))
         rows.append({"commodity": commodity,
-                     "hhi_before": float((b**2).sum()) if part["before_t"].sum() > 0 else np.nan,
+                     "hhi_before": float((b**2).sum()) if held else np.nan,
                      "hhi_after": float((a**2).sum()),
-                     "top_before": None if top_b is None else top_b["iso3"],
-                     "top_share_before": np.nan if top_b is None else float(top_b["share_before"]),
-                     "top_after": top_a["iso3"], "top_share_after": float(top_a["share_after"]),
-                     "countries_after": int((part["after_t"] > 0).sum())})
+                     "top_before": None if top_b is None else iso3[top_b],
+                     "top_share_before": np.nan if top_b is None else float(share_b[top_b]),
+                     "top_after": iso3[top_a], "top_share_after": float(share_a[top_a]),
+                     "countries_after": int((after_t[start:stop] > 0).sum())})
         if commodity in model.commodities:
             ref = float(problem.reference_t.get(commodity, 1.0))
-            x = part["after_t"].to_numpy()
+            x = after_t[start:stop]
             excess = np.maximum(0.0, x[:, None] - thresholds[None, :] * x.sum())
             penalty += 100 * float((excess * slopes[None, :]).sum()) / ref
     cols = ["commodity", "hhi_before", "hhi_after", "top_before", "top_share_before",
