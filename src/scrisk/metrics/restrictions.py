@@ -512,9 +512,7 @@ def _restricted_matrix(model, stage: str,
     net = model.network
     F = model.arrays[stage].matrix.tocsr()
     n = F.shape[0]
-    if not entries:
-        return scipy.sparse.csr_array((n, n))
-    keep = scipy.sparse.lil_array((n, n))
+    keep: dict[tuple[int, int], float] = {}  # a link named twice is kept once
     for exporter, scope in entries:
         if not net.has_country(exporter):
             continue
@@ -522,8 +520,13 @@ def _restricted_matrix(model, stage: str,
         row = F[[i], :].toarray()[0]
         for j in np.nonzero(row > 0)[0]:
             if covers(tuple(scope), net.countries[j]):
-                keep[i, j] = row[j]
-    return keep.tocsr()
+                keep[(i, int(j))] = row[j]
+    if not keep:
+        return scipy.sparse.csr_array((n, n))
+    cells = sorted(keep)
+    return scipy.sparse.csr_array(
+        ([keep[c] for c in cells], ([c[0] for c in cells], [c[1] for c in cells])),
+        shape=(n, n))
 
 
 def _crossed_shares(model, last: int,
@@ -538,17 +541,21 @@ def _crossed_shares(model, last: int,
         first_mine = t == 0 and stage == "mining"
         source = np.zeros(n) if first_mine else a.feed_used * carry
         R = _restricted_matrix(model, stage, restricted.get(stage, ()))
-        U = (a.matrix - R).tocsr()
         rhs = a.output * source + np.asarray(R.sum(axis=0)).reshape(-1)
         shares = np.zeros(n)
         pools = a.pool
         live = a.live
         if live.size and rhs[live].any():  # else nothing crossed reaches a live pool: zeros
-            sub = scipy.sparse.diags_array(a.traced_exports[live]) @ U[live][:, live]
-            M = (scipy.sparse.diags_array(pools[live]) - sub.T).tocsc()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
-                solved = scipy.sparse.linalg.splu(M).solve(np.ascontiguousarray(rhs[live]))
+            if R.nnz:
+                U = (a.matrix - R).tocsr()
+                sub = scipy.sparse.diags_array(a.traced_exports[live]) @ U[live][:, live]
+                M = (scipy.sparse.diags_array(pools[live]) - sub.T).tocsc()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
+                    lu = scipy.sparse.linalg.splu(M)
+            else:  # no restricted link at this stage: the flow model's own (factored) system
+                lu = model._factor(stage)
+            solved = lu.solve(np.ascontiguousarray(rhs[live]))
             shares[live] = np.clip(np.nan_to_num(solved, nan=0.0), 0.0, 1.0)
         dead = a.dead  # pools no production reaches: only what arrived over a restricted link
         if dead.size:
