@@ -86,25 +86,54 @@ def stage_shares(dataset: Dataset, commodity: str | None, stage: str, year: int,
         from scrisk.metrics.midstream import stage_shares as midstream_shares
 
         return midstream_shares(dataset, stage, year, variant=variant)
-    # indexed lookups (built once per dataset) instead of masking whole tables per call
-    rows = dataset.select("production", commodity=commodity, stage=stage, year=year)
-    if not rows.empty:
-        by_country = rows.groupby("iso3")["quantity"].sum()
+    found = _by_country(dataset, "production", "quantity").get((commodity, stage, year))
+    if found is not None:
+        by_country = _country_series(found, "quantity")
         total = by_country.sum()
         out = (by_country / total if total > 0 else by_country * 0).rename("share")
         out.attrs["share_year"] = int(year)
         return out
-    shares = dataset.select("processing_shares", commodity=commodity, stage=stage)
-    if shares.empty:
+    groups = _by_country(dataset, "processing_shares", "share")
+    published = sorted(y for c, s, y in groups if c == commodity and s == stage)
+    if not published:
         return pd.Series(dtype="float64", name="share")
-    published = sorted(int(y) for y in shares["year"].unique())
     earlier = [y for y in published if y <= year]
     # before the first publication the nearest one is the first, not the latest
     share_year = earlier[-1] if earlier else published[0]
-    picked = shares.loc[shares["year"] == share_year]
-    out = picked.groupby("iso3")["share"].sum().rename("share")
+    out = _country_series(groups[(commodity, stage, share_year)], "share")
     out.attrs["share_year"] = share_year
     return out
+
+
+def _by_country(dataset: Dataset, table: str, column: str
+                ) -> dict[tuple[str, str, int], tuple[np.ndarray, np.ndarray]]:
+    """``table``'s ``column`` summed per commodity, stage, year and country.
+
+    One grouping of the whole table per dataset (a dataset is not changed after
+    load) instead of a selection and a grouping per call; the sums are those of
+    grouping each selection by country (the same rows in the same order).
+    Returns (commodity, stage, year) -> (countries, sums), countries sorted.
+    """
+    cache = dataset.__dict__.setdefault("_stage_shares_by_country", {})
+    if table not in cache:
+        sums = dataset[table].groupby(["commodity", "stage", "year", "iso3"])[column].sum()
+        index = sums.index
+        keys = list(zip(index.get_level_values(0), index.get_level_values(1),
+                        index.get_level_values(2).astype(int), strict=True))
+        countries = index.get_level_values(3).to_numpy(dtype=object)
+        values = sums.to_numpy(dtype=float)
+        groups = {}
+        start = 0
+        for end in range(1, len(keys) + 1):  # sorted: each key's countries are contiguous
+            if end == len(keys) or keys[end] != keys[start]:
+                groups[keys[start]] = (countries[start:end], values[start:end])
+                start = end
+        cache[table] = groups
+    return cache[table]
+
+
+def _country_series(found: tuple[np.ndarray, np.ndarray], name: str) -> pd.Series:
+    return pd.Series(found[1], index=pd.Index(found[0], name="iso3"), name=name)
 
 
 def concentration_of(shares: pd.Series, wgi: pd.Series | None = None, scale: float = 1.0
