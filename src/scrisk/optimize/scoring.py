@@ -321,17 +321,31 @@ def _relative(values: np.ndarray) -> np.ndarray:
 
 def _hhi_change(problem: PortfolioProblem) -> tuple[np.ndarray, np.ndarray]:
     """HHI of the importer's secured mix of each candidate's commodity, before and after it."""
+    import bisect
+
     from scrisk.metrics.concentration import hhi
 
     sb = problem.supply_baseline
-    mixes = {c: g.groupby("iso3")["secured_t"].sum() for c, g in sb.groupby("commodity")}
+    # each commodity's mix by country, in sorted country order (as the union of two indexes)
+    mixes = {c: (list(m.index), m.to_numpy(dtype=float)) for c, m in
+             ((c, g.groupby("iso3")["secured_t"].sum()) for c, g in sb.groupby("commodity"))}
+    empty: tuple[list, np.ndarray] = ([], np.zeros(0))
+    hhi_before: dict[str, float] = {}
     before, after = [], []
-    for commodity, iso3, add in problem.candidates[["commodity", "iso3", "full_t"]].itertuples(
-            index=False):
-        mix = mixes.get(commodity, pd.Series(dtype=float))
-        total = mix.sum()
-        before.append(hhi(mix / total) if total > 0 else 1.0)
-        new = mix.add(pd.Series({iso3: add}), fill_value=0.0)
+    for commodity, iso3, add in zip(problem.candidates["commodity"].tolist(),
+                                    problem.candidates["iso3"].tolist(),
+                                    problem.candidates["full_t"].tolist(), strict=True):
+        countries, tonnes = mixes.get(commodity, empty)
+        if commodity not in hhi_before:
+            total = tonnes.sum()
+            hhi_before[commodity] = hhi(tonnes / total) if total > 0 else 1.0
+        before.append(hhi_before[commodity])
+        at = bisect.bisect_left(countries, iso3)
+        if at < len(countries) and countries[at] == iso3:
+            new = tonnes.copy()
+            new[at] = tonnes[at] + add
+        else:  # a new supplier country, in its sorted place
+            new = np.insert(tonnes, at, 0.0 + add)
         new_total = new.sum()
         after.append(hhi(new / new_total) if new_total > 0 else 1.0)
     return np.array(before, dtype=float), np.array(after, dtype=float)
