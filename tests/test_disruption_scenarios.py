@@ -296,11 +296,12 @@ def test_monte_carlo_progress_callback(toy):
     assert seen == [(300, 1000), (600, 1000), (900, 1000), (1000, 1000)]
 
 
-@pytest.mark.parametrize("stream_above", [8, 0])
-def test_run_and_monte_carlo_is_the_two_calls(toy, monkeypatch, stream_above):
+@pytest.mark.parametrize(("stream_above", "prime_runs"), [(8, 100_000), (0, 100_000), (8, 10)])
+def test_run_and_monte_carlo_is_the_two_calls(toy, monkeypatch, stream_above, prime_runs):
     import scrisk.disruption.montecarlo as montecarlo
 
     monkeypatch.setattr(montecarlo, "STREAM_ABOVE", stream_above)  # 0: the streamed order
+    monkeypatch.setattr(montecarlo, "_PRIME_RUNS", prime_runs)  # 10: chunks evaluate their own
     scenario = _scenario(Shock("idn", "export_ban", 1.0, probability=0.5, country="IDN",
                                commodity="nickel", stage="mining"),
                          Shock("tw", "sea_lane_closure", 1.0, probability=0.25,

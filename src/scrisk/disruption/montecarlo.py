@@ -283,13 +283,16 @@ def run_and_monte_carlo(dataset: Dataset, scenario: Scenario, runs: int = 10_000
     if runs <= _PRIME_RUNS:
         wanted.append(active)
     runner.evaluate(scipy.sparse.vstack(wanted, format="csr"), substitution)
-    return (run_with(runner, substitution),
-            _sample(runner, active, seed, substitution, coverage_threshold, chunk, None))
+    det = run_with(runner, substitution)
+    if runs > _PRIME_RUNS:
+        runner.forget()  # many runs: each chunk evaluates its own, nothing more is kept
+    return det, _sample(runner, active, seed, substitution, coverage_threshold, chunk, None)
 
 
 _PRIME_RUNS = 100_000
 """Most runs whose sets of shocks :func:`run_and_monte_carlo` evaluates in its first batch
-(beyond, each chunk of runs evaluates its own, as in :func:`monte_carlo`)."""
+and keeps (beyond, each chunk of runs evaluates its own, as in :func:`monte_carlo`, so that
+memory does not grow with the distinct sets of millions of runs)."""
 
 
 def _check(runs: int, chunk: int, coverage_threshold: float, substitution: float,

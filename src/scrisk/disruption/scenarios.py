@@ -771,6 +771,10 @@ class Runner:
         if self._memo is None:
             self._memo = {}
 
+    def forget(self) -> None:
+        """Drop the results kept since :meth:`remember` and keep no more."""
+        self._memo = None
+
     def evaluate_known(self, compiled: CompiledCommodity, unique, inverse: np.ndarray,
                        substitution: float, keep_gates: bool = False) -> dict:
         """:meth:`evaluate_commodity`, evaluating only the sets of shocks not met before.
