@@ -286,10 +286,7 @@ def place_labels(ax, labels, x, y, *, fontsize: float = 5.5, force: bool = False
     per_point = ax.figure.dpi / 72.0
     placed: list[Bbox] = []
     for label, px, py in zip(labels, x, y, strict=True):
-        probe = ax.text(0, 0, label, fontsize=fontsize)
-        size = probe.get_window_extent(renderer)
-        probe.remove()
-        width, height = size.width, size.height
+        width, height = _label_size(ax, renderer, label, fontsize)
         anchor_x, anchor_y = to_pixels.transform((px, py))
         chosen = None
         for spot in LABEL_SPOTS:
@@ -313,6 +310,25 @@ def place_labels(ax, labels, x, y, *, fontsize: float = 5.5, force: bool = False
             ax.annotate(label, (px, py), xytext=(dx, dy), textcoords="offset points",
                         fontsize=fontsize, color="#222222", zorder=6, ha=ha, va=va,
                         annotation_clip=False)
+
+
+# label sizes in pixels by (text, font size, font families, dpi): every map of a report
+# names the same chokepoints
+_LABEL_SIZES: dict[tuple, tuple[float, float]] = {}
+
+
+def _label_size(ax, renderer, label: str, fontsize: float) -> tuple[float, float]:
+    import matplotlib
+
+    key = (label, fontsize, tuple(matplotlib.rcParams["font.family"]), ax.figure.dpi)
+    if key not in _LABEL_SIZES:
+        if len(_LABEL_SIZES) > 4096:
+            _LABEL_SIZES.clear()
+        probe = ax.text(0, 0, label, fontsize=fontsize)
+        box = probe.get_window_extent(renderer)
+        probe.remove()
+        _LABEL_SIZES[key] = (box.width, box.height)
+    return _LABEL_SIZES[key]
 
 
 def _name(names: Mapping[str, str] | None, code: str, lang: str) -> str:
