@@ -312,12 +312,22 @@ def procurement_share(dataset: Dataset, importer: str, commodity: str, year: int
 def _procurement_share(dataset: Dataset, importer: str, commodity: str, nearest: int,
                        stage: str) -> pd.Series:
     rows, metal_from = _contained_trade(dataset, commodity, nearest, stage)
-    exports = rows.groupby("exporter", observed=True)["contained"].sum()
-    to_importer = rows.loc[rows["importer"] == importer].groupby(
-        "exporter", observed=True)["contained"].sum()
-    share = (to_importer / exports).reindex(exports.index).fillna(0.0)
-    share.index = share.index.astype(str)
-    share = share.clip(0.0, 1.0)
+    # exporters numbered in the order a grouping by exporter gives (rows without one
+    # left out); the sums are the grouping's (the same rows in the same order)
+    codes, exporters = pd.factorize(rows["exporter"], sort=True)
+    known = codes >= 0
+    codes = codes[known]
+    contained = rows["contained"].to_numpy(dtype=float)[known]
+    exports = pd.Series(contained).groupby(codes).sum().to_numpy()
+    inbound = (rows["importer"] == importer).to_numpy(dtype=bool)[known]
+    to_importer = pd.Series(contained[inbound]).groupby(codes[inbound]).sum()
+    received = np.full(len(exports), np.nan)
+    received[to_importer.index.to_numpy()] = to_importer.to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = received / exports
+    share = pd.Series(np.clip(np.where(np.isnan(ratio), 0.0, ratio), 0.0, 1.0),
+                      index=pd.Index(np.asarray(exporters).astype(str), name="exporter"),
+                      name="contained")
     share.attrs.update(trade_year=int(nearest), metal_from=metal_from)
     return share
 
