@@ -99,3 +99,35 @@ def test_series_labels_are_part_of_the_key():
     b = pd.Series([0.5, 0.2], index=["Panama", "Suez"])
     assert figure_cache.figure_key(_plain_draw, "en", "", {"values": a}) != \
         figure_cache.figure_key(_plain_draw, "en", "", {"values": b})
+
+
+def test_workers_draw_the_same_bytes_and_fonts_as_one_process(monkeypatch):
+    """Charts and page fonts made by forked workers equal those made one by one."""
+    monkeypatch.setenv("SCRISK_CACHE_DIR", "off")
+    frames = [pd.DataFrame({"t": [1.0, 3.0, 2.0 + k]}) for k in range(6)]
+    serial, forked = ([_pending(frame)[0] for frame in frames] for _ in range(2))
+    texts = ["Copper 銅", "Cobalt コバルト"]
+    fonts_serial = draw_figures(serial, ["en", "ja"] * 3, workers=1, fonts=texts)
+    fonts_forked = draw_figures(forked, ["en", "ja"] * 3, workers=2, fonts=texts)
+    assert [fig.png for fig, _, _ in forked] == [fig.png for fig, _, _ in serial]
+    assert all(fig.uri.startswith("data:image/png;base64,") for fig, _, _ in forked)
+    assert fonts_forked == fonts_serial
+    assert "@font-face" in fonts_serial[1]
+
+
+def test_a_chart_whose_worker_died_is_drawn_here(monkeypatch):
+    """A broken pool (a worker killed, e.g. out of memory) costs time, not the report."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    monkeypatch.setenv("SCRISK_CACHE_DIR", "off")
+
+    class Broken:
+        def result(self):
+            raise BrokenProcessPool("a worker died")
+
+    drawing = render.ChartDrawing(workers=1)
+    monkeypatch.setattr(drawing, "_submit", lambda fn, *args: Broken())
+    pending = _pending(pd.DataFrame({"t": [1.0, 2.0]}))
+    drawing.figures(pending, "en")
+    drawing.finish()
+    assert pending[0][0].png.startswith(b"\x89PNG")
