@@ -24,6 +24,7 @@ from scrisk.optimize import (
     portfolio_frontier,
     solve_portfolio,
 )
+from scrisk.optimize.portfolio import PROBLEM_PARAMETERS
 from scrisk.optimize.problem import Target, build_problem, problem_from_frames
 
 EXAMPLE = dict(battery_gwh=1.0, battery_scenario="mix", workers=1,
@@ -92,6 +93,18 @@ def test_worked_example_budget_150(example):
     assert set(r.excluded["project_id"]) == {"CU-LATE"}
     # integer-scaled stage objectives (G = 4, S = 10^6): 66 pp of shortfall x 10^8 x weight 1000
     assert r.stages["objective"].tolist()[:2] == [6_600_000_000, 56_000]
+
+
+def test_a_problem_built_once_gives_the_same_portfolio(example):
+    # the report builds one problem for scores, portfolio and frontier (problem=)
+    targets = {k: v for k, v in EXAMPLE.items() if k in PROBLEM_PARAMETERS}
+    solve = {k: v for k, v in EXAMPLE.items() if k not in PROBLEM_PARAMETERS}
+    problem = build_problem(example, 2030, **targets)
+    alone = optimize_portfolio(example, 150, 2030, **EXAMPLE)
+    shared = optimize_portfolio(example, 150, 2030, problem=problem, **solve)
+    assert shared.status == alone.status and stakes(shared) == stakes(alone)
+    pd.testing.assert_frame_equal(shared.targets, alone.targets)
+    pd.testing.assert_frame_equal(shared.target_costs, alone.target_costs)
 
 
 def test_worked_example_without_countries_of_concern(example):
@@ -312,6 +325,10 @@ def test_shipped_baselines_match_the_metrics(shipped):
     agg = ss.loc[ss["commodity"] == "base_metals"].sort_values("year").iloc[-1]
     assert p.baseline_ratio("self_sufficiency:base_metals") == pytest.approx(
         agg["ratio_procured"])
+    # the latest demand year of every year's table (build_problem computes that year only)
+    head = p.target("self_sufficiency:base_metals")
+    assert head.denominator_t == pytest.approx(agg["demand_t"], rel=1e-12)
+    assert head.fixed_t == pytest.approx(agg["recycling_t"], rel=1e-12)
     entitled = build_problem(shipped, 2030, self_sufficiency_basis="entitlement")
     assert entitled.baseline_ratio("self_sufficiency:base_metals") == pytest.approx(
         agg["ratio_entitlement"])
