@@ -715,7 +715,25 @@ class FlowModel:
         zm = None
         if m_live:
             zm = self._woodbury_link(stage, int(position[m]))
+        # scenarios that cut one exporter and no link (a chokepoint ranking's export
+        # elements): their 1 x 1 updates all at once, the same operations column by column
+        single = np.zeros(0, dtype=np.int64)
+        if g == k:
+            linked = d_all.any(axis=0) if d_all is not None else np.zeros(g, dtype=bool)
+            single = np.nonzero((cut.sum(axis=0) == 1) & ~linked)[0]
+        if single.size:
+            one = np.argmax(cut[:, single], axis=0)
+            columns = np.array([col_of[i] for i in one], dtype=np.int64)
+            c = 1.0 - ge[one, single]
+            rows_e = position[one]
+            small = 1.0 + c * Z[rows_e, columns]
+            step = np.linalg.solve(small[:, None, None], (c * y[rows_e, single])[:, None, None])
+            y[:, single] -= Z[:, columns] * step[:, 0, 0]
+        done = np.zeros(g, dtype=bool)
+        done[single] = True
         for j in range(g):
+            if done[j]:
+                continue
             exporters = np.nonzero(cut[:, j])[0]
             d = d_all[:, j] if d_all is not None else None
             has_link = d is not None and d.any()
