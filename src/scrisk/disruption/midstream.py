@@ -171,12 +171,32 @@ def midstream_chokepoints(dataset: Dataset, importer: str = "JPN", stage: str = 
     >>> top["iso3"], top["commodity"], bool(0.5 < top["loss_share"] <= 1)
     ('CHN', 'graphite', True)
     """
+    return _chokepoints(dataset, importer, stage, year, scenario, quantity, gwh, basis,
+                        threshold, mix)
+
+
+def _goal_chokepoints(dataset: Dataset, importer: str, goal) -> MidstreamChokepointResult:
+    """``midstream_chokepoints(dataset, importer, "cell")`` of a computed battery goal.
+
+    ``goal`` is :func:`scrisk.metrics.midstream.battery_goal` ``(dataset, importer)``
+    with its defaults: its cell exposure is the one the ranking would compute (same
+    GWh, scenario, basis and year), so it is reused instead of computed again.
+    """
+    return _chokepoints(dataset, importer, "cell", None, "nickel_rich", None, None,
+                        "calibrated", DEFAULT_THRESHOLD, None,
+                        known=(float(goal.target_gwh), goal.exposure))
+
+
+def _chokepoints(dataset: Dataset, importer: str, stage: str, year: int | None, scenario: str,
+                 quantity: float | None, gwh: float | None, basis: str, threshold: float,
+                 mix: pd.Series | None, known: tuple | None = None
+                 ) -> MidstreamChokepointResult:
     from scrisk.metrics.midstream import WORLD_MARKET_NOTE
 
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     importer, exposure, parts = _need(dataset, importer, stage, year, scenario, quantity, gwh,
-                                      basis, mix)
+                                      basis, mix, known)
     names = dict(zip(dataset.countries["iso3"], dataset.countries["name_en"], strict=True))
     loss = _Losses(importer, exposure.needs.set_index("commodity"))
     network_year = None
@@ -198,8 +218,13 @@ def midstream_chokepoints(dataset: Dataset, importer: str = "JPN", stage: str = 
 
 
 def _need(dataset: Dataset, importer: str, stage: str, year: int | None, scenario: str,
-          quantity: float | None, gwh: float | None, basis: str, mix: pd.Series | None):
-    """Check the arguments; the exposure of the need and the chemistry mix of each stage."""
+          quantity: float | None, gwh: float | None, basis: str, mix: pd.Series | None,
+          known: tuple | None = None):
+    """Check the arguments; the exposure of the need and the chemistry mix of each stage.
+
+    ``known``: (GWh, exposure) of a cell exposure already computed with these
+    arguments (:func:`_goal_chokepoints`), used when the GWh is the same.
+    """
     from scrisk.metrics.battery import chemistry_mix
     from scrisk.metrics.midstream import (
         cell_capacity,
@@ -226,7 +251,10 @@ def _need(dataset: Dataset, importer: str, stage: str, year: int | None, scenari
                                   "minerals/policy_targets.csv (metric battery_manufacturing_"
                                   "capacity_domestic): give the GWh of cells to rank "
                                   "(gwh=..., --gwh)") from None
-        exposure = cell_exposure(dataset, importer, gwh, year, scenario, basis, mix=mix)
+        if known is not None and known[0] == gwh:
+            exposure = known[1]
+        else:
+            exposure = cell_exposure(dataset, importer, gwh, year, scenario, basis, mix=mix)
         return importer, exposure, {"cathode": _cam_mix(dataset, used), "anode": used}
     exposure = midstream_exposure(dataset, importer, stage, year, scenario, quantity, mix)
     return importer, exposure, {stage: used}

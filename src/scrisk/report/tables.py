@@ -1143,15 +1143,17 @@ def midstream_tables(dataset: Dataset, importer: str) -> dict[str, object] | Non
 
     ``None`` when the data lack a domestic capacity target or the midstream tables.
     """
-    from scrisk.disruption.midstream import midstream_chokepoints
+    from scrisk.disruption.midstream import _goal_chokepoints
     from scrisk.metrics.midstream import battery_goal
 
     try:
-        tables = battery_goal(dataset, importer).tables()
+        goal = battery_goal(dataset, importer)
+        tables = goal.tables()
     except COMPUTE_ERRORS:
         return None
     try:  # the goal's cells: producer countries and the element mines and refiners behind
-        tables["chain"] = midstream_chokepoints(dataset, importer, "cell").tables()
+        # (midstream_chokepoints of the goal's cells, reusing the goal's cell exposure)
+        tables["chain"] = _goal_chokepoints(dataset, importer, goal).tables()
     except COMPUTE_ERRORS:
         tables["chain"] = None
     return tables
