@@ -1009,8 +1009,9 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
         from scrisk.metrics.company import read_procurement
 
         procurement = read_procurement(company, dataset)  # a bad file fails before any work
-    # the scenario runs and the optimisations are independent of the rest: in the
-    # background (forked workers) while the commodity details are computed here
+    # the scenario runs, the optimisations, the restriction shares and the midstream
+    # tables are independent of the rest: in the background (forked workers) while the
+    # commodity details are computed here
     background = Background()
     if "scenarios" in wanted:
         background.submit("scenarios", scenario_tables, dataset, importer, year, seed, draws,
@@ -1021,6 +1022,8 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
     if "portfolio" in wanted:
         background.submit("portfolio", portfolio_parts, dataset, importer, target_year, gwh,
                           budget_oku_yen, seed, workers, time_limit_s, policy_budget)
+    if "battery" in wanted:
+        background.submit("midstream", midstream_tables, dataset, importer)
     background.start()
     gpr = (geopolrisk_table(dataset, [importer], with_gpr, years) if with_gpr
            else pd.DataFrame(columns=["importer", "commodity", "year", "hhi", "import_risk",
@@ -1043,7 +1046,6 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
             False, "data", f"minerals/consumption.csv has no base-metal demand for {importer}")
     battery = battery_table(dataset, importer, gwh) if ("battery" in wanted or "summary"
                                                         in wanted) else pd.DataFrame()
-    midstream = midstream_tables(dataset, importer) if "battery" in wanted else None
     from scrisk.metrics.summary import (
         POLICY_PRIORITY,
         concentration_trend,
@@ -1078,6 +1080,7 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
     fingerprint, data_files = data_fingerprint(dataset)
     mine_shares = mine_share_years(dataset, tuple(details))
 
+    midstream = background.result("midstream") if "battery" in wanted else None
     scenario_results: tuple[ScenarioData, ...] = ()
     if "scenarios" in wanted:
         scenario_results, status["scenarios"] = background.result("scenarios")
