@@ -740,26 +740,41 @@ def headline_table(dataset: Dataset, importer: str, year: int, commodities: Sequ
     from scrisk.report import exposure as ex
 
     com = dataset.commodities.set_index("commodity")
+    # each table read once into plain lookups (first row per key, as the masks took it)
+    stage_rows: dict[tuple[str, str], tuple] = {}
+    for key in zip(concentration_table["commodity"], concentration_table["stage"],
+                   concentration_table["hhi"], concentration_table["top1_iso3"],
+                   concentration_table["top1_share"], strict=True):
+        stage_rows.setdefault((key[0], key[1]), key[2:])
+    gpr_years = gpr["year"].to_numpy()
+    gpr_scores = gpr["score"].to_numpy(dtype=float)
+    missing = np.full(len(gpr), np.nan, dtype=object)
+    gpr_fallback = (gpr["governance_fallback"].to_numpy(dtype=object)
+                    if "governance_fallback" in gpr else missing)
+    gpr_fallback_share = (gpr["governance_fallback_share"].to_numpy(dtype=object)
+                          if "governance_fallback_share" in gpr else missing)
+    gpr_rows: dict[str, list[int]] = {}  # row positions of each commodity, in order
+    for position, name in enumerate(gpr["commodity"].tolist()):
+        gpr_rows.setdefault(name, []).append(position)
     rows = []
     for commodity in commodities:
         row: dict[str, object] = {"commodity": commodity, "group": com.at[commodity, "group"]}
-        conc = concentration_table.loc[concentration_table["commodity"] == commodity]
         for stage in ("mining", "refining"):
-            part = conc.loc[conc["stage"] == stage]
-            row[f"{stage}_hhi"] = float(part["hhi"].iloc[0]) if len(part) else np.nan
-            row[f"{stage}_top_iso3"] = part["top1_iso3"].iloc[0] if len(part) else None
-            row[f"{stage}_top_share"] = float(part["top1_share"].iloc[0]) if len(part) else np.nan
-        g = gpr.loc[gpr["commodity"] == commodity].sort_values("year")
-        now = g.loc[g["year"] == year, "score"]
-        row["score"] = float(now.iloc[0]) if len(now) else np.nan
+            found = stage_rows.get((commodity, stage))
+            row[f"{stage}_hhi"] = float(found[0]) if found else np.nan
+            row[f"{stage}_top_iso3"] = found[1] if found else None
+            row[f"{stage}_top_share"] = float(found[2]) if found else np.nan
+        # the commodity's rows by year (one row per year)
+        at = np.asarray(gpr_rows.get(commodity, []), dtype=int)
+        at = at[np.argsort(gpr_years[at], kind="stable")]
+        now = at[gpr_years[at] == year]
+        row["score"] = float(gpr_scores[now[0]]) if len(now) else np.nan
         # partners weighted with the missing-value weight (geopolrisk_table says which)
-        gap = g.loc[g["year"] == year].reindex(
-            columns=["governance_fallback", "governance_fallback_share"])
-        row["score_fallback"] = str(gap.iloc[0, 0]) if len(gap) and isinstance(
-            gap.iloc[0, 0], str) else ""
-        row["score_fallback_share"] = float(gap.iloc[0, 1]) if len(gap) else np.nan
-        row["score_change"] = (float(now.iloc[0]) - float(g["score"].iloc[0])
-                               if len(now) and len(g) else np.nan)
+        fallback = gpr_fallback[now[0]] if len(now) else None
+        row["score_fallback"] = str(fallback) if isinstance(fallback, str) else ""
+        row["score_fallback_share"] = float(gpr_fallback_share[now[0]]) if len(now) else np.nan
+        row["score_change"] = (float(gpr_scores[now[0]]) - float(gpr_scores[at[0]])
+                               if len(now) else np.nan)
         if commodity in details:
             data = details[commodity]
             stage = data.main_stage
@@ -769,13 +784,17 @@ def headline_table(dataset: Dataset, importer: str, year: int, commodities: Sequ
             stage = table.attrs.get("stage") if len(table) else None
         row["import_stage"] = stage
         if table is not None and len(table) and stage not in (None, "none"):
-            direct = table.sort_values("direct_share", ascending=False, kind="stable")
-            origin = table.loc[table["kind"] == ex.MINED].sort_values(
-                "share", ascending=False, kind="stable")
-            row["direct_top_iso3"] = direct["origin"].iloc[0]
-            row["direct_top_share"] = float(direct["direct_share"].iloc[0])
-            row["origin_top_iso3"] = origin["origin"].iloc[0] if len(origin) else None
-            row["origin_top_share"] = float(origin["share"].iloc[0]) if len(origin) else np.nan
+            # the first of the largest (as a stable descending sort, missing values last)
+            direct_share = table["direct_share"].to_numpy(dtype=float)
+            direct = int(np.argsort(-direct_share, kind="stable")[0])
+            mined = np.flatnonzero((table["kind"] == ex.MINED).to_numpy(dtype=bool))
+            share = table["share"].to_numpy(dtype=float)
+            origin = (int(mined[np.argsort(-share[mined], kind="stable")[0]]) if len(mined)
+                      else None)
+            row["direct_top_iso3"] = table["origin"].iloc[direct]
+            row["direct_top_share"] = float(direct_share[direct])
+            row["origin_top_iso3"] = table["origin"].iloc[origin] if origin is not None else None
+            row["origin_top_share"] = float(share[origin]) if origin is not None else np.nan
             row["origin_gap_share"] = ex.gap_share(table)
         else:
             row.update({"direct_top_iso3": None, "direct_top_share": np.nan,
