@@ -539,6 +539,8 @@ class Builder:
         self.figures: list[Figure] = []
         self.interactive = True
         self.pending: list[tuple[Figure, Callable[..., object], dict]] = []
+        # where each chart is sent to be drawn as soon as it is made (render_reports)
+        self.drawing: ChartDrawing | None = None
 
     # -- helpers
     def t(self, key: str, **fields: object) -> str:
@@ -557,8 +559,11 @@ class Builder:
         """
         fig = Figure("", alt, caption, sources, b"",
                      spec_json(spec) if spec is not None and self.interactive else "")
-        # drawn later, all at once (in parallel where possible): see draw_figures
+        # drawn later, all at once (draw_figures), or now by the drawing workers while the
+        # rest of the page is built (render_reports)
         self.pending.append((fig, draw, kwargs))
+        if self.drawing is not None:
+            self.drawing.figures([(fig, draw, kwargs)], self.lang)
         self.figures.append(fig)
         return fig
 
@@ -721,8 +726,8 @@ def render_reports(data: ReportData, dataset: Dataset, langs: Sequence[str],
     """:func:`render_html` for several languages, their charts drawn together.
 
     The same numbers in every language; the charts and font subsets of all
-    languages go to one pool of workers (:class:`ChartDrawing`) as soon as
-    each page is built, which keeps both CPUs busy to the end.
+    languages go to one pool of workers (:class:`ChartDrawing`), each chart as
+    soon as the page's builder makes it, which keeps both CPUs busy to the end.
     """
     builders = {}
     with single_blas_thread():
@@ -731,12 +736,12 @@ def render_reports(data: ReportData, dataset: Dataset, langs: Sequence[str],
             for lang in dict.fromkeys(langs):
                 builder = Builder(data, dataset, lang)
                 builder.interactive = interactive
+                builder.drawing = drawing  # each chart is drawn while the page is built
                 context = builder.build()
                 builders[lang] = (builder, context)
                 # the page's text is known before its charts are drawn: its font subset
-                # and its charts go to the workers while the next page is built
+                # is made by the workers too
                 drawing.font(_visible_text(_render(builder, context)))
-                drawing.figures(builder.pending, lang)
             fonts = drawing.finish()
         finally:
             drawing.close()
