@@ -4,7 +4,7 @@ The key of a chart is a SHA-256 over everything that decides its pixels: the
 drawing function, the language, the source note, the data given to it
 (DataFrames and arrays by their values), the source of ``scrisk.report`` (the
 drawing code and catalogues), the shipped country outlines and the versions of
-matplotlib and Pillow. A changed number, label or line of code
+matplotlib, Pillow, pyproj, geopandas and matplotlib-fontja. A changed number, label or line of code
 gives another key; nothing is ever invalidated by hand.
 
 The cache holds PNG bytes only (checked by their signature when read), which
@@ -78,7 +78,19 @@ def code_fingerprint() -> str:
     outlines = countries_path()
     digest.update(outlines.read_bytes() if outlines.is_file() else b"no outlines")
     digest.update(f"matplotlib {matplotlib.__version__} pillow {PIL.__version__}".encode())
+    # the maps' projection and outline reader, and the Japanese font
+    for package in ("pyproj", "geopandas", "matplotlib-fontja"):
+        digest.update(f" {package} {_version(package)}".encode())
     return digest.hexdigest()
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "absent"
 
 
 def figure_key(draw: Callable[..., object], lang: str, source: str, kwargs: Mapping) -> str | None:
