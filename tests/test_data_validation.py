@@ -109,6 +109,9 @@ EXPECTED = {
     ],
     "huge_mass_in_kt": [
         ("suppliers/candidates.extra.csv", 2, "annual_output_t", "2e7", MASS_BOUND),
+        ("suppliers/candidates.extra.csv", 2, "unit", "kt",
+         "contained tonnes of copper: t, tonnes, tonne, t metal, t contained, t Cu (not a gross "
+         "weight such as t ore or t concentrate: multiply it by the grade first)"),
     ],
     "infinite_quantity": [
         ("minerals/production.extra.csv", 2, "quantity", "inf", "a number >= 0, finite"),
@@ -118,6 +121,15 @@ EXPECTED = {
     ],
     "fullwidth_digits": [
         ("minerals/production.extra.csv", 2, "quantity", "１２３", "a number >= 0"),
+    ],
+    # a candidate's output is contained metal: a gross weight would count ore as copper
+    "gross_weight_unit": [
+        ("suppliers/candidates.extra.csv", 2, "unit", "t concentrate",
+         "contained tonnes of copper: t, tonnes, tonne, t metal, t contained, t Cu (not a gross "
+         "weight such as t ore or t concentrate: multiply it by the grade first)"),
+        ("suppliers/candidates.extra.csv", 5, "unit", "t ore",
+         "contained tonnes of zinc: t, tonnes, tonne, t metal, t contained, t Zn (not a gross "
+         "weight such as t ore or t concentrate: multiply it by the grade first)"),
     ],
     "cost_above_bound": [
         ("suppliers/candidates.extra.csv", 2, "cost_oku_yen", "2e6", "a number in [0, 1e+06]"),

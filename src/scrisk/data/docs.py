@@ -31,7 +31,10 @@ to at most 1; chemistry shares of one battery scenario and route shares of
 one origin region add up to 1; every chokepoint of a route exists; every
 origin region of `geo/sea_regions.csv` has routes; production and
 processing shares use one unit per commodity and stage, and mining
-production uses the commodity's `mining_unit`.
+production uses the commodity's `mining_unit`; a candidate's output is in
+contained tonnes of its commodity (`t`, `t metal`, `t contained`, the
+commodity's `contained_unit` such as `t Cu`, or `t LCE` / `t Li2O` for
+lithium), never a gross weight such as `t ore` or `t concentrate`.
 
 ## Validation rules for every file
 

@@ -960,6 +960,41 @@ def _check_cross_file(t: dict[str, pd.DataFrame], failures: list[ValidationFailu
     _check_one_unit(t["production"], ("commodity", "stage"), failures)
     _check_one_unit(t["processing_shares"], ("commodity", "stage"), failures)
     _check_mining_unit(t, failures)
+    _check_candidate_unit(t, failures)
+
+
+# Units of a candidate's annual_output_t: contained tonnes of its commodity. Besides these
+# and the commodity's contained_unit (commodities.csv), lithium may be given as LCE or
+# Li2O, which the optimiser converts; a gross weight (ore, concentrate) has no grade here.
+CONTAINED_UNITS = ("t", "tonnes", "tonne", "t metal", "t contained")
+CANDIDATE_EXTRA_UNITS = {"lithium": ("t LCE", "t Li2O")}
+
+
+def _unit_text(unit: object) -> str:
+    return " ".join(str(unit).strip().lower().split())
+
+
+def _check_candidate_unit(t: dict[str, pd.DataFrame], failures: list[ValidationFailure]) -> None:
+    """A candidate's output must be in contained tonnes of its commodity, never gross weight."""
+    cand, com = t["candidates"], t["commodities"]
+    if cand.empty or com.empty or "unit" not in cand:
+        return
+    contained = dict(zip(com["commodity"], com["contained_unit"], strict=True))
+    expected, bad = [], []
+    for commodity, unit in zip(cand["commodity"].astype(object), cand["unit"].astype(object),
+                               strict=True):
+        own = contained.get(commodity)
+        if commodity is None or own is None or not isinstance(own, str):
+            expected.append("")  # an unknown commodity is reported on its own
+            bad.append(False)
+            continue
+        units = (*CONTAINED_UNITS, own, *CANDIDATE_EXTRA_UNITS.get(commodity, ()))
+        bad.append(unit is None or _unit_text(unit) not in {_unit_text(u) for u in units})
+        expected.append(f"contained tonnes of {commodity}: {', '.join(dict.fromkeys(units))} "
+                        "(not a gross weight such as t ore or t concentrate: multiply it by "
+                        "the grade first)")
+    _report(np.array(bad, dtype=bool), cand, Column("unit"), np.array(expected, dtype=object),
+            failures)
 
 
 def _check_member(frame: pd.DataFrame, column: str, allowed: set, expected: str,

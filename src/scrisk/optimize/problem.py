@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scrisk.data.load import CONTAINED_UNITS
 from scrisk.exceptions import (
     DataValidationError,
     InfeasibleTargetError,
@@ -68,7 +69,7 @@ DEFAULT_GROUPS: dict[str, str] = {
 # the --time-limit (more candidates: minutes, which the limit could not bound).
 MAX_CANDIDATES = 5_000
 
-GENERIC_UNITS = ("t", "tonnes", "tonne", "t metal", "t contained")
+GENERIC_UNITS = CONTAINED_UNITS  # candidates' units are checked at load (data.load)
 
 
 class PortfolioParameterError(InfeasibleTargetError, ValueError):
