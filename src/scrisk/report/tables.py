@@ -384,6 +384,14 @@ def stage_share_table(dataset: Dataset, commodity: str, year: int) -> pd.DataFra
         ["stage", "share"], ascending=[True, False], ignore_index=True, kind="stable")
 
 
+def commodity_details(dataset: Dataset, importer: str, commodities: Sequence[str], year: int,
+                      trend: pd.DataFrame, concentration_table: pd.DataFrame
+                      ) -> dict[str, CommodityData]:
+    """:func:`commodity_data` of each commodity, in order."""
+    return {c: commodity_data(dataset, importer, c, year, trend, concentration_table)
+            for c in commodities}
+
+
 def commodity_data(dataset: Dataset, importer: str, commodity: str, year: int,
                    trend: pd.DataFrame, concentration_table: pd.DataFrame) -> CommodityData:
     """Concentration, import sources, flows, exposure and trend of one commodity."""
@@ -1028,10 +1036,18 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
         from scrisk.metrics.company import read_procurement
 
         procurement = read_procurement(company, dataset)  # a bad file fails before any work
-    # the scenario runs, the optimisations, the restriction shares and the midstream
-    # tables are independent of the rest: in the background (forked workers) while the
-    # commodity details are computed here
+    # the commodity details, the scenario runs, the optimisations, the restriction shares
+    # and the midstream tables are independent of each other: in the background (forked
+    # workers) while the other tables are computed here
+    gpr = (geopolrisk_table(dataset, [importer], with_gpr, years) if with_gpr
+           else pd.DataFrame(columns=["importer", "commodity", "year", "hhi", "import_risk",
+                                      "score"]))
+    conc = concentration(dataset, None, None, year)
+    conc = conc.loc[conc["commodity"].isin(list(overview))]
     background = Background()
+    if detail:
+        background.submit("details", commodity_details, dataset, importer, tuple(detail), year,
+                          gpr, conc)
     if "scenarios" in wanted:
         background.submit("scenarios", scenario_tables, dataset, importer, year, seed, draws,
                           gwh, files)
@@ -1044,16 +1060,7 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
     if "battery" in wanted:
         background.submit("midstream", midstream_tables, dataset, importer)
     background.start()
-    gpr = (geopolrisk_table(dataset, [importer], with_gpr, years) if with_gpr
-           else pd.DataFrame(columns=["importer", "commodity", "year", "hhi", "import_risk",
-                                      "score"]))
-    conc = concentration(dataset, None, None, year)
-    conc = conc.loc[conc["commodity"].isin(list(overview))]
-    details = {c: commodity_data(dataset, importer, c, year, gpr, conc) for c in detail}
     status: dict[str, SectionStatus] = {}
-    if details:
-        status["chokepoints"] = next(iter(details.values())).chokepoint_status
-    headline = headline_table(dataset, importer, year, overview, conc, gpr, details)
     criticality = criticality_table(dataset, importer, year, overview, gpr)
 
     ss = secured = pd.DataFrame()
@@ -1097,8 +1104,12 @@ def report_data(dataset: Dataset, importer: str = "JPN", year: int | None = None
             home=importer, scenarios=tuple(files)))
     families, citations = provenance_tables(dataset)
     fingerprint, data_files = data_fingerprint(dataset)
-    mine_shares = mine_share_years(dataset, tuple(details))
+    mine_shares = mine_share_years(dataset, tuple(detail))
 
+    details = background.result("details") if detail else {}
+    if details:
+        status["chokepoints"] = next(iter(details.values())).chokepoint_status
+    headline = headline_table(dataset, importer, year, overview, conc, gpr, details)
     midstream = background.result("midstream") if "battery" in wanted else None
     scenario_results: tuple[ScenarioData, ...] = ()
     if "scenarios" in wanted:
