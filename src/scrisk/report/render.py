@@ -357,33 +357,35 @@ class ChartDrawing:
                                                  mp_context=multiprocessing.get_context("fork"))
             except (OSError, RuntimeError):  # no processes allowed here: draw in this one
                 self._pool = None
+        # (figure, cache key, PNG bytes or a job); a job is (future or None, fn, args)
         self._charts: list[tuple[Figure, str | None, object]] = []
-        self._fonts: list[object] = []
+        self._fonts: list[tuple] = []
 
     def _submit(self, fn: Callable, *args):
+        """A future of ``fn(*args)`` in a worker, or ``None`` to make it here."""
         if self._pool is not None:
             try:
                 return self._pool.submit(fn, *args)
             except (OSError, RuntimeError):  # a broken pool: the rest is made here
                 self._pool = None
-        return (fn, args)
+        return None
+
+    def _start(self, fn: Callable, *args) -> tuple:
+        return (self._submit(fn, *args), fn, args)
 
     @staticmethod
-    def _result(job):
-        if isinstance(job, tuple):
-            fn, args = job
-            return fn(*args)
-        try:
-            return job.result()
-        except (OSError, RuntimeError) as err:  # a worker died: made here instead
-            fn, args = getattr(job, "scrisk_job", (None, None))
-            if fn is None:
-                raise err
-            return fn(*args)
+    def _result(job: tuple):
+        future, fn, args = job
+        if future is not None:
+            try:
+                return future.result()
+            except (OSError, RuntimeError):  # a worker died: made here instead
+                pass
+        return fn(*args)
 
     def font(self, text: str) -> None:
         """Make the embedded font of a page text (:func:`font_face_css`)."""
-        self._fonts.append(self._tagged(font_face_css, (text,)))
+        self._fonts.append(self._start(font_face_css, text))
 
     def figures(self, pending: Sequence[tuple[Figure, Callable[..., object], dict]],
                 lang: str | Sequence[str]) -> None:
@@ -399,13 +401,7 @@ class ChartDrawing:
             key = figure_cache.figure_key(*jobs[i])
             png = figure_cache.load(key)
             self._charts.append((pending[i][0], key, png if png is not None
-                                 else self._tagged(_draw_png, (jobs[i],))))
-
-    def _tagged(self, fn: Callable, args: tuple):
-        job = self._submit(fn, *args)
-        if not isinstance(job, tuple):
-            job.scrisk_job = (fn, args)  # to make it here if the worker dies
-        return job
+                                 else self._start(_draw_png, jobs[i])))
 
     def finish(self) -> list[str]:
         """Wait for everything; fill each Figure's PNG and URI; the fonts' CSS in order."""
